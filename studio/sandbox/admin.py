@@ -1,0 +1,23 @@
+"""Admin views of sandbox accounts and jobs (read-mostly; keys are never shown)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from .models import SandboxAccount, SandboxJob
+
+
+@admin.register(SandboxAccount)
+class SandboxAccountAdmin(admin.ModelAdmin):
+    list_display = ["label", "key_last4", "credits", "credits_quota", "created_at"]
+    search_fields = ["label", "email"]
+    exclude = ["key_hash"]
+
+
+@admin.register(SandboxJob)
+class SandboxJobAdmin(admin.ModelAdmin):
+    list_display = ["id", "kind", "action", "account", "outcome", "created_at", "ends_at"]
+    list_filter = ["kind", "outcome"]
+    search_fields = ["id", "prompt", "ref"]
+    raw_id_fields = ["account", "parent"]
+    readonly_fields = ["request_body", "webhook_sent_at", "webhook_status", "webhook_error"]

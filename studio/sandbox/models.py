@@ -1,0 +1,89 @@
+"""Sandbox tables: simulated ImaginePro accounts and jobs.
+
+A job's whole timeline (when it leaves QUEUED, when it ends, DONE or FAIL) is decided at
+submit and stored, so every web worker computes the same status from the clock alone.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils import timezone
+
+
+class SandboxAccount(models.Model):
+    """A simulated provider account, reached with a bearer key (stored as its sha256)."""
+
+    label = models.CharField(max_length=200)
+    key_hash = models.CharField(max_length=64, unique=True)
+    key_last4 = models.CharField(max_length=4)
+    email = models.CharField(max_length=254)
+    credits = models.IntegerField()
+    credits_quota = models.IntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.label} (…{self.key_last4})"
+
+
+class SandboxJob(models.Model):
+    """One submitted task (a Message of imaginepro.md §1.3), its plan and its webhook state."""
+
+    class Kind(models.TextChoices):
+        IMAGINE = "imagine", "Midjourney imagine"
+        BUTTON = "button", "Midjourney button"
+        FLUX = "flux", "Flux imagine"
+
+    class Shape(models.TextChoices):
+        GRID = "grid", "2×2 grid"  # uri = grid, images = 4 tiles
+        SINGLE = "single", "single image"  # uri = images[0]
+        BATCH = "batch", "n images"  # Flux: images = n files, uri = first
+
+    class Outcome(models.TextChoices):
+        DONE = "DONE"
+        FAIL = "FAIL"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    account = models.ForeignKey(SandboxAccount, on_delete=models.CASCADE, related_name="jobs")
+    endpoint = models.CharField(max_length=100, help_text="API path used, e.g. nova/imagine")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    action = models.CharField(max_length=40, blank=True, help_text="button value, e.g. U1")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+    prompt = models.TextField()
+    seed = models.BigIntegerField()
+    shape = models.CharField(max_length=10, choices=Shape.choices)
+    # Pixel size of one output image (for a grid: one tile; the grid is 2w × 2h).
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    count = models.PositiveSmallIntegerField(help_text="number of output images")
+    output_format = models.CharField(max_length=4, default="png")
+    output_quality = models.PositiveSmallIntegerField(default=100)
+    cost = models.IntegerField()
+    ref = models.TextField(blank=True)
+    webhook_url = models.CharField(max_length=2000, blank=True)
+    timeout = models.PositiveIntegerField(default=900, help_text="seconds, as sent")
+    request_body = models.JSONField(default=dict, help_text="the JSON body received")
+    # Root of the sandbox as the submitting client saw it, for URLs in webhook payloads.
+    base_url = models.CharField(max_length=500)
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    processing_at = models.DateTimeField(help_text="end of QUEUED")
+    done_at = models.DateTimeField(help_text="when it would be DONE")
+    ends_at = models.DateTimeField(db_index=True, help_text="terminal moment")
+    outcome = models.CharField(max_length=4, choices=Outcome.choices)
+    error = models.TextField(blank=True)
+
+    files_ready = models.BooleanField(default=False)
+    webhook_sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    webhook_status = models.IntegerField(null=True, blank=True)
+    webhook_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.action or ''} {self.id}".replace("  ", " ")

@@ -1,0 +1,66 @@
+"""JSON bodies the sandbox answers with: submit response, Message, account info."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from .buttons import available_buttons
+from .files import cdn_url, file_names, image_names
+from .lifecycle import DONE, job_state
+from .models import SandboxAccount, SandboxJob
+
+
+def iso(moment: datetime) -> str:
+    """ISO 8601 in UTC with a `+00:00` offset, like S000's examples (plus milliseconds)."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def submit_response(job: SandboxJob) -> dict:
+    """§1.2: `{"success": true, "messageId": "<uuid4>", "createdAt": "…+00:00"}`."""
+    return {"success": True, "messageId": str(job.id), "createdAt": iso(job.created_at)}
+
+
+def message_payload(job: SandboxJob, *, base_url: str, now: datetime) -> dict:
+    """The Message object (imaginepro.md §1.3, seed S004) of `job` at `now`.
+
+    Every key is always present (null / [] when not applicable) except
+    `originatingMessageId`, which only button results carry. File URLs are absolute,
+    under `base_url` (the sandbox root, ending in "/").
+    """
+    state = job_state(job, now)
+    payload = {
+        "messageId": str(job.id),
+        "prompt": job.prompt,
+        "status": state.status,
+        "progress": state.progress,
+        "uri": None,
+        "originalUrl": None,
+        "images": [],
+        "buttons": available_buttons(job, state.status),
+        "ref": job.ref,
+        "error": state.error or None,
+        "createdAt": iso(job.created_at),
+        "updatedAt": iso(state.updated_at),
+    }
+    if job.parent_id:
+        payload["originatingMessageId"] = str(job.parent_id)
+    if state.status == DONE:
+        uri = cdn_url(job, file_names(job)[0], base_url=base_url)
+        payload["uri"] = uri
+        payload["images"] = [cdn_url(job, name, base_url=base_url) for name in image_names(job)]
+        # originalUrl is the Discord copy of a Midjourney result; Flux has none.
+        if job.kind != SandboxJob.Kind.FLUX:
+            payload["originalUrl"] = uri
+    return payload
+
+
+def account_info(account: SandboxAccount) -> dict:
+    """§3.10 GET /subscription/account-info, with plan type "SANDBOX"."""
+    return {
+        "type": "SANDBOX",
+        "creditsQuota": account.credits_quota,
+        "credits": account.credits,
+        "creditsExtra": 0,
+        "expiredAt": iso(account.expires_at),
+        "email": account.email,
+    }

@@ -1,0 +1,144 @@
+"""HTTP face of the sandbox: thin views over services, JSON in and out, no CSRF.
+
+Mounted at `<site>/sandbox/imaginepro/`; the API is under `api/v1/` (the base URL a client
+uses), result files under `cdn/`. Every API call authenticates first (imaginepro.md §1).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import wraps
+
+from django.core.files.storage import default_storage
+from django.http import FileResponse, HttpRequest, JsonResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+from . import services
+from .files import content_type, ensure_files, file_names, storage_name
+from .lifecycle import DONE, job_state
+from .models import SandboxJob
+from .payloads import account_info, message_payload, submit_response
+from .validation import ApiError, parse_json, read_button, read_flux, read_imagine
+from .webhooks import sweep_backstop
+
+log = logging.getLogger(__name__)
+
+
+def _json(data: dict, status: int = 200) -> JsonResponse:
+    # Raw UTF-8 like the provider's Node server, so emoji buttons stay readable.
+    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def _root_url(request: HttpRequest) -> str:
+    """Absolute URL of the sandbox mount as this client sees it, ending in "/"."""
+    return request.build_absolute_uri(reverse("sandbox:index"))
+
+
+def _route_not_found(request: HttpRequest) -> JsonResponse:
+    """NestJS's answer for an unknown route or method: 404 "Cannot GET /api/v1/…"."""
+    prefix = reverse("sandbox:index")
+    path = "/" + request.path[len(prefix) :] if request.path.startswith(prefix) else request.path
+    return _json(ApiError(404, f"Cannot {request.method} {path}").body(), status=404)
+
+
+def api(*methods: str) -> Callable:
+    """Wrap an API view `view(request, account, **kwargs) -> dict`: method check, webhook
+    backstop sweep, bearer auth, ApiError → provider-shaped error body."""
+
+    def decorator(view: Callable) -> Callable:
+        @csrf_exempt
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> JsonResponse:
+            if request.method not in methods:
+                return _route_not_found(request)
+            try:
+                sweep_backstop()
+            except Exception:  # the backstop must never break an API call
+                log.exception("sandbox webhook backstop failed")
+            try:
+                account = services.authenticate(request.headers.get("Authorization"))
+                return _json(view(request, account, *args, **kwargs))
+            except ApiError as exc:
+                return _json(exc.body(), status=exc.status)
+
+        return wrapper
+
+    return decorator
+
+
+def index(request: HttpRequest) -> JsonResponse:
+    """A small description of the sandbox at its root (no auth)."""
+    root = _root_url(request)
+    return _json({"service": "ImaginePro sandbox", "baseUrl": f"{root}api/v1"})
+
+
+@api("POST")
+def imagine(request: HttpRequest, account, *, endpoint: str) -> dict:
+    """POST nova/imagine | midjourney/imagine (§3.1) → submit response."""
+    data = parse_json(request.body)
+    job = services.submit_imagine(
+        account, read_imagine(data), endpoint=endpoint, base_url=_root_url(request), body=data
+    )
+    return submit_response(job)
+
+
+@api("POST")
+def button(request: HttpRequest, account, *, endpoint: str) -> dict:
+    """POST nova/button | midjourney/button (§3.3) → submit response."""
+    data = parse_json(request.body)
+    job = services.submit_button(
+        account, read_button(data), endpoint=endpoint, base_url=_root_url(request), body=data
+    )
+    return submit_response(job)
+
+
+@api("POST")
+def flux_imagine(request: HttpRequest, account, *, endpoint: str) -> dict:
+    """POST flux/imagine (§3.11) → submit response."""
+    data = parse_json(request.body)
+    job = services.submit_flux(
+        account, read_flux(data), endpoint=endpoint, base_url=_root_url(request), body=data
+    )
+    return submit_response(job)
+
+
+@api("GET")
+def message(request: HttpRequest, account, *, message_id: str) -> dict:
+    """GET message/fetch/<id> | midjourney/message/<id> (§3.2) → Message (§1.3)."""
+    job = services.find_message(account, message_id)
+    now = timezone.now()
+    if job_state(job, now).status == DONE:
+        ensure_files(job)  # files are drawn on the first fetch that sees DONE
+    return message_payload(job, base_url=_root_url(request), now=now)
+
+
+@api("GET")
+def subscription_info(request: HttpRequest, account) -> dict:
+    """GET subscription/account-info (§3.10)."""
+    return account_info(account)
+
+
+def cdn(request: HttpRequest, message_id: str, name: str):
+    """Public result file, like the provider's CDN: no auth, 404 until the job is DONE."""
+    job = SandboxJob.objects.select_related("parent").filter(pk=message_id).first()
+    if (
+        request.method not in ("GET", "HEAD")
+        or job is None
+        or name not in file_names(job)
+        or job_state(job, timezone.now()).status != DONE
+    ):
+        return _json(ApiError(404, "File not found").body(), status=404)
+    ensure_files(job)
+    response = FileResponse(
+        default_storage.open(storage_name(job, name)), content_type=content_type(name)
+    )
+    response["Cache-Control"] = "public, max-age=86400, immutable"
+    return response
+
+
+@csrf_exempt
+def not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
+    return _route_not_found(request)
