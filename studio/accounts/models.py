@@ -1,0 +1,64 @@
+"""People's provider keys. Users and auth are Django's own."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.views.decorators.debug import sensitive_variables
+
+from studio.accounts import crypto
+
+
+class ProviderKey(models.Model):
+    """An ImaginePro API key a person stored, encrypted at rest.
+
+    The plaintext is never rendered back: the UI shows `name` and `last4` only. A key with
+    `is_sandbox` talks to the studio's own simulator (settings.SANDBOX_BASE_URL) instead of
+    settings.IMAGINEPRO_BASE_URL; the client code is the same for both.
+    """
+
+    PROVIDER_IMAGINEPRO = "imaginepro"
+    PROVIDER_CHOICES = [(PROVIDER_IMAGINEPRO, "ImaginePro")]
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provider_keys"
+    )
+    provider = models.CharField(
+        max_length=20, choices=PROVIDER_CHOICES, default=PROVIDER_IMAGINEPRO
+    )
+    name = models.CharField(max_length=80)
+    is_sandbox = models.BooleanField(default=False)
+    api_key_encrypted = models.TextField(editable=False)
+    last4 = models.CharField(max_length=4, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The provider allows about one submit per 3 s per key (SYS): the worker claims a slot.
+    next_submit_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} (…{self.last4})"
+
+    @sensitive_variables("value")
+    def set_api_key(self, value: str) -> None:
+        self.api_key_encrypted = crypto.encrypt(value)
+        self.last4 = value[-4:]
+
+    @property
+    def api_key(self) -> str:
+        """The plaintext key, decrypted on demand. Never log, render or enqueue it."""
+        return crypto.decrypt(self.api_key_encrypted)
+
+    @property
+    def base_url(self) -> str:
+        if self.is_sandbox:
+            return settings.SANDBOX_BASE_URL
+        return settings.IMAGINEPRO_BASE_URL
+
+    @property
+    def masked(self) -> str:
+        return f"••••{self.last4}"

@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from django.urls import include, path
+
+from studio.accounts import views
+
+urlpatterns = [
+    path("signup/", views.signup, name="signup"),
+    path("keys/", views.keys, name="keys"),
+    path("keys/sandbox/", views.key_sandbox, name="key_sandbox"),
+    path("keys/<uuid:key_id>/rename/", views.key_rename, name="key_rename"),
+    path("keys/<uuid:key_id>/delete/", views.key_delete, name="key_delete"),
+    path("", include("django.contrib.auth.urls")),
+]

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def ensure_poll_schedule(**kwargs) -> None:
+    """The poller runs every minute (django-q2's finest schedule); idempotent by name."""
+    from django_q.models import Schedule
+
+    from studio.generation.tasks import POLL
+
+    Schedule.objects.update_or_create(
+        name="poll-generations",
+        defaults={
+            "func": POLL,
+            "schedule_type": Schedule.MINUTES,
+            "minutes": 1,
+            "repeats": -1,
+            "kwargs": "{'q_options': {'timeout': 90}}",
+        },
+    )
+
+
+class GenerationConfig(AppConfig):
+    name = "studio.generation"
+    label = "generation"
+
+    def ready(self) -> None:
+        post_migrate.connect(ensure_poll_schedule, sender=self)

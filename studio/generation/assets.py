@@ -1,0 +1,148 @@
+"""Copy a finished generation's files into our storage, with WebP thumbnails.
+
+Provider links expire (the API keeps history 24 hours), so DONE is only DONE for us once
+every file is ours. Downloads are idempotent: an asset already stored is skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from datetime import timedelta
+
+import requests
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError
+from django.utils import timezone
+from PIL import Image, ImageOps
+
+from studio.generation import transitions
+from studio.generation.models import Asset, Generation, Status
+from studio.provider.messages import parse_message
+
+log = logging.getLogger(__name__)
+
+THUMBNAIL_SIDE = 512  # px, longest side
+MAX_DOWNLOAD_FAILURES = 5
+_FORMATS = {
+    "PNG": ("png", "image/png"),
+    "JPEG": ("jpg", "image/jpeg"),
+    "WEBP": ("webp", "image/webp"),
+    "GIF": ("gif", "image/gif"),
+}
+
+
+class DownloadError(Exception):
+    pass
+
+
+def fetch_bytes(url: str) -> bytes:
+    """GET a result file, refusing anything over settings.ASSET_MAX_BYTES.
+    Raises DownloadError with a readable reason."""
+    limit = settings.ASSET_MAX_BYTES
+    try:
+        with requests.get(url, stream=True, timeout=(5, 60)) as response:
+            if response.status_code != 200:
+                raise DownloadError(f"HTTP {response.status_code} for a result file")
+            chunks, total = [], 0
+            for chunk in response.iter_content(64 * 1024):
+                total += len(chunk)
+                if total > limit:
+                    raise DownloadError(f"a result file is larger than {limit} bytes")
+                chunks.append(chunk)
+            return b"".join(chunks)
+    except requests.RequestException as exc:
+        raise DownloadError(f"could not fetch a result file ({exc.__class__.__name__})") from exc
+
+
+def make_thumbnail(image: Image.Image) -> bytes:
+    """A WebP whose longest side is at most THUMBNAIL_SIDE px; keeps transparency."""
+    thumb = ImageOps.exif_transpose(image)
+    thumb = thumb.convert("RGBA" if "A" in thumb.getbands() else "RGB")
+    thumb.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    thumb.save(out, "WEBP", quality=80, method=4)
+    return out.getvalue()
+
+
+def store_asset(generation: Generation, *, role: str, index: int, url: str) -> Asset | None:
+    """Download `url` and store it as the generation's asset (role, index). Returns None if
+    it was already stored. Raises DownloadError for a failed fetch or a file that is not an
+    image Pillow can read."""
+    if Asset.objects.filter(generation=generation, role=role, index=index).exists():
+        return None
+    data = fetch_bytes(url)
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except Exception as exc:  # Pillow raises many types for bad data
+        raise DownloadError("a result file is not a readable image") from exc
+    ext, content_type = _FORMATS.get(image.format or "", ("bin", "application/octet-stream"))
+    name = f"{role}-{index}"
+    asset = Asset(
+        generation=generation,
+        role=role,
+        index=index,
+        content_type=content_type,
+        width=image.width,
+        height=image.height,
+        bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        source_url=url,
+    )
+    asset.file.save(f"{name}.{ext}", ContentFile(data), save=False)
+    asset.thumbnail.save(f"{name}-thumb.webp", ContentFile(make_thumbnail(image)), save=False)
+    try:
+        asset.save()
+    except IntegrityError:  # a concurrent download stored it first
+        asset.file.delete(save=False)
+        asset.thumbnail.delete(save=False)
+        return None
+    return asset
+
+
+def generation_download(generation_id) -> bool:
+    """Download every output of a generation in DOWNLOADING, then mark it DONE.
+
+    Outputs come from the stored Message: `images` (1-based index, like U1–U4) and, for a
+    Midjourney grid, `uri` as the grid. On failure the generation stays DOWNLOADING and the
+    poller retries later; after MAX_DOWNLOAD_FAILURES it is closed as failed.
+    Returns True when the generation is DONE.
+    """
+    generation = Generation.objects.filter(pk=generation_id, status=Status.DOWNLOADING).first()
+    if generation is None:
+        return False
+    message = parse_message(generation.raw_message or {})
+    try:
+        urls = message.output_urls
+        if not urls:
+            raise DownloadError("the provider reported success but sent no result file")
+        for index, url in enumerate(urls, start=1):
+            store_asset(generation, role=Asset.Role.IMAGE, index=index, url=url)
+        if message.grid_url:
+            store_asset(generation, role=Asset.Role.GRID, index=1, url=message.grid_url)
+    except DownloadError as exc:
+        failures = generation.poll_failures + 1
+        if failures >= MAX_DOWNLOAD_FAILURES:
+            transitions.fail(generation.pk, f"Could not save the results: {exc}.")
+        else:
+            delay = 5 * 2**failures
+            transitions.advance(
+                generation.pk,
+                (Status.DOWNLOADING,),
+                poll_failures=failures,
+                status_note=f"saving images failed ({exc}); next try in {delay} s",
+                next_poll_at=timezone.now() + timedelta(seconds=delay),
+            )
+        log.warning("download of generation %s failed: %s", generation.pk, exc)
+        return False
+    return transitions.advance(
+        generation.pk,
+        (Status.DOWNLOADING,),
+        status=Status.DONE,
+        status_note="",
+        finished_at=timezone.now(),
+        next_poll_at=None,
+    )

@@ -1,0 +1,41 @@
+"""Credit costs from the provider's table (seed 000, "Credit Cost Summary").
+
+Where the table is silent the cost is None: the UI says so rather than guessing.
+"""
+
+from __future__ import annotations
+
+import re
+
+MIDJOURNEY_FAST = 10
+MIDJOURNEY_RELAX = 5
+MIDJOURNEY_BUTTON_UV = 5
+FLUX_PER_IMAGE = 6
+
+_RELAX = re.compile(r"(^|\s)--relax(\s|$)")
+
+
+def midjourney_imagine(prompt: str) -> int:
+    """10 credits, or 5 with `--relax`. Turbo's price is not published; charged as fast here."""
+    return MIDJOURNEY_RELAX if _RELAX.search(prompt) else MIDJOURNEY_FAST
+
+
+def midjourney_speed(speed: str) -> int:
+    return MIDJOURNEY_RELAX if speed == "relax" else MIDJOURNEY_FAST
+
+
+def flux_imagine(n: int) -> int:
+    return FLUX_PER_IMAGE * n
+
+
+def button_known(button: str) -> int | None:
+    """5 for U1–U4 and V1–V4 (S000 "Midjourney Upscale/Variant"); None for the others."""
+    if re.fullmatch(r"[UV][1-4]", button):
+        return MIDJOURNEY_BUTTON_UV
+    return None
+
+
+def button(button: str) -> int:
+    """The cost we record for a press: the published one, else the U/V price as an estimate."""
+    known = button_known(button)
+    return MIDJOURNEY_BUTTON_UV if known is None else known

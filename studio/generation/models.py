@@ -1,0 +1,208 @@
+"""Generations (one remote job each), their stored outputs, and the poller's lease."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+
+class Status(models.TextChoices):
+    """Our own lifecycle. Transitions only move forward (see RANK); DONE and FAILED are final."""
+
+    QUEUED = "queued", "Queued"  # saved, waiting for the worker to submit it
+    SUBMITTING = "submitting", "Submitting"  # claimed by a worker, request in flight
+    SUBMITTED = "submitted", "Submitted"  # provider accepted it (its QUEUED/SUBMITTED)
+    PROCESSING = "processing", "Processing"
+    DOWNLOADING = "downloading", "Saving images"  # provider DONE, copying files to us
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+RANK = {status: rank for rank, status in enumerate(Status.values)}
+ACTIVE = (Status.QUEUED, Status.SUBMITTING, Status.SUBMITTED, Status.PROCESSING, Status.DOWNLOADING)
+FINAL = (Status.DONE, Status.FAILED)
+# Statuses the poller asks the provider about.
+POLLED = (Status.SUBMITTED, Status.PROCESSING)
+
+
+class Model(models.TextChoices):
+    MIDJOURNEY = "midjourney", "Midjourney"
+    FLUX = "flux", "Flux"
+
+
+class Action(models.TextChoices):
+    IMAGINE = "imagine", "Imagine"
+    BUTTON = "button", "Button"
+
+
+class Generation(models.Model):
+    """One job at the provider, from our form to our stored files.
+
+    `params` keeps the form's cleaned values (to "retry with the same settings");
+    `request_body` is exactly what is sent, minus ref/webhook. A button press is a child
+    whose `parent` is the generation pressed: the lineage is a tree.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generations"
+    )
+    provider_key = models.ForeignKey(
+        "accounts.ProviderKey", null=True, on_delete=models.SET_NULL, related_name="generations"
+    )
+    is_sandbox = models.BooleanField(default=False)
+    model = models.CharField(max_length=20, choices=Model.choices)
+    action = models.CharField(max_length=20, choices=Action.choices, default=Action.IMAGINE)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+    button = models.CharField(max_length=40, blank=True)
+    prompt = models.TextField(blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    request_body = models.JSONField(default=dict, blank=True)
+    cost = models.PositiveIntegerField(default=0, help_text="credits, per the provider's table")
+    timeout = models.PositiveIntegerField(default=900, help_text="seconds, sent to the provider")
+
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    status_note = models.CharField(max_length=200, blank=True)
+    error = models.TextField(blank=True)
+    message_id = models.CharField(max_length=100, blank=True, db_index=True)
+    buttons = models.JSONField(default=list, blank=True)
+    raw_message = models.JSONField(null=True, blank=True)
+
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="submit attempts")
+    poll_failures = models.PositiveSmallIntegerField(default=0)
+    next_poll_at = models.DateTimeField(null=True, blank=True)
+    deadline_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "next_poll_at"]),
+            models.Index(fields=["user", "-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_model_display()} {self.action} {self.id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("generation:detail", args=[self.id])
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL
+
+    @property
+    def title(self) -> str:
+        if self.action == Action.BUTTON:
+            return f"{self.button} of {self.get_model_display()}"
+        return self.get_model_display()
+
+    @property
+    def images(self) -> list[Asset]:
+        """Stored result images in order (uses a prefetch of `assets` when there is one)."""
+        return [asset for asset in self.assets.all() if asset.role == Asset.Role.IMAGE]
+
+    def _tile_of(self, button: str, tiles: int) -> int | None:
+        match = _TILE_BUTTON.fullmatch(button)
+        if match and tiles > 1 and int(match.group(1)) <= tiles:
+            return int(match.group(1))
+        return None
+
+    @property
+    def image_tiles(self) -> list[tuple[Asset, list[str]]]:
+        """Each image with the buttons that act on it: U n and V n belong to tile n of a grid."""
+        images = self.images
+        return [
+            (asset, [b for b in self.buttons if self._tile_of(b, len(images)) == asset.index])
+            for asset in images
+        ]
+
+    @property
+    def other_buttons(self) -> list[str]:
+        """Buttons of the whole result (🔄, Zoom, Vary …, or everything for a single image)."""
+        tiles = len(self.images)
+        return [b for b in self.buttons if self._tile_of(b, tiles) is None]
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.finished_at and self.created_at:
+            return (self.finished_at - self.created_at).total_seconds()
+        return None
+
+
+_TILE_BUTTON = re.compile(r"[UV]([1-4])")
+
+
+def _asset_path(asset: Asset, filename: str) -> str:
+    return f"generations/{asset.generation_id}/{filename}"
+
+
+class Asset(models.Model):
+    """A result file copied into our storage (provider links expire after 24 h)."""
+
+    class Role(models.TextChoices):
+        IMAGE = "image", "Image"
+        GRID = "grid", "Grid"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="assets")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.IMAGE)
+    index = models.PositiveSmallIntegerField(help_text="1-based, as in U1–U4")
+    file = models.FileField(upload_to=_asset_path, max_length=300)
+    thumbnail = models.FileField(upload_to=_asset_path, max_length=300, blank=True)
+    content_type = models.CharField(max_length=50)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    bytes = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64)
+    source_url = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["role", "index"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["generation", "role", "index"], name="asset_unique_per_generation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role} {self.index} of {self.generation_id}"
+
+    @property
+    def thumb_size(self) -> tuple[int, int]:
+        """Thumbnail pixel size (longest side at most 512), for width/height attributes."""
+        longest = max(self.width, self.height, 1)
+        scale = min(1.0, 512 / longest)
+        return round(self.width * scale), round(self.height * scale)
+
+    @property
+    def thumb_width(self) -> int:
+        return self.thumb_size[0]
+
+    @property
+    def thumb_height(self) -> int:
+        return self.thumb_size[1]
+
+
+class Lease(models.Model):
+    """A named lock held until `until`, taken with a conditional UPDATE (works on SQLite and
+    PostgreSQL alike). Only the holder of "poller" polls the provider."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    owner = models.CharField(max_length=64, blank=True)
+    until = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} until {self.until:%H:%M:%S}"

@@ -1,0 +1,148 @@
+"""Creating generations: from a form, or by pressing a button of a finished one.
+
+Views call these; the provider is never called here. Each service saves a QUEUED row and
+queues the submit after commit (DESIGN.md steps 1–2, 7).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from studio.accounts.models import ProviderKey
+from studio.generation import costs, tasks
+from studio.generation.models import Action, Generation, Model, Status
+
+# If no submit task picked a generation up by then (cluster down), the poller submits it.
+SUBMIT_GRACE = timedelta(seconds=30)
+
+
+class GenerationError(Exception):
+    """A request the studio refuses, with a message for the person who made it."""
+
+
+def get_generation_for_user(user: AbstractBaseUser, generation_id) -> Generation:
+    """The one way views fetch a generation: 404 for anyone who may not see it."""
+    return get_object_or_404(
+        Generation.objects.select_related("provider_key", "parent"), pk=generation_id, user=user
+    )
+
+
+def generation_create(
+    *,
+    user: AbstractBaseUser,
+    provider_key: ProviderKey,
+    model: str,
+    prompt: str,
+    request_body: dict[str, Any],
+    params: dict[str, Any],
+    cost: int,
+    timeout: int = 900,
+    action: str = Action.IMAGINE,
+    parent: Generation | None = None,
+    button: str = "",
+) -> Generation:
+    """Save a QUEUED generation and queue its submit for after the transaction commits.
+
+    Raises GenerationError when the key is not the user's.
+    """
+    if provider_key.user_id != user.pk:
+        raise GenerationError("That API key is not yours.")
+    generation = Generation.objects.create(
+        user=user,
+        provider_key=provider_key,
+        is_sandbox=provider_key.is_sandbox,
+        model=model,
+        action=action,
+        parent=parent,
+        button=button,
+        prompt=prompt,
+        request_body=request_body,
+        params=params,
+        cost=cost,
+        timeout=timeout,
+        status=Status.QUEUED,
+        next_poll_at=timezone.now() + SUBMIT_GRACE,
+    )
+    tasks.enqueue_submit(generation.pk)
+    return generation
+
+
+def midjourney_create(
+    *, user: AbstractBaseUser, provider_key: ProviderKey, prompt: str, params: dict[str, Any]
+) -> Generation:
+    """Midjourney imagine (POST /nova/imagine). `prompt` is the composed prompt with every
+    flag; the cost follows its speed flag (S000: 10 fast, 5 relax)."""
+    return generation_create(
+        user=user,
+        provider_key=provider_key,
+        model=Model.MIDJOURNEY,
+        prompt=prompt,
+        request_body={"prompt": prompt},
+        params=params,
+        cost=costs.midjourney_imagine(prompt),
+    )
+
+
+def flux_create(
+    *,
+    user: AbstractBaseUser,
+    provider_key: ProviderKey,
+    prompt: str,
+    n: int,
+    output_format: str,
+    aspect_ratio: str = "",
+    width: int | None = None,
+    height: int | None = None,
+    params: dict[str, Any],
+) -> Generation:
+    """Flux imagine (POST /flux/imagine, snake_case body). Cost 6 × n (S000)."""
+    body: dict[str, Any] = {"prompt": prompt, "n": n, "output_format": output_format}
+    if width and height:
+        body.update(width=width, height=height)
+    else:
+        body["aspect_ratio"] = aspect_ratio or "1:1"
+    return generation_create(
+        user=user,
+        provider_key=provider_key,
+        model=Model.FLUX,
+        prompt=prompt,
+        request_body=body,
+        params=params,
+        cost=costs.flux_imagine(n),
+    )
+
+
+def button_press(*, user: AbstractBaseUser, parent: Generation, button: str) -> Generation:
+    """Press one of a finished generation's buttons (POST /nova/button): a new child
+    generation, sent with the parent's messageId and the button value verbatim.
+
+    Raises GenerationError when the parent is not finished, the button is not in its
+    `buttons` list, or the key that made it was deleted (a messageId belongs to one account).
+    """
+    if parent.user_id != user.pk:
+        raise GenerationError("That generation is not yours.")
+    if parent.status != Status.DONE:
+        raise GenerationError("Buttons work once the generation is done.")
+    if button not in parent.buttons:
+        raise GenerationError(f"“{button}” is not one of this image's buttons.")
+    if parent.provider_key is None:
+        raise GenerationError(
+            "The API key that made this image was deleted, so its buttons cannot be used."
+        )
+    return generation_create(
+        user=user,
+        provider_key=parent.provider_key,
+        model=parent.model,
+        action=Action.BUTTON,
+        parent=parent,
+        button=button,
+        prompt=parent.prompt,
+        request_body={"messageId": parent.message_id, "button": button},
+        params={},
+        cost=costs.button(button),
+    )

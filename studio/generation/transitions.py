@@ -1,0 +1,112 @@
+"""Forward-only status changes of a Generation, as single conditional UPDATEs.
+
+Webhooks, the poller and retried tasks may all deliver the same news, late or twice; each
+change here only applies from the statuses listed, so a repeat is a no-op (TECH.md §2).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import F
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from studio.generation.models import ACTIVE, Generation, Status
+from studio.provider.messages import DONE, FAIL, PROCESSING, QUEUED, Message
+
+# How long a download may run before the poller hands it to a new task.
+DOWNLOAD_LEASE = timedelta(minutes=2)
+
+
+def advance(generation_id, from_statuses, **fields) -> bool:
+    """Set `fields` on the generation if its status is in `from_statuses`. True if applied."""
+    fields.setdefault("updated_at", timezone.now())
+    changed = Generation.objects.filter(pk=generation_id, status__in=from_statuses).update(**fields)
+    return changed == 1
+
+
+def fail(generation_id, error: str, *, from_statuses=ACTIVE) -> bool:
+    """Close an active generation as failed with a reason a person can read."""
+    return advance(
+        generation_id,
+        from_statuses,
+        status=Status.FAILED,
+        error=error[:2000],
+        status_note="",
+        finished_at=timezone.now(),
+        next_poll_at=None,
+    )
+
+
+def apply_message(generation_id, message: Message, *, next_poll_in: float) -> str | None:
+    """Apply what the provider says about a job (poll or webhook).
+
+    Returns the status the generation moved to, or None when nothing changed (stale or
+    repeated news). DONE moves to DOWNLOADING; the caller then starts the download.
+    """
+    now = timezone.now()
+    next_poll_at = now + timedelta(seconds=next_poll_in)
+    running = (Status.SUBMITTING, Status.SUBMITTED, Status.PROCESSING)
+    if message.status == QUEUED:
+        ok = advance(
+            generation_id,
+            (Status.SUBMITTING, Status.SUBMITTED),
+            status=Status.SUBMITTED,
+            poll_failures=0,
+            status_note="",
+            next_poll_at=next_poll_at,
+        )
+        return Status.SUBMITTED if ok else None
+    if message.status == PROCESSING:
+        ok = advance(
+            generation_id,
+            running,
+            status=Status.PROCESSING,
+            progress=Greatest(F("progress"), message.progress),
+            poll_failures=0,
+            status_note="",
+            next_poll_at=next_poll_at,
+        )
+        return Status.PROCESSING if ok else None
+    if message.status == DONE:
+        ok = advance(
+            generation_id,
+            running,
+            status=Status.DOWNLOADING,
+            progress=100,
+            buttons=message.buttons,
+            raw_message=_message_json(message),
+            poll_failures=0,
+            status_note="",
+            next_poll_at=now + DOWNLOAD_LEASE,
+        )
+        return Status.DOWNLOADING if ok else None
+    if message.status == FAIL:
+        ok = advance(
+            generation_id,
+            running,
+            status=Status.FAILED,
+            error=message.error,
+            raw_message=_message_json(message),
+            status_note="",
+            finished_at=now,
+            next_poll_at=None,
+        )
+        return Status.FAILED if ok else None
+    return None
+
+
+def _message_json(message: Message) -> dict:
+    """The parts of a Message we keep (JSON-safe), enough to download and to show."""
+    return {
+        "messageId": message.message_id,
+        "status": message.status,
+        "uri": message.uri,
+        "originalUrl": message.original_url,
+        "images": message.images,
+        "buttons": message.buttons,
+        "originatingMessageId": message.parent_message_id,
+        "error": message.error,
+        "videoUrl": message.video_url,
+    }

@@ -1,0 +1,188 @@
+"""Gallery, model forms, live cards, detail pages, button presses and stored files."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseStopPolling, trigger_client_event
+
+from studio.generation import services
+from studio.generation.forms import FluxForm, MidjourneyForm, params_of
+from studio.generation.models import Asset, Generation, Model, Status
+
+PAGE_SIZE = 24
+
+
+def _gallery_queryset(request):
+    queryset = (
+        Generation.objects.filter(user=request.user)
+        .select_related("parent")
+        .prefetch_related("assets")
+    )
+    model, status = request.GET.get("model", ""), request.GET.get("status", "")
+    if model in Model.values:
+        queryset = queryset.filter(model=model)
+    if status == "running":
+        queryset = queryset.exclude(status__in=(Status.DONE, Status.FAILED))
+    elif status in Status.values:
+        queryset = queryset.filter(status=status)
+    return queryset
+
+
+@login_required
+@require_GET
+def gallery(request):
+    """Newest first, filtered by model and status; htmx asks for further pages as you scroll."""
+    page = Paginator(_gallery_queryset(request), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "query": query.urlencode(),
+        "model_choices": Model.choices,
+        "status_choices": [
+            ("running", "Running"),
+            (Status.DONE, "Done"),
+            (Status.FAILED, "Failed"),
+        ],
+        "has_key": request.user.provider_keys.exists(),
+    }
+    template = "generation/gallery.html"
+    if request.htmx and request.GET.get("page"):
+        template += "#page"
+    return TemplateResponse(request, template, context)
+
+
+def _model_form(request, form_class, template, create):
+    """Shared GET/POST flow of the model forms; `create(form)` calls the right service."""
+    if not request.user.provider_keys.exists():
+        messages.info(request, "First add an ImaginePro key, or choose the sandbox.")
+        return redirect(f"{reverse('keys')}?next={request.path}")
+    initial = {}
+    retry_of = request.GET.get("retry")
+    if retry_of:
+        initial = services.get_generation_for_user(request.user, retry_of).params
+    form = form_class(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        create(form)
+        messages.success(request, "Submitted. It appears at the top of the gallery.")
+        return redirect("generation:gallery")
+    return TemplateResponse(request, template, {"form": form, "retry_of": retry_of})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def midjourney_new(request):
+    def create(form):
+        return services.midjourney_create(
+            user=request.user,
+            provider_key=form.cleaned_data["key"],
+            prompt=form.cleaned_data["composed_prompt"],
+            params=params_of(form),
+        )
+
+    return _model_form(request, MidjourneyForm, "generation/midjourney.html", create)
+
+
+@login_required
+@require_POST
+def midjourney_preview(request):
+    """The composed prompt and its cost as they will be sent, or the form's errors."""
+    form = MidjourneyForm(request.POST, user=request.user)
+    form.is_valid()
+    return TemplateResponse(request, "generation/midjourney.html#preview", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def flux_new(request):
+    def create(form):
+        data = form.cleaned_data
+        return services.flux_create(
+            user=request.user,
+            provider_key=data["key"],
+            prompt=data["prompt"],
+            n=data["n"],
+            output_format=data["output_format"],
+            aspect_ratio=data.get("aspect_ratio") or "1:1",
+            width=data.get("width"),
+            height=data.get("height"),
+            params=params_of(form),
+        )
+
+    return _model_form(request, FluxForm, "generation/flux.html", create)
+
+
+@login_required
+@require_GET
+def card(request, generation_id):
+    """One gallery card. While running, htmx polls it every 2 s; a final card answers 286
+    (stop polling) and carries no hx-trigger, so polling cannot restart (TECH.md §3)."""
+    generation = services.get_generation_for_user(request.user, generation_id)
+    response = TemplateResponse(request, "generation/gallery.html#card", {"generation": generation})
+    if generation.is_final:
+        response.render()
+        response = HttpResponseStopPolling(response.content)
+        trigger_client_event(response, "generation-finished", {"id": str(generation.pk)})
+    return response
+
+
+@login_required
+@require_GET
+def detail(request, generation_id):
+    generation = services.get_generation_for_user(request.user, generation_id)
+    context = {
+        "generation": generation,
+        "children": generation.children.filter(user=request.user).order_by("created_at"),
+    }
+    return TemplateResponse(request, "generation/detail.html", context)
+
+
+@login_required
+@require_POST
+def press(request, generation_id):
+    """Press a button of a finished generation: a new child generation (POST /nova/button)."""
+    parent = services.get_generation_for_user(request.user, generation_id)
+    try:
+        child = services.button_press(
+            user=request.user, parent=parent, button=request.POST.get("button", "")
+        )
+    except services.GenerationError as exc:
+        if request.htmx:
+            return TemplateResponse(
+                request, "generation/gallery.html#press-error", {"error": str(exc)}
+            )
+        messages.error(request, str(exc))
+        return redirect(parent)
+    if request.htmx:
+        response = TemplateResponse(request, "generation/gallery.html#card", {"generation": child})
+        return response
+    messages.success(request, f"{child.button} submitted.")
+    return redirect(child)
+
+
+@login_required
+@require_GET
+def asset_file(request, asset_id, kind):
+    """A stored image or its thumbnail, only for the person who owns the generation."""
+    asset = get_object_or_404(
+        Asset.objects.select_related("generation"), pk=asset_id, generation__user=request.user
+    )
+    field = asset.thumbnail if kind == "thumb" else asset.file
+    if not field:
+        raise Http404
+    response = FileResponse(
+        field.open("rb"), content_type="image/webp" if kind == "thumb" else asset.content_type
+    )
+    response["Cache-Control"] = "private, max-age=86400"
+    if request.GET.get("download"):
+        response["Content-Disposition"] = (
+            f'attachment; filename="{asset.generation_id}-{asset.role}-{asset.index}.{field.name.rsplit(".", 1)[-1]}"'
+        )
+    return response

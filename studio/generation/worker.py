@@ -1,0 +1,309 @@
+"""Background work: submitting generations and polling the provider (DESIGN.md steps 3–5).
+
+Runs inside django-q2 tasks (see tasks.py) and never inside a web request. Provider calls are
+never made inside a transaction: every write is a short conditional UPDATE after the call.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import F, Q
+from django.utils import timezone
+
+from studio.accounts.models import ProviderKey
+from studio.generation import transitions
+from studio.generation.models import ACTIVE, POLLED, Action, Generation, Lease, Model, Status
+from studio.provider.errors import ProviderError
+from studio.provider.imaginepro import ImagineProClient
+from studio.provider.messages import Message, SubmitResult
+
+log = logging.getLogger(__name__)
+
+DEADLINE_MARGIN = timedelta(seconds=120)  # beyond the `timeout` we sent
+MAX_POLL_FAILURES = 5  # consecutive 401/404 answers before we give up on a job
+PROGRESS_RATE = 10.0  # progress requests per second per key (provider SYS page)
+
+
+def client_for(key: ProviderKey) -> ImagineProClient:
+    return ImagineProClient(base_url=key.base_url, api_key=key.api_key)
+
+
+# --- submit -----------------------------------------------------------------------------------
+
+
+def _send(client: ImagineProClient, generation: Generation) -> SubmitResult:
+    body = generation.request_body
+    base = {"ref": str(generation.id), "timeout": generation.timeout}
+    if generation.action == Action.BUTTON:
+        return client.button(message_id=body["messageId"], button=body["button"], **base)
+    if generation.model == Model.FLUX:
+        fields = ("prompt", "n", "width", "height", "aspect_ratio", "output_format")
+        return client.flux_imagine(**{k: body[k] for k in fields if k in body}, **base)
+    return client.imagine(prompt=body["prompt"], **base)
+
+
+def _claim_submit_slot(key: ProviderKey) -> float:
+    """Take the key's next submit slot. Returns 0 when taken, else seconds to wait."""
+    now = timezone.now()
+    spacing = timedelta(seconds=settings.SUBMIT_SPACING)
+    taken = (
+        ProviderKey.objects.filter(pk=key.pk)
+        .filter(Q(next_submit_at__isnull=True) | Q(next_submit_at__lte=now))
+        .update(next_submit_at=now + spacing)
+    )
+    if taken:
+        return 0.0
+    key.refresh_from_db(fields=["next_submit_at"])
+    return max(0.1, (key.next_submit_at - now).total_seconds()) if key.next_submit_at else 0.1
+
+
+def _requeue(generation: Generation, delay: float, note: str, *, count_attempt: bool) -> None:
+    attempts = generation.attempts if count_attempt else generation.attempts - 1
+    transitions.advance(
+        generation.pk,
+        (Status.SUBMITTING,),
+        status=Status.QUEUED,
+        attempts=max(0, attempts),
+        status_note=note,
+        next_poll_at=timezone.now() + timedelta(seconds=delay),
+    )
+
+
+def generation_submit(generation_id) -> str:
+    """Send a QUEUED generation to the provider, at most once.
+
+    The row is claimed QUEUED → SUBMITTING with a conditional UPDATE, so a duplicated task
+    does nothing. Errors that are safe to repeat (connection refused, 429, 5xx) put it back
+    in the queue with a backoff; an answer that may have been acted on (read timeout, broken
+    answer) is never re-posted: it is closed with an explanation, since re-posting could
+    charge twice. Returns the resulting status.
+    """
+    claimed = Generation.objects.filter(pk=generation_id, status=Status.QUEUED).update(
+        status=Status.SUBMITTING,
+        attempts=F("attempts") + 1,
+        status_note="Sending to the provider…",
+        updated_at=timezone.now(),
+    )
+    if not claimed:
+        return "not claimed"
+    generation = Generation.objects.select_related("provider_key").get(pk=generation_id)
+    key = generation.provider_key
+    if key is None:
+        transitions.fail(
+            generation.pk, "The API key for this generation was deleted before it was sent."
+        )
+        return Status.FAILED
+    wait = _claim_submit_slot(key)
+    if wait:
+        _requeue(
+            generation, wait, "waiting: one submit every few seconds per key", count_attempt=False
+        )
+        return Status.QUEUED
+    try:
+        result = _send(client_for(key), generation)
+    except ProviderError as exc:
+        return _submit_failed(generation, exc)
+    now = timezone.now()
+    transitions.advance(
+        generation.pk,
+        (Status.SUBMITTING,),
+        status=Status.SUBMITTED,
+        message_id=result.message_id,
+        submitted_at=now,
+        status_note="",
+        next_poll_at=now + timedelta(seconds=settings.POLL_INTERVAL),
+        deadline_at=now + timedelta(seconds=generation.timeout) + DEADLINE_MARGIN,
+    )
+    return Status.SUBMITTED
+
+
+def _submit_failed(generation: Generation, exc: ProviderError) -> str:
+    if exc.maybe_accepted:
+        transitions.fail(
+            generation.pk,
+            f"{exc.describe()} The provider may have started this job, so it was not sent "
+            "again (that could charge twice). Check the provider's history before retrying.",
+        )
+        return Status.FAILED
+    if exc.retryable and generation.attempts < settings.SUBMIT_MAX_ATTEMPTS:
+        delay = exc.retry_after or _backoff(generation.attempts)
+        _requeue(
+            generation,
+            delay,
+            f"waiting: {_short(exc)}, next try in {delay:.0f} s",
+            count_attempt=True,
+        )
+        return Status.QUEUED
+    transitions.fail(generation.pk, exc.describe())
+    return Status.FAILED
+
+
+def _backoff(attempt: int) -> float:
+    """Exponential with jitter, capped at 60 s."""
+    return min(60.0, 2.0**attempt) * random.uniform(0.8, 1.2)
+
+
+def _short(exc: ProviderError) -> str:
+    if exc.status == 429:
+        return "provider rate limit"
+    if exc.status:
+        return f"provider error (HTTP {exc.status})"
+    return exc.message.rstrip(".").lower()
+
+
+# --- poll -------------------------------------------------------------------------------------
+
+
+class RateLimiter:
+    """A per-key token bucket shared by the poller's threads (one poller holds the lease)."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self._lock = threading.Lock()
+        self._next: dict[object, float] = {}
+
+    def wait(self, key: object) -> None:
+        with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next.get(key, now))
+            self._next[key] = slot + 1.0 / self.rate
+        if slot > now:
+            time.sleep(slot - now)
+
+
+_limiter = RateLimiter(PROGRESS_RATE)
+
+
+def _fetch(generation: Generation) -> Message | ProviderError:
+    _limiter.wait(generation.provider_key_id)
+    try:
+        return client_for(generation.provider_key).fetch_message(generation.message_id)
+    except ProviderError as exc:
+        return exc
+
+
+def _poll_failed(generation: Generation, exc: ProviderError) -> None:
+    failures = generation.poll_failures + 1
+    if not exc.retryable and failures >= MAX_POLL_FAILURES:
+        transitions.fail(generation.pk, exc.describe())
+        return
+    delay = exc.retry_after or max(settings.POLL_INTERVAL, _backoff(failures))
+    transitions.advance(
+        generation.pk,
+        POLLED,
+        poll_failures=failures,
+        status_note=f"waiting: {_short(exc)}, next try in {delay:.0f} s",
+        next_poll_at=timezone.now() + timedelta(seconds=delay),
+    )
+
+
+def poll_once(*, start_download: Callable[[object], None], limit: int = 100) -> int:
+    """One pass over everything that is due. Returns how many generations it touched.
+
+    - closes generations past their deadline;
+    - submits QUEUED ones whose retry time has come (or that no task picked up);
+    - hands DOWNLOADING ones whose download stalled to a new download task;
+    - fetches due SUBMITTED/PROCESSING jobs, a few in parallel, within the rate limit.
+    """
+    now = timezone.now()
+    touched = 0
+    for generation in Generation.objects.filter(status__in=ACTIVE, deadline_at__lt=now).only(
+        "pk", "timeout"
+    ):
+        transitions.fail(
+            generation.pk,
+            f"The provider did not finish within the time limit ({generation.timeout} s); "
+            "the job was closed.",
+        )
+        touched += 1
+    due = Q(next_poll_at__lte=now) | Q(next_poll_at__isnull=True)
+    for pk in Generation.objects.filter(due, status=Status.QUEUED).values_list("pk", flat=True)[
+        :20
+    ]:
+        generation_submit(pk)
+        touched += 1
+    for pk in Generation.objects.filter(due, status=Status.DOWNLOADING).values_list(
+        "pk", flat=True
+    )[:20]:
+        transitions.advance(
+            pk, (Status.DOWNLOADING,), next_poll_at=now + transitions.DOWNLOAD_LEASE
+        )
+        start_download(pk)
+        touched += 1
+    batch = list(
+        Generation.objects.filter(due, status__in=POLLED)
+        .exclude(provider_key=None)
+        .select_related("provider_key")
+        .order_by("next_poll_at")[:limit]
+    )
+    for generation in Generation.objects.filter(due, status__in=POLLED, provider_key=None):
+        transitions.fail(generation.pk, "The API key for this generation was deleted.")
+    if batch:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            results = list(pool.map(_fetch, batch))
+        for generation, result in zip(batch, results, strict=True):
+            if isinstance(result, ProviderError):
+                _poll_failed(generation, result)
+            elif (
+                transitions.apply_message(
+                    generation.pk, result, next_poll_in=settings.POLL_INTERVAL
+                )
+                == Status.DOWNLOADING
+            ):
+                start_download(generation.pk)
+            touched += 1
+    return touched
+
+
+# --- the loop and its lease ---------------------------------------------------------------------
+
+
+def _take_lease(name: str, owner: str, seconds: float) -> bool:
+    now = timezone.now()
+    Lease.objects.get_or_create(name=name, defaults={"until": now - timedelta(seconds=1)})
+    return (
+        Lease.objects.filter(name=name)
+        .filter(Q(until__lt=now) | Q(owner=owner))
+        .update(owner=owner, until=now + timedelta(seconds=seconds))
+        == 1
+    )
+
+
+def _release_lease(name: str, owner: str) -> None:
+    Lease.objects.filter(name=name, owner=owner).update(until=timezone.now() - timedelta(seconds=1))
+
+
+def poll_loop(*, start_download: Callable[[object], None], seconds: float | None = None) -> int:
+    """Poll what is due every POLL_TICK seconds for up to `seconds` (POLL_LOOP_SECONDS).
+
+    Only the holder of the "poller" lease runs; a second loop returns at once. The loop
+    ends early when nothing is active. It releases the lease *before* its last look, so a
+    generation submitted meanwhile is seen either by this loop or by the next one started
+    after that submit. Returns the number of passes made.
+    """
+    owner = uuid.uuid4().hex
+    seconds = settings.POLL_LOOP_SECONDS if seconds is None else seconds
+    lease_seconds = seconds + 30
+    end = time.monotonic() + seconds
+    passes = 0
+    while time.monotonic() < end:
+        if not _take_lease("poller", owner, lease_seconds):
+            break
+        poll_once(start_download=start_download)
+        passes += 1
+        if not Generation.objects.filter(status__in=ACTIVE).exists():
+            _release_lease("poller", owner)
+            if not Generation.objects.filter(status__in=ACTIVE).exists():
+                return passes
+        time.sleep(settings.POLL_TICK)
+    _release_lease("poller", owner)
+    return passes
