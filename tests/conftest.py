@@ -1,0 +1,64 @@
+"""Shared fixtures: people, logged-in clients, and the sandbox served over real HTTP.
+
+Tests that talk to the sandbox use `live_server` and must be
+`@pytest.mark.django_db(transaction=True)`: the server thread only sees committed rows.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.contrib.auth.models import User
+
+from studio.accounts.services import sandbox_key_create
+
+# Playwright's sync API runs an event loop in the test thread (TECH.md §7).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    """Stored files go to a per-test folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _no_submit_spacing(settings):
+    settings.SUBMIT_SPACING = 0
+
+
+@pytest.fixture
+def sandbox_url(live_server, settings) -> str:
+    """Point sandbox keys at the live server (workers build URLs from settings)."""
+    url = f"{live_server.url}/sandbox/imaginepro/api/v1"
+    settings.SANDBOX_BASE_URL = url
+    return url
+
+
+def _make_user(username: str) -> User:
+    return User.objects.create_user(username, f"{username}@example.com", "correct-horse-42")
+
+
+@pytest.fixture
+def alice(db) -> User:
+    """The owner in most tests."""
+    return _make_user("alice")
+
+
+@pytest.fixture
+def charlie(db) -> User:
+    """A stranger: must never see alice's things."""
+    return _make_user("charlie")
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
+def alice_key(alice):
+    """Alice's sandbox key (a real sandbox account with starting credits)."""
+    return sandbox_key_create(user=alice)
