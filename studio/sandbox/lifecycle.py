@@ -72,11 +72,12 @@ def job_state(job, now: datetime) -> JobState:
         return JobState(job.outcome, progress, job.ends_at, job.error)
     if now < job.processing_at:
         return JobState(QUEUED, 0, job.created_at, "")
-    return JobState(PROCESSING, _progress(job, now), now, "")
+    return JobState(PROCESSING, max(1, _progress(job, now)), now, "")
 
 
 def _progress(job, at: datetime) -> int:
-    if at < job.processing_at:
+    """0 up to the start of processing (a moderation FAIL stays at 0), then 1–99."""
+    if at <= job.processing_at:
         return 0
     span = (job.done_at - job.processing_at).total_seconds()
     if span <= 0:

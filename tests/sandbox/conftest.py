@@ -1,0 +1,97 @@
+"""Fixtures for sandbox tests: a real HTTP client against pytest-django's live_server.
+
+Tests that use these need `@pytest.mark.django_db(transaction=True)`: the live server runs in
+another thread and must see committed rows.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+
+import pytest
+import requests
+from PIL import Image
+
+from studio.sandbox.services import sandbox_account_create
+
+TERMINAL = ("DONE", "FAIL")
+
+
+class SandboxClient:
+    """Talks to the sandbox over HTTP with one API key, like the studio's client would."""
+
+    def __init__(self, base_url: str, key: str | None):
+        self.base_url = base_url
+        self.session = requests.Session()
+        if key is not None:
+            self.session.headers["Authorization"] = f"Bearer {key}"
+
+    def post(self, path: str, body=None, **kwargs) -> requests.Response:
+        return self.session.post(f"{self.base_url}/{path}", json=body, timeout=10, **kwargs)
+
+    def get(self, path: str) -> requests.Response:
+        return self.session.get(f"{self.base_url}/{path}", timeout=10)
+
+    def submit(self, path: str, body: dict) -> str:
+        response = self.post(path, body)
+        assert response.status_code == 200, response.text
+        return response.json()["messageId"]
+
+    def fetch(self, message_id: str) -> dict:
+        response = self.get(f"message/fetch/{message_id}")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def wait(self, message_id: str, limit: float = 15.0) -> dict:
+        """Poll until DONE or FAIL (bounded), return the final Message."""
+        deadline = time.monotonic() + limit
+        while True:
+            message = self.fetch(message_id)
+            if message["status"] in TERMINAL:
+                return message
+            assert time.monotonic() < deadline, f"still {message['status']} after {limit}s"
+            time.sleep(0.05)
+
+    def info(self) -> dict:
+        response = self.get("subscription/account-info")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+def download_image(url: str) -> Image.Image:
+    """GET a result URL (no auth, like a CDN) and open it with Pillow."""
+    response = requests.get(url, timeout=10)
+    assert response.status_code == 200, url
+    image = Image.open(io.BytesIO(response.content))
+    image.load()
+    return image
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Result files go to a per-test folder (default storage follows MEDIA_ROOT)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def api_base(live_server) -> str:
+    return f"{live_server.url}/sandbox/imaginepro/api/v1"
+
+
+@pytest.fixture
+def make_api(api_base):
+    """make_api(credits=None, label="test") → SandboxClient with a new sandbox key."""
+
+    def make(credits: int | None = None, label: str = "test") -> SandboxClient:
+        key = sandbox_account_create(label=label, credits=credits)
+        client = SandboxClient(api_base, key)
+        client.key = key
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api(make_api) -> SandboxClient:
+    return make_api()

@@ -1,0 +1,81 @@
+"""Accounts, keys, credits per action, and the account-info endpoint."""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import pytest
+
+from studio.sandbox.models import SandboxAccount
+from studio.sandbox.services import sandbox_account_create, sandbox_account_credits
+
+from .conftest import SandboxClient
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_account_create_returns_a_key_stored_only_as_a_hash():
+    key = sandbox_account_create(label="alice")
+    assert re.fullmatch(r"sk-sandbox-[0-9a-f]{32}", key)
+    assert sandbox_account_credits(api_key=key) == 1000
+    assert sandbox_account_credits(api_key=key + "0") is None
+    account = SandboxAccount.objects.get()
+    assert key not in {account.key_hash, account.email, account.label}
+    other = sandbox_account_create(label="bob", credits=7)
+    assert other != key and sandbox_account_credits(api_key=other) == 7
+
+
+def test_account_info(api):
+    info = api.info()
+    assert info["type"] == "SANDBOX"
+    assert (info["creditsQuota"], info["credits"], info["creditsExtra"]) == (1000, 1000, 0)
+    assert info["expiredAt"].endswith("+00:00")
+    assert "@" in info["email"]
+
+
+def test_each_action_costs_its_documented_price(api):
+    api.submit("nova/imagine", {"prompt": "fast"})
+    assert api.info()["credits"] == 990
+    api.submit("nova/imagine", {"prompt": "slow --relax"})
+    assert api.info()["credits"] == 985
+    api.submit("nova/imagine", {"prompt": "quick --turbo"})
+    assert api.info()["credits"] == 975
+    api.submit("flux/imagine", {"prompt": "x", "n": 3})
+    assert api.info()["credits"] == 957
+    assert sandbox_account_credits(api_key=api.key) == 957
+
+
+def test_insufficient_credits_is_401_and_charges_nothing(make_api):
+    api = make_api(credits=15)
+    message_id = api.submit("nova/imagine", {"prompt": "one"})
+    response = api.post("nova/imagine", {"prompt": "two"})
+    assert response.status_code == 401
+    assert response.json() == {
+        "message": "Insufficient credits",
+        "error": "Unauthorized",
+        "statusCode": 401,
+    }
+    assert api.info()["credits"] == 5
+    assert api.post("flux/imagine", {"prompt": "x"}).status_code == 401
+    api.wait(message_id)
+    assert api.post("nova/button", {"messageId": message_id, "button": "U1"}).status_code == 200
+    assert api.info()["credits"] == 0
+    assert api.post("nova/imagine", {"prompt": "x --relax"}).status_code == 401
+
+
+def test_concurrent_submits_cannot_overdraw(make_api):
+    api = make_api(credits=25)
+    statuses: list[int] = []
+
+    def submit() -> None:
+        own = SandboxClient(api.base_url, api.key)  # one session per thread
+        statuses.append(own.post("nova/imagine", {"prompt": "race"}).status_code)
+
+    threads = [threading.Thread(target=submit) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200, 200, 401, 401, 401, 401]
+    assert api.info()["credits"] == 5

@@ -1,0 +1,139 @@
+"""QUEUED → PROCESSING → DONE | FAIL, over HTTP and in the pure timeline functions."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+from django.utils import timezone
+
+from studio.sandbox.lifecycle import DURATIONS, job_state, plan_timeline
+from studio.sandbox.models import SandboxJob
+
+T0 = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+
+
+def _job(timeline) -> SimpleNamespace:
+    return SimpleNamespace(created_at=T0, **timeline.__dict__)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("submit_path", "fetch_path"),
+    [("nova/imagine", "message/fetch"), ("midjourney/imagine", "midjourney/message")],
+)
+def test_imagine_goes_queued_processing_done(api, submit_path, fetch_path):
+    response = api.post(submit_path, {"prompt": "a quiet harbour at dusk", "ref": "job-7"})
+    assert response.status_code == 200
+    submitted = response.json()
+    assert submitted["success"] is True
+    assert set(submitted) == {"success", "messageId", "createdAt"}
+    assert submitted["createdAt"].endswith("+00:00")
+    message_id = submitted["messageId"]
+
+    seen, progress = [], []
+    deadline = time.monotonic() + 15
+    while True:
+        message = api.get(f"{fetch_path}/{message_id}").json()
+        if not seen or seen[-1] != message["status"]:
+            seen.append(message["status"])
+        progress.append(message["progress"])
+        if message["status"] == "PROCESSING":
+            assert 1 <= message["progress"] <= 99
+            assert message["buttons"] == [] and message["uri"] is None
+        if message["status"] == "DONE":
+            break
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    assert seen == ["QUEUED", "PROCESSING", "DONE"]
+    assert progress == sorted(progress) and progress[0] == 0 and progress[-1] == 100
+    assert message["messageId"] == message_id
+    assert message["prompt"] == "a quiet harbour at dusk"
+    assert message["ref"] == "job-7"
+    assert message["error"] is None
+    assert message["createdAt"] == submitted["createdAt"]
+    assert message["updatedAt"] > message["createdAt"]
+    assert message["buttons"] == ["U1", "U2", "U3", "U4", "🔄", "V1", "V2", "V3", "V4"]
+    assert "originatingMessageId" not in message
+    # The other path family reads the same message.
+    other = "midjourney/message" if fetch_path == "message/fetch" else "message/fetch"
+    assert api.get(f"{other}/{message_id}").json() == message
+
+
+@pytest.mark.django_db(transaction=True)
+def test_banned_word_is_accepted_charged_then_fails(api):
+    message_id = api.submit("nova/imagine", {"prompt": "a Forbidden temple"})
+    assert api.info()["credits"] == 990
+    assert api.fetch(message_id)["status"] == "QUEUED"
+    message = api.wait(message_id)
+    assert message["status"] == "FAIL"
+    assert message["error"] == 'Banned prompt detected: "forbidden"'
+    assert message["progress"] == 0
+    assert message["buttons"] == [] and message["images"] == [] and message["uri"] is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bad_aspect_ratio_fails_like_midjourney(api):
+    message = api.wait(api.submit("nova/imagine", {"prompt": "a cat --ar 9:1"}))
+    assert message["status"] == "FAIL"
+    assert message["error"] == "Invalid parameter: --ar 9:1"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_messages_older_than_24_hours_are_gone(api):
+    message_id = api.submit("nova/imagine", {"prompt": "yesterday's news"})
+    SandboxJob.objects.filter(pk=message_id).update(
+        created_at=timezone.now() - timedelta(hours=24, minutes=1)
+    )
+    response = api.get(f"message/fetch/{message_id}")
+    assert response.status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_request_body_and_endpoint_are_recorded(api):
+    body = {"prompt": "a kite --relax", "ref": "r1", "timeout": 300, "disableCdn": True}
+    message_id = api.submit("midjourney/imagine", body)
+    job = SandboxJob.objects.get(pk=message_id)
+    assert job.request_body == body
+    assert job.endpoint == "midjourney/imagine"
+    assert job.timeout == 300
+
+
+def test_timeline_uses_the_scaled_durations(settings):
+    settings.SANDBOX_TIME_SCALE = 1.0
+    queued, processing = DURATIONS["grid"]
+    timeline = plan_timeline(pace="grid", created_at=T0, timeout=900)
+    assert timeline.processing_at == T0 + timedelta(seconds=queued)
+    assert timeline.ends_at == T0 + timedelta(seconds=queued + processing)
+    assert timeline.outcome == "DONE"
+    job = _job(timeline)
+    assert job_state(job, T0).status == "QUEUED"
+    middle = job_state(job, T0 + timedelta(seconds=queued + processing / 2))
+    assert middle.status == "PROCESSING" and 45 <= middle.progress <= 55
+    done = job_state(job, timeline.ends_at)
+    assert (done.status, done.progress, done.updated_at) == ("DONE", 100, timeline.ends_at)
+
+    settings.SANDBOX_TIME_SCALE = 0.5
+    half = plan_timeline(pace="upscale", created_at=T0, timeout=900)
+    assert half.ends_at == T0 + timedelta(seconds=sum(DURATIONS["upscale"]) / 2)
+
+
+def test_timeout_fails_a_job_that_would_finish_later(settings):
+    settings.SANDBOX_TIME_SCALE = 1.0  # 25 s of work, 10 s allowed (timeout is not scaled)
+    timeline = plan_timeline(pace="grid", created_at=T0, timeout=10)
+    assert (timeline.outcome, timeline.error) == ("FAIL", "Job timed out")
+    assert timeline.ends_at == T0 + timedelta(seconds=10)
+    job = _job(timeline)
+    assert job_state(job, T0 + timedelta(seconds=9)).status == "PROCESSING"
+    failed = job_state(job, T0 + timedelta(seconds=10))
+    assert failed.status == "FAIL" and failed.error == "Job timed out"
+    assert 1 <= failed.progress <= 99
+
+
+def test_planned_error_fails_when_processing_would_start(settings):
+    settings.SANDBOX_TIME_SCALE = 1.0
+    timeline = plan_timeline(pace="flux", created_at=T0, timeout=900, planned_error="nope")
+    assert timeline.ends_at == timeline.processing_at == T0 + timedelta(seconds=1)
+    assert (timeline.outcome, timeline.error) == ("FAIL", "nope")

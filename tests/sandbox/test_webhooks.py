@@ -1,0 +1,98 @@
+"""Webhooks: the final Message is POSTed once to `webhookOverride`."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from studio.sandbox.models import SandboxJob
+from studio.sandbox.webhooks import deliver_due_webhooks
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def receiver():
+    """A tiny HTTP server on 127.0.0.1 that records every POST: (path, JSON body)."""
+    received: list[tuple[str, dict]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            length = int(self.headers.get("Content-Length", 0))
+            received.append((self.path, json.loads(self.rfile.read(length))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.received = received
+    server.url = f"http://127.0.0.1:{server.server_address[1]}"
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def _wait_for(received: list, count: int, limit: float = 10.0) -> None:
+    deadline = time.monotonic() + limit
+    while len(received) < count:
+        assert time.monotonic() < deadline, f"{len(received)} of {count} webhooks arrived"
+        time.sleep(0.05)
+
+
+def test_final_message_is_delivered_once(api, receiver):
+    message_id = api.submit(
+        "nova/imagine",
+        {
+            "prompt": "a hot air balloon",
+            "ref": "gen-1",
+            "webhookOverride": f"{receiver.url}/hook/1",
+        },
+    )
+    # No polling at all: the timer set at submit delivers it.
+    _wait_for(receiver.received, 1)
+    path, payload = receiver.received[0]
+    assert path == "/hook/1"
+    assert payload["messageId"] == message_id
+    assert payload["status"] == "DONE" and payload["progress"] == 100
+    assert payload["ref"] == "gen-1"
+    assert len(payload["images"]) == 4 and payload["buttons"][0] == "U1"
+    assert payload == api.fetch(message_id)  # the same Message the poll endpoint answers
+
+    # Neither later sweeps nor more requests send it again.
+    assert deliver_due_webhooks() == 0
+    api.fetch(message_id)
+    time.sleep(0.3)
+    assert len(receiver.received) == 1
+    job = SandboxJob.objects.get(pk=message_id)
+    assert job.webhook_sent_at is not None
+    assert (job.webhook_status, job.webhook_error) == (204, "")
+
+
+def test_failures_are_delivered_and_unreachable_receivers_recorded(api, receiver):
+    failed_id = api.submit(
+        "flux/imagine", {"prompt": "banned art", "webhookOverride": f"{receiver.url}/f"}
+    )
+    lost_id = api.submit(
+        "flux/imagine", {"prompt": "nobody listens", "webhookOverride": "http://127.0.0.1:9/x"}
+    )
+    _wait_for(receiver.received, 1)
+    payload = receiver.received[0][1]
+    assert payload["messageId"] == failed_id
+    assert payload["status"] == "FAIL"
+    assert payload["error"] == 'Banned prompt detected: "banned"'
+
+    deadline = time.monotonic() + 10
+    while not SandboxJob.objects.get(pk=lost_id).webhook_error:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    lost = SandboxJob.objects.get(pk=lost_id)
+    assert lost.webhook_sent_at is not None and lost.webhook_status is None
+    assert "ConnectionError" in lost.webhook_error
