@@ -159,8 +159,6 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.getenv("SQLITE_PATH", str(VAR_DIR / "db.sqlite3")),
             "OPTIONS": SQLITE_OPTIONS,
-            # A file test database, so browser tests can share it with a real qcluster.
-            "TEST": {"NAME": os.getenv("SQLITE_TEST_PATH", str(VAR_DIR / "test.sqlite3"))},
         }
     }
 
