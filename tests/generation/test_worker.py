@@ -1,0 +1,177 @@
+"""The worker end to end against the sandbox over real HTTP: submit, poll, download."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from PIL import Image
+
+from studio.accounts.models import ProviderKey
+from studio.generation import assets, services, worker
+from studio.generation.models import Asset, Generation, Status
+from studio.sandbox.services import sandbox_account_credits
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run_until_final(generation: Generation, seconds: float = 15) -> Generation:
+    """Submit as the task would, then run the poller (downloads inline) until nothing is active."""
+    worker.generation_submit(generation.pk)
+    worker.poll_loop(start_download=assets.generation_download, seconds=seconds)
+    generation.refresh_from_db()
+    return generation
+
+
+def midjourney(user, key, prompt="a lighthouse at dusk --ar 16:9"):
+    return services.midjourney_create(user=user, provider_key=key, prompt=prompt, params={"prompt": prompt})
+
+
+def test_midjourney_grid_is_stored_with_thumbnails(alice, alice_key, sandbox_url):
+    generation = run_until_final(midjourney(alice, alice_key))
+    assert generation.status == Status.DONE, generation.error
+    assert generation.progress == 100 and generation.finished_at and generation.message_id
+    tiles = generation.images
+    assert [tile.index for tile in tiles] == [1, 2, 3, 4]
+    assert generation.assets.filter(role=Asset.Role.GRID).count() == 1
+    for tile in tiles:
+        full = Image.open(tile.file.open("rb"))
+        assert full.size == (tile.width, tile.height)
+        assert tile.width > tile.height  # 16:9
+        thumb = Image.open(io.BytesIO(tile.thumbnail.open("rb").read()))
+        assert thumb.format == "WEBP" and max(thumb.size) <= 512
+        assert len(tile.sha256) == 64 and tile.bytes == tile.file.size
+    # the tile buttons sit with their tiles, the reroll with the whole grid
+    assert dict((asset.index, buttons) for asset, buttons in generation.image_tiles)[2] == ["U2", "V2"]
+    assert "🔄" in generation.other_buttons
+
+
+def test_upscale_button_makes_a_linked_child(alice, alice_key, sandbox_url):
+    parent = run_until_final(midjourney(alice, alice_key, "a red kite --ar 1:1"))
+    child = run_until_final(services.button_press(user=alice, parent=parent, button="U1"))
+    assert child.status == Status.DONE, child.error
+    assert child.parent == parent and list(parent.children.all()) == [child]
+    assert child.request_body == {"messageId": parent.message_id, "button": "U1"}
+    [image] = child.images
+    assert image.width == 2 * parent.images[0].width  # the sandbox upscales the tile 2×
+    assert "Vary (Strong)" in child.buttons
+
+
+@pytest.mark.parametrize("button", ["V3", "🔄"])
+def test_variation_and_reroll_make_new_grids(alice, alice_key, sandbox_url, button):
+    parent = run_until_final(midjourney(alice, alice_key, "a quiet harbour"))
+    child = run_until_final(services.button_press(user=alice, parent=parent, button=button))
+    assert child.status == Status.DONE, child.error
+    assert len(child.images) == 4
+    assert {image.sha256 for image in child.images}.isdisjoint({image.sha256 for image in parent.images})
+
+
+def test_flux_stores_n_images(alice, alice_key, sandbox_url):
+    generation = services.flux_create(
+        user=alice, provider_key=alice_key, prompt="a cabin", n=2, output_format="webp",
+        width=512, height=768, params={},
+    )
+    generation = run_until_final(generation)
+    assert generation.status == Status.DONE, generation.error
+    assert [(image.width, image.height, image.content_type) for image in generation.images] == [
+        (512, 768, "image/webp"),
+        (512, 768, "image/webp"),
+    ]
+
+
+def test_provider_failure_keeps_its_own_words(alice, alice_key, sandbox_url):
+    generation = run_until_final(midjourney(alice, alice_key, "a banned thing"))
+    assert generation.status == Status.FAILED
+    assert "banned" in generation.error.lower()
+    assert generation.finished_at is not None
+
+
+def test_submit_is_sent_at_most_once(alice, alice_key, sandbox_url):
+    before = sandbox_account_credits(api_key=alice_key.api_key)
+    generation = midjourney(alice, alice_key, "a fox")
+    assert worker.generation_submit(generation.pk) == Status.SUBMITTED
+    assert worker.generation_submit(generation.pk) == "not claimed"  # a duplicated task
+    assert sandbox_account_credits(api_key=alice_key.api_key) == before - 10
+
+
+def test_relax_costs_five(alice, alice_key, sandbox_url):
+    before = sandbox_account_credits(api_key=alice_key.api_key)
+    generation = midjourney(alice, alice_key, "a fox --relax")
+    assert generation.cost == 5
+    worker.generation_submit(generation.pk)
+    assert sandbox_account_credits(api_key=alice_key.api_key) == before - 5
+
+
+def test_no_credits_fails_with_the_providers_reason(alice, sandbox_url):
+    from studio.sandbox.services import sandbox_account_create
+
+    key = ProviderKey(user=alice, name="poor", is_sandbox=True)
+    key.set_api_key(sandbox_account_create(label="poor", credits=3))
+    key.save()
+    generation = run_until_final(midjourney(alice, key, "a fox"))
+    assert generation.status == Status.FAILED
+    assert "credits" in generation.error.lower()
+
+
+def test_unreachable_provider_is_retried_then_fails(alice, settings):
+    settings.SANDBOX_BASE_URL = "http://127.0.0.1:9/api/v1"  # closed port: never sent
+    settings.SUBMIT_MAX_ATTEMPTS = 2
+    key = ProviderKey(user=alice, name="sandbox", is_sandbox=True)
+    key.set_api_key("sk-whatever-1234")
+    key.save()
+    generation = midjourney(alice, key, "a fox")
+    assert worker.generation_submit(generation.pk) == Status.QUEUED
+    generation.refresh_from_db()
+    assert generation.status == Status.QUEUED and "next try" in generation.status_note
+    Generation.objects.filter(pk=generation.pk).update(next_poll_at=timezone.now())
+    assert worker.generation_submit(generation.pk) == Status.FAILED
+    generation.refresh_from_db()
+    assert "Could not reach the provider" in generation.error
+
+
+def test_deleted_key_fails_clearly(alice, alice_key, sandbox_url):
+    generation = midjourney(alice, alice_key, "a fox")
+    alice_key.delete()
+    assert worker.generation_submit(generation.pk) == Status.FAILED
+    generation.refresh_from_db()
+    assert "deleted" in generation.error
+
+
+def test_job_past_its_deadline_is_closed(alice, alice_key, sandbox_url):
+    generation = midjourney(alice, alice_key, "a fox")
+    worker.generation_submit(generation.pk)
+    Generation.objects.filter(pk=generation.pk).update(deadline_at=timezone.now() - timedelta(seconds=1))
+    worker.poll_once(start_download=assets.generation_download)
+    generation.refresh_from_db()
+    assert generation.status == Status.FAILED and "time limit" in generation.error
+
+
+def test_orphaned_queued_generation_is_submitted_by_the_poller(alice, alice_key, sandbox_url):
+    generation = midjourney(alice, alice_key, "a fox")  # no task ran (cluster was down)
+    Generation.objects.filter(pk=generation.pk).update(next_poll_at=timezone.now())
+    worker.poll_loop(start_download=assets.generation_download, seconds=15)
+    generation.refresh_from_db()
+    assert generation.status == Status.DONE
+
+
+def test_only_one_poller_holds_the_lease(alice, alice_key, sandbox_url):
+    assert worker._take_lease("poller", "first", 60)
+    assert not worker._take_lease("poller", "second", 60)
+    midjourney(alice, alice_key, "a fox")
+    assert worker.poll_loop(start_download=assets.generation_download, seconds=2) == 0
+    worker._release_lease("poller", "first")
+    assert worker._take_lease("poller", "second", 60)
+
+
+def test_stale_news_never_moves_a_generation_back(alice, alice_key, sandbox_url):
+    from studio.generation import transitions
+    from studio.provider.messages import parse_message
+
+    generation = run_until_final(midjourney(alice, alice_key, "a fox"))
+    assert generation.status == Status.DONE
+    late = parse_message({"messageId": generation.message_id, "status": "PROCESSING", "progress": 40})
+    assert transitions.apply_message(generation.pk, late, next_poll_in=1) is None
+    generation.refresh_from_db()
+    assert generation.status == Status.DONE and generation.progress == 100
