@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from functools import wraps
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpRequest, JsonResponse
 from django.urls import reverse
@@ -63,6 +64,8 @@ def api(*methods: str) -> Callable:
                 return _json(view(request, account, *args, **kwargs))
             except ApiError as exc:
                 return _json(exc.body(), status=exc.status)
+            except RequestDataTooBig:  # body over DATA_UPLOAD_MAX_MEMORY_SIZE, as Express says
+                return _json(ApiError(413, "request entity too large").body(), status=413)
 
         return wrapper
 

@@ -96,3 +96,21 @@ def test_failures_are_delivered_and_unreachable_receivers_recorded(api, receiver
     lost = SandboxJob.objects.get(pk=lost_id)
     assert lost.webhook_sent_at is not None and lost.webhook_status is None
     assert "ConnectionError" in lost.webhook_error
+
+
+def test_request_sweep_delivers_when_the_timer_is_lost(api, receiver, monkeypatch):
+    # As if the submitting process died before its timer fired.
+    monkeypatch.setattr("studio.sandbox.services.schedule_delivery", lambda job: None)
+    message_id = api.submit(
+        "nova/imagine", {"prompt": "an orphan", "webhookOverride": f"{receiver.url}/late"}
+    )
+    api.wait(message_id)
+    time.sleep(0.5)
+    assert receiver.received == []  # nothing sent: no timer, and not yet late enough
+    deadline = time.monotonic() + 10
+    while not receiver.received:  # any API request sweeps once the job is 2 s overdue
+        assert time.monotonic() < deadline
+        api.info()
+        time.sleep(0.2)
+    time.sleep(0.5)
+    assert [payload["messageId"] for _, payload in receiver.received] == [message_id]
