@@ -13,6 +13,10 @@ class SandboxAccountAdmin(admin.ModelAdmin):
     search_fields = ["label", "email"]
     exclude = ["key_hash"]
 
+    def has_add_permission(self, request) -> bool:
+        # Accounts come from services.sandbox_account_create, which makes and hashes the key.
+        return False
+
 
 @admin.register(SandboxJob)
 class SandboxJobAdmin(admin.ModelAdmin):

@@ -44,6 +44,7 @@ def image_names(job: SandboxJob) -> list[str]:
 
 
 def storage_name(job: SandboxJob, name: str) -> str:
+    """Path of a file in default storage: `sandbox/<message_id>/<name>`."""
     return f"sandbox/{job.id}/{name}"
 
 
@@ -53,6 +54,7 @@ def cdn_url(job: SandboxJob, name: str, *, base_url: str) -> str:
 
 
 def content_type(name: str) -> str:
+    """HTTP content type from a file name's extension (png, webp, jpg, jpeg)."""
     return drawing.CONTENT_TYPES[name.rsplit(".", 1)[-1]]
 
 

@@ -48,7 +48,7 @@ def sandbox_account_create(*, label: str, credits: int | None = None) -> str:
     api_key = KEY_PREFIX + secrets.token_hex(16)
     now = timezone.now()
     SandboxAccount.objects.create(
-        label=label,
+        label=label[:200],
         key_hash=_hash_key(api_key),
         key_last4=api_key[-4:],
         email=f"sandbox-{api_key[-8:]}@sandbox.invalid",

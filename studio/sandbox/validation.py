@@ -30,6 +30,7 @@ class ApiError(Exception):
         self.message = message
 
     def body(self) -> dict:
+        """`{"message", "error" (HTTP reason phrase), "statusCode"}`."""
         return {
             "message": self.message,
             "error": HTTPStatus(self.status).phrase,
@@ -38,6 +39,7 @@ class ApiError(Exception):
 
 
 def bad_request(message: str) -> ApiError:
+    """A 400 with `message` (say which field is wrong and why)."""
     return ApiError(400, message)
 
 

@@ -144,4 +144,5 @@ def cdn(request: HttpRequest, message_id: str, name: str):
 
 @csrf_exempt
 def not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
+    """Any other path under api/v1: NestJS's 404 (before auth, as a router would)."""
     return _route_not_found(request)
