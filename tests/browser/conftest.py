@@ -1,0 +1,58 @@
+"""Browser tests: Playwright drives Debian's chromium (no browser download is possible here)
+against live_server, with a real django-q2 cluster sharing the file test database."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def pytest_collection_modifyitems(config, items):
+    if Path(CHROMIUM).exists():
+        return
+    skip = pytest.mark.skip(reason=f"{CHROMIUM} is missing: run `make test` (it installs Debian's chromium)")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--disable-background-networking"],
+    }
+
+
+@pytest.fixture
+def cluster(live_server, sandbox_url, settings):
+    """A real `manage.py qcluster` on the test database; stopped by signalling its own PID
+    (a process-group SIGTERM makes it hang, TECH.md §1)."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "SQLITE_PATH": str(django_settings.DATABASES["default"]["NAME"]),
+        "SANDBOX_BASE_URL": sandbox_url,
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "SUBMIT_SPACING": "0",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env, start_new_session=True
+    )
+    yield process
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
