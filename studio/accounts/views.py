@@ -7,11 +7,21 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from studio.accounts import services
 from studio.accounts.forms import KeyForm, KeyRenameForm, SignupForm
+
+
+def _safe_next(request, url: str | None, default: str) -> str:
+    """Follow `next` only within this site (as Django's LoginView does)."""
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return default
 
 
 @require_http_methods(["GET", "POST"])
@@ -49,7 +59,7 @@ def keys(request):
                 messages.warning(request, warning)
             else:
                 messages.success(request, "Key saved. ImaginePro accepted it.")
-            return redirect(request.GET.get("next") or "keys")
+            return redirect(_safe_next(request, request.GET.get("next"), "keys"))
     context = {
         "form": form,
         "keys": request.user.provider_keys.all(),
@@ -63,7 +73,7 @@ def keys(request):
 def key_sandbox(request):
     services.sandbox_key_create(user=request.user)
     messages.success(request, "Sandbox ready: simulated images, 1000 free sandbox credits.")
-    return redirect(request.POST.get("next") or "generation:gallery")
+    return redirect(_safe_next(request, request.POST.get("next"), "generation:gallery"))
 
 
 @login_required

@@ -111,9 +111,7 @@ class MidjourneyForm(KeyChoiceMixin):
                 return data
             ratio = data["custom_ratio"]
         speed = data["speed"]
-        overrides = {
-            # valueless flags from the flags field (None) must be switched on, not skipped
-            **{name: True if value is None else value for name, value in extra.items()},
+        fields = {
             "ar": ratio or None,
             "s": data.get("stylize"),
             "chaos": data.get("chaos"),
@@ -126,6 +124,9 @@ class MidjourneyForm(KeyChoiceMixin):
             # Fast is Midjourney's default: it adds no flag and never overrides a typed one.
             speed: True if speed != "fast" else None,
         }
+        # Precedence: a field set by hand, then the flags field, then flags typed in the prompt.
+        overrides = {name: True if value is None else value for name, value in extra.items()}
+        overrides.update({name: value for name, value in fields.items() if value is not None})
         try:
             data["composed_prompt"] = mjprompt.compose_prompt(parsed, overrides)
         except ValidationError as exc:

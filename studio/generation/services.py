@@ -10,6 +10,8 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -27,9 +29,12 @@ class GenerationError(Exception):
 
 def get_generation_for_user(user: AbstractBaseUser, generation_id) -> Generation:
     """The one way views fetch a generation: 404 for anyone who may not see it."""
-    return get_object_or_404(
-        Generation.objects.select_related("provider_key", "parent"), pk=generation_id, user=user
-    )
+    try:
+        return get_object_or_404(
+            Generation.objects.select_related("provider_key", "parent"), pk=generation_id, user=user
+        )
+    except (ValueError, ValidationError) as exc:  # not a UUID (e.g. a hand-edited ?retry=)
+        raise Http404 from exc
 
 
 def generation_create(

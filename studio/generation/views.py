@@ -171,6 +171,8 @@ def press(request, generation_id):
 @require_GET
 def asset_file(request, asset_id, kind):
     """A stored image or its thumbnail, only for the person who owns the generation."""
+    if kind not in ("file", "thumb"):
+        raise Http404
     asset = get_object_or_404(
         Asset.objects.select_related("generation"), pk=asset_id, generation__user=request.user
     )

@@ -78,11 +78,6 @@ class TestSandbox:
         assert key.api_key not in html
         assert key.api_key_encrypted not in html
 
-    @pytest.mark.xfail(
-        reason="BUG: studio/accounts/views.py:66 redirects to any POSTed `next`, "
-        "including another site (open redirect)",
-        strict=True,
-    )
     def test_next_pointing_to_another_site_is_not_followed(self, alice_client):
         response = alice_client.post(
             "/accounts/keys/sandbox/", {"next": "https://evil.example/phish"}
@@ -162,11 +157,6 @@ class TestAddRealKeyOffline:
         assert response.context["form"].errors["api_key"] == ["That does not look like an API key."]
         assert not ProviderKey.objects.exists()
 
-    @pytest.mark.xfail(
-        reason="BUG: studio/accounts/views.py:52 redirects to any `next` query parameter, "
-        "including another site (open redirect)",
-        strict=True,
-    )
     def test_next_pointing_to_another_site_is_not_followed(self, alice_client, settings):
         settings.IMAGINEPRO_BASE_URL = UNREACHABLE
 

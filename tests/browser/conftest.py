@@ -19,7 +19,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def pytest_collection_modifyitems(config, items):
     if Path(CHROMIUM).exists():
         return
-    skip = pytest.mark.skip(reason=f"{CHROMIUM} is missing: run `make test` (it installs Debian's chromium)")
+    skip = pytest.mark.skip(
+        reason=f"{CHROMIUM} is missing: run `make test` (it installs Debian's chromium)"
+    )
     for item in items:
         if "browser" in item.keywords:
             item.add_marker(skip)
@@ -30,7 +32,12 @@ def browser_type_launch_args(browser_type_launch_args):
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
-        "args": ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--disable-background-networking"],
+        "args": [
+            "--no-sandbox",
+            "--disable-dev-shm-usage",
+            "--disable-gpu",
+            "--disable-background-networking",
+        ],
     }
 
 

@@ -124,22 +124,11 @@ class TestMidjourneyTypedFlags:
     def test_valueless_flag_from_flags_field_is_switched_on(self, alice, alice_key):
         assert composed(mj(alice, alice_key, flags="--tile")) == "a lighthouse at dusk --tile"
 
-    @pytest.mark.xfail(
-        reason="BUG: studio/generation/forms.py:114-128 puts the flags field first in "
-        "`overrides`, then the blank form fields (ar, s, chaos, q, style, v, no …) overwrite "
-        "its values with None, so `--ar 2:3` typed in the flags field is silently dropped",
-        strict=True,
-    )
     def test_value_flag_from_flags_field_is_sent(self, alice, alice_key):
         form = mj(alice, alice_key, flags="--ar 2:3 --chaos 50")
 
         assert composed(form) == "a lighthouse at dusk --ar 2:3 --chaos 50"
 
-    @pytest.mark.xfail(
-        reason="BUG: studio/generation/forms.py:114-128: a blank aspect field overwrites "
-        "the flags field's --ar with None, so the prompt's --ar 4:3 is sent instead",
-        strict=True,
-    )
     def test_flags_field_wins_over_the_prompt(self, alice, alice_key):
         form = mj(alice, alice_key, prompt="a fox --ar 4:3", flags="--ar 2:3")
 

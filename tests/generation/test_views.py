@@ -13,7 +13,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.test import Client
 from django.utils import timezone
@@ -283,12 +282,6 @@ class TestMidjourneyNew:
 
         assert response.status_code == 404
 
-    @pytest.mark.xfail(
-        reason="BUG: studio/generation/views.py:70 passes ?retry= straight to "
-        "get_object_or_404 on a UUID key; a malformed id raises ValidationError → HTTP 500",
-        strict=True,
-        raises=ValidationError,
-    )
     def test_malformed_retry_id_is_404(self, alice_client, alice_key):
         response = alice_client.get("/new/midjourney/?retry=not-a-uuid")
 

@@ -26,7 +26,9 @@ def run_until_final(generation: Generation, seconds: float = 15) -> Generation:
 
 
 def midjourney(user, key, prompt="a lighthouse at dusk --ar 16:9"):
-    return services.midjourney_create(user=user, provider_key=key, prompt=prompt, params={"prompt": prompt})
+    return services.midjourney_create(
+        user=user, provider_key=key, prompt=prompt, params={"prompt": prompt}
+    )
 
 
 def test_midjourney_grid_is_stored_with_thumbnails(alice, alice_key, sandbox_url):
@@ -44,7 +46,10 @@ def test_midjourney_grid_is_stored_with_thumbnails(alice, alice_key, sandbox_url
         assert thumb.format == "WEBP" and max(thumb.size) <= 512
         assert len(tile.sha256) == 64 and tile.bytes == tile.file.size
     # the tile buttons sit with their tiles, the reroll with the whole grid
-    assert dict((asset.index, buttons) for asset, buttons in generation.image_tiles)[2] == ["U2", "V2"]
+    assert {asset.index: buttons for asset, buttons in generation.image_tiles}[2] == [
+        "U2",
+        "V2",
+    ]
     assert "🔄" in generation.other_buttons
 
 
@@ -65,13 +70,21 @@ def test_variation_and_reroll_make_new_grids(alice, alice_key, sandbox_url, butt
     child = run_until_final(services.button_press(user=alice, parent=parent, button=button))
     assert child.status == Status.DONE, child.error
     assert len(child.images) == 4
-    assert {image.sha256 for image in child.images}.isdisjoint({image.sha256 for image in parent.images})
+    assert {image.sha256 for image in child.images}.isdisjoint(
+        {image.sha256 for image in parent.images}
+    )
 
 
 def test_flux_stores_n_images(alice, alice_key, sandbox_url):
     generation = services.flux_create(
-        user=alice, provider_key=alice_key, prompt="a cabin", n=2, output_format="webp",
-        width=512, height=768, params={},
+        user=alice,
+        provider_key=alice_key,
+        prompt="a cabin",
+        n=2,
+        output_format="webp",
+        width=512,
+        height=768,
+        params={},
     )
     generation = run_until_final(generation)
     assert generation.status == Status.DONE, generation.error
@@ -142,7 +155,9 @@ def test_deleted_key_fails_clearly(alice, alice_key, sandbox_url):
 def test_job_past_its_deadline_is_closed(alice, alice_key, sandbox_url):
     generation = midjourney(alice, alice_key, "a fox")
     worker.generation_submit(generation.pk)
-    Generation.objects.filter(pk=generation.pk).update(deadline_at=timezone.now() - timedelta(seconds=1))
+    Generation.objects.filter(pk=generation.pk).update(
+        deadline_at=timezone.now() - timedelta(seconds=1)
+    )
     worker.poll_once(start_download=assets.generation_download)
     generation.refresh_from_db()
     assert generation.status == Status.FAILED and "time limit" in generation.error
@@ -171,7 +186,9 @@ def test_stale_news_never_moves_a_generation_back(alice, alice_key, sandbox_url)
 
     generation = run_until_final(midjourney(alice, alice_key, "a fox"))
     assert generation.status == Status.DONE
-    late = parse_message({"messageId": generation.message_id, "status": "PROCESSING", "progress": 40})
+    late = parse_message(
+        {"messageId": generation.message_id, "status": "PROCESSING", "progress": 40}
+    )
     assert transitions.apply_message(generation.pk, late, next_poll_in=1) is None
     generation.refresh_from_db()
     assert generation.status == Status.DONE and generation.progress == 100

@@ -48,7 +48,9 @@ def test_imagine_then_upscale(client):
 
 
 def test_flux_n_images(client):
-    submitted = client.flux_imagine(prompt="a cabin", n=3, aspect_ratio="16:9", output_format="webp")
+    submitted = client.flux_imagine(
+        prompt="a cabin", n=3, aspect_ratio="16:9", output_format="webp"
+    )
     message = wait_done(client, submitted.message_id)
     assert len(message.output_urls) == 3
     assert message.buttons == []
@@ -90,7 +92,9 @@ def test_button_not_offered_is_400(client):
 
 
 def test_insufficient_credits_is_401(sandbox_url):
-    poor = ImagineProClient(base_url=sandbox_url, api_key=sandbox_account_create(label="poor", credits=4))
+    poor = ImagineProClient(
+        base_url=sandbox_url, api_key=sandbox_account_create(label="poor", credits=4)
+    )
     with pytest.raises(ProviderError) as caught:
         poor.imagine(prompt="a cat")
     assert caught.value.status == 401
@@ -119,7 +123,19 @@ def scripted():
             if length:
                 self.rfile.read(length)
             status, body, headers, delay = script.routes.get(
-                self.path, (404, json.dumps({"message": f"Cannot {self.command} {self.path}", "error": "Not Found", "statusCode": 404}).encode(), {}, 0)
+                self.path,
+                (
+                    404,
+                    json.dumps(
+                        {
+                            "message": f"Cannot {self.command} {self.path}",
+                            "error": "Not Found",
+                            "statusCode": 404,
+                        }
+                    ).encode(),
+                    {},
+                    0,
+                ),
             )
             time.sleep(delay)
             self.send_response(status)
@@ -144,14 +160,22 @@ def scripted():
 
 
 def ok_submit() -> tuple[int, bytes, dict, float]:
-    return 200, b'{"success": true, "messageId": "m-1", "createdAt": "2026-01-15T12:00:00+00:00"}', {}, 0
+    return (
+        200,
+        b'{"success": true, "messageId": "m-1", "createdAt": "2026-01-15T12:00:00+00:00"}',
+        {},
+        0,
+    )
 
 
 def test_falls_back_to_midjourney_family_when_nova_route_is_missing(scripted):
     scripted.routes["/api/v1/midjourney/imagine"] = ok_submit()
     client = ImagineProClient(base_url=scripted.base_url, api_key="k")
     assert client.imagine(prompt="x").message_id == "m-1"
-    assert [path for _, path in scripted.seen] == ["/api/v1/nova/imagine", "/api/v1/midjourney/imagine"]
+    assert [path for _, path in scripted.seen] == [
+        "/api/v1/nova/imagine",
+        "/api/v1/midjourney/imagine",
+    ]
 
 
 def test_read_timeout_on_submit_may_have_been_accepted(scripted):
@@ -184,7 +208,12 @@ def test_malformed_json_on_poll_is_retryable(scripted):
 
 
 def test_429_carries_retry_after(scripted):
-    scripted.routes["/api/v1/message/fetch/m-1"] = (429, b'{"message": "Too many requests"}', {"Retry-After": "7"}, 0)
+    scripted.routes["/api/v1/message/fetch/m-1"] = (
+        429,
+        b'{"message": "Too many requests"}',
+        {"Retry-After": "7"},
+        0,
+    )
     with pytest.raises(ProviderError) as caught:
         ImagineProClient(base_url=scripted.base_url, api_key="k").fetch_message("m-1")
     assert caught.value.retryable and caught.value.retry_after == 7
@@ -192,7 +221,12 @@ def test_429_carries_retry_after(scripted):
 
 
 def test_500_is_retryable_and_not_accepted(scripted):
-    scripted.routes["/api/v1/flux/imagine"] = (500, b'{"message": "Internal server error", "statusCode": 500}', {}, 0)
+    scripted.routes["/api/v1/flux/imagine"] = (
+        500,
+        b'{"message": "Internal server error", "statusCode": 500}',
+        {},
+        0,
+    )
     with pytest.raises(ProviderError) as caught:
         ImagineProClient(base_url=scripted.base_url, api_key="k").flux_imagine(prompt="x")
     assert caught.value.retryable and not caught.value.maybe_accepted

@@ -119,14 +119,17 @@ def test_status_aliases(value, expected):
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"), [(45, 45), ("45", 45), ("45%", 45), ("12.7", 12), (None, 0), ("x", 0), (140, 100)]
+    ("value", "expected"),
+    [(45, 45), ("45", 45), ("45%", 45), ("12.7", 12), (None, 0), ("x", 0), (140, 100)],
 )
 def test_progress_as_string_or_number(value, expected):
     assert parse_progress(value) == expected
 
 
 def test_both_parent_spellings_and_done_progress_forced():
-    message = parse_message({"messageId": "m", "status": "DONE", "progress": "88", "originalMessageId": "p", "uri": "u"})
+    message = parse_message(
+        {"messageId": "m", "status": "DONE", "progress": "88", "originalMessageId": "p", "uri": "u"}
+    )
     assert message.parent_message_id == "p"
     assert message.progress == 100
 
