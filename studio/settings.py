@@ -223,6 +223,8 @@ PROVIDER_TIMEOUT = (envfloat("PROVIDER_CONNECT_TIMEOUT", 5), envfloat("PROVIDER_
 # 1.0 = realistic durations (Midjourney ~25 s, Flux ~8 s); tests use a small fraction.
 SANDBOX_TIME_SCALE = envfloat("SANDBOX_TIME_SCALE", 1.0)
 SANDBOX_STARTING_CREDITS = envint("SANDBOX_STARTING_CREDITS", 1000)
+# A sandbox prompt containing one of these fails as Midjourney's moderation would.
+SANDBOX_BANNED_WORDS = envlist("SANDBOX_BANNED_WORDS", "banned,forbidden")
 
 # --- Worker ----------------------------------------------------------------------------------
 # Seconds between two polls of one running generation (the provider asks for >= 3 s).
