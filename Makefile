@@ -1,0 +1,94 @@
+# Studio developer tasks.  `make run` to start the studio, `make test` for everything CI runs.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+RUFF := $(VENV)/bin/ruff
+BOOT_PYTHON := $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
+# The requirements files' content decides whether pip has to run again.
+REQ_HASH := $(shell cat requirements.txt requirements-dev.txt 2>/dev/null | sha256sum | cut -c1-16)
+RUN_STAMP := $(VENV)/.installed-run-$(REQ_HASH)
+DEV_STAMP := $(VENV)/.installed-dev-$(REQ_HASH)
+PIP := $(PY) -m pip install --disable-pip-version-check --no-input --progress-bar off
+
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help run test lint fmt clean distclean venv deps dev-deps chromium check-migrations check-static
+
+help:
+	@echo "make run     start the studio (web + task cluster) on http://$(HOST):$(PORT)"
+	@echo "make test    lint, migration and static checks, then all tests (what CI runs)"
+	@echo "make lint    ruff check + ruff format --check"
+	@echo "make fmt     ruff format + ruff check --fix"
+	@echo "make clean   remove caches and collected static files (keeps .venv and var/)"
+	@echo "make distclean   clean, and remove .venv too"
+
+# --- environment ----------------------------------------------------------------------------
+
+$(PY):
+	@test -n "$(BOOT_PYTHON)" || { echo "python3.11 or python3 is needed" >&2; exit 1; }
+	$(BOOT_PYTHON) -m venv $(VENV)
+
+venv: $(PY)
+
+$(RUN_STAMP): | $(PY)
+	$(PIP) -r requirements.txt
+	rm -f $(VENV)/.installed-run-*
+	touch $@
+
+$(DEV_STAMP): | $(PY)
+	$(PIP) -r requirements-dev.txt
+	rm -f $(VENV)/.installed-run-* $(VENV)/.installed-dev-*
+	touch $(RUN_STAMP) $@
+
+deps: $(RUN_STAMP)
+
+dev-deps: $(DEV_STAMP)
+
+chromium:
+	bash scripts/install-chromium.sh
+
+# --- running --------------------------------------------------------------------------------
+
+run: deps
+	$(PY) manage.py migrate --noinput
+	exec $(PY) manage.py runstudio --host $(HOST) --port $(PORT)
+
+# --- checks ---------------------------------------------------------------------------------
+
+lint: dev-deps
+	$(RUFF) check studio tests
+	$(RUFF) format --check studio tests
+
+fmt: dev-deps
+	$(RUFF) format studio tests
+	$(RUFF) check --fix studio tests
+
+# Production storage, DEBUG=False and throw-away secrets: catches missing static files.
+check-static: dev-deps
+	DEBUG=False \
+	SECRET_KEY=collectstatic-check-not-secret \
+	FIELD_ENCRYPTION_KEYS="$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
+	STATICFILES_BACKEND=whitenoise.storage.CompressedManifestStaticFilesStorage \
+	$(PY) scripts/check_collectstatic.py
+
+check-migrations: dev-deps
+	$(PY) manage.py makemigrations --check --dry-run
+
+# Prerequisites run left to right (CI runs make without -j).
+test: dev-deps chromium lint check-migrations check-static
+	$(PY) -m pytest
+
+# --- housekeeping ---------------------------------------------------------------------------
+
+# var/ is kept on purpose: it holds the development database and the key that encrypts the
+# stored API keys (losing it loses them).
+clean:
+	rm -rf staticfiles .pytest_cache .ruff_cache test-results
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)
