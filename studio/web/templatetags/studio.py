@@ -18,6 +18,6 @@ _BUTTON_WORDS = {
 
 @register.filter
 def button_label(button: str) -> str:
-    """"🔄" → "🔄 Reroll"; any other button value is shown as it is."""
+    """ "🔄" → "🔄 Reroll"; any other button value is shown as it is."""
     words = _BUTTON_WORDS.get(button)
     return f"{button} {words}" if words else button
