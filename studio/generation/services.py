@@ -21,6 +21,7 @@ from studio.generation.models import Action, Generation, Model, Status
 
 # If no submit task picked a generation up by then (cluster down), the poller submits it.
 SUBMIT_GRACE = timedelta(seconds=30)
+SUBMIT_DEADLINE_MARGIN = timedelta(minutes=5)
 
 
 class GenerationError(Exception):
@@ -72,6 +73,8 @@ def generation_create(
         timeout=timeout,
         status=Status.QUEUED,
         next_poll_at=timezone.now() + SUBMIT_GRACE,
+        # Replaced at submit; until then it closes a job that never got sent (worker gone).
+        deadline_at=timezone.now() + timedelta(seconds=timeout) + SUBMIT_DEADLINE_MARGIN,
     )
     tasks.enqueue_submit(generation.pk)
     return generation

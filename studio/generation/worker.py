@@ -206,6 +206,20 @@ def _poll_failed(generation: Generation, exc: ProviderError) -> None:
     )
 
 
+def _deadline_reason(generation: Generation) -> str:
+    if generation.status == Status.QUEUED:
+        return "The job could not be sent to the provider in time (is the worker running?)."
+    if generation.status == Status.SUBMITTING:
+        return (
+            "The worker stopped while sending this job, so whether the provider started it is "
+            "unknown; it was not sent again (that could charge twice)."
+        )
+    return (
+        f"The provider did not finish within the time limit ({generation.timeout} s); "
+        "the job was closed."
+    )
+
+
 def poll_once(*, start_download: Callable[[object], None], limit: int = 100) -> int:
     """One pass over everything that is due. Returns how many generations it touched.
 
@@ -217,13 +231,9 @@ def poll_once(*, start_download: Callable[[object], None], limit: int = 100) -> 
     now = timezone.now()
     touched = 0
     for generation in Generation.objects.filter(status__in=ACTIVE, deadline_at__lt=now).only(
-        "pk", "timeout"
+        "pk", "timeout", "status"
     ):
-        transitions.fail(
-            generation.pk,
-            f"The provider did not finish within the time limit ({generation.timeout} s); "
-            "the job was closed.",
-        )
+        transitions.fail(generation.pk, _deadline_reason(generation))
         touched += 1
     due = Q(next_poll_at__lte=now) | Q(next_poll_at__isnull=True)
     for pk in Generation.objects.filter(due, status=Status.QUEUED).values_list("pk", flat=True)[

@@ -192,3 +192,15 @@ def test_stale_news_never_moves_a_generation_back(alice, alice_key, sandbox_url)
     assert transitions.apply_message(generation.pk, late, next_poll_in=1) is None
     generation.refresh_from_db()
     assert generation.status == Status.DONE and generation.progress == 100
+
+
+def test_job_stuck_while_sending_is_closed_with_an_honest_reason(alice, alice_key, sandbox_url):
+    generation = midjourney(alice, alice_key, "a fox")
+    assert generation.deadline_at is not None  # set at creation, before any submit
+    # The worker died between its claim and the provider's answer.
+    Generation.objects.filter(pk=generation.pk).update(
+        status=Status.SUBMITTING, deadline_at=timezone.now() - timedelta(seconds=1)
+    )
+    worker.poll_once(start_download=assets.generation_download)
+    generation.refresh_from_db()
+    assert generation.status == Status.FAILED and "not sent again" in generation.error
