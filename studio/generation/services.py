@@ -32,7 +32,9 @@ def get_generation_for_user(user: AbstractBaseUser, generation_id) -> Generation
     """The one way views fetch a generation: 404 for anyone who may not see it."""
     try:
         return get_object_or_404(
-            Generation.objects.select_related("provider_key", "parent"), pk=generation_id, user=user
+            Generation.objects.select_related("provider_key", "parent").prefetch_related("assets"),
+            pk=generation_id,
+            user=user,
         )
     except (ValueError, ValidationError) as exc:  # not a UUID (e.g. a hand-edited ?retry=)
         raise Http404 from exc
