@@ -40,6 +40,9 @@ class MidjourneyForm(KeyChoiceMixin):
     by hand does, and each flag is sent once (mjprompt.compose_prompt).
     """
 
+    credits_fast = costs.MIDJOURNEY_FAST
+    credits_relax = costs.MIDJOURNEY_RELAX
+
     prompt = forms.CharField(
         widget=forms.Textarea(
             attrs={"rows": 3, "placeholder": "a lighthouse at dusk, oil painting"}
@@ -58,7 +61,11 @@ class MidjourneyForm(KeyChoiceMixin):
         required=False, max_length=11, label="Custom ratio", help_text="W:H, e.g. 5:4"
     )
     speed = forms.ChoiceField(
-        choices=[("fast", "Fast · 10 credits"), ("relax", "Relax · 5 credits"), ("turbo", "Turbo")],
+        choices=[
+            ("fast", f"Fast · {costs.MIDJOURNEY_FAST} credits"),
+            ("relax", f"Relax · {costs.MIDJOURNEY_RELAX} credits"),
+            ("turbo", "Turbo · price not published"),
+        ],
         initial="fast",
         widget=forms.RadioSelect,
     )
@@ -146,7 +153,11 @@ class FluxForm(KeyChoiceMixin):
         )
     )
     n = forms.IntegerField(
-        min_value=1, max_value=4, initial=1, label="Images", help_text="1–4; 6 credits each"
+        min_value=1,
+        max_value=4,
+        initial=1,
+        label="Images",
+        help_text=f"1–4; {costs.FLUX_PER_IMAGE} credits each",
     )
     aspect_ratio = forms.ChoiceField(choices=ASPECT_PRESETS, initial="1:1", required=False)
     width = forms.IntegerField(
@@ -155,6 +166,7 @@ class FluxForm(KeyChoiceMixin):
     height = forms.IntegerField(
         required=False, min_value=256, max_value=2048, help_text="px, multiple of 8"
     )
+    credits_per_image = costs.FLUX_PER_IMAGE
     output_format = forms.ChoiceField(
         choices=[("png", "PNG"), ("webp", "WebP"), ("jpg", "JPEG")], initial="png"
     )

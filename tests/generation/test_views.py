@@ -18,8 +18,9 @@ from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
-from studio.generation import assets, services, worker
+from studio.generation import assets, services
 from studio.generation.models import Action, Asset, Generation, Model, Status
+from tests.support import run_to_final
 
 HTMX = {"HX-Request": "true"}
 
@@ -89,14 +90,6 @@ def body(response) -> bytes:
     return response.content
 
 
-def run_worker(generation: Generation) -> Generation:
-    """Submit to the sandbox and poll until final, downloading results like the real worker."""
-    assert worker.generation_submit(generation.pk) == Status.SUBMITTED
-    worker.poll_loop(start_download=assets.generation_download, seconds=10)
-    generation.refresh_from_db()
-    return generation
-
-
 @pytest.fixture
 def charlie_client(charlie) -> Client:
     client = Client()
@@ -113,7 +106,7 @@ def done_grid(alice, alice_key, sandbox_url) -> Generation:
         prompt="a lighthouse at dusk",
         params={"prompt": "a lighthouse at dusk", "speed": "fast"},
     )
-    generation = run_worker(generation)
+    generation = run_to_final(generation)
     assert generation.status == Status.DONE, generation.error
     return generation
 
@@ -569,7 +562,7 @@ def test_failed_card_shows_the_providers_reason_and_retries_with_the_same_settin
             "key": alice_key.pk,
         },
     )
-    generation = run_worker(Generation.objects.get())
+    generation = run_to_final(Generation.objects.get())
     assert generation.status == Status.FAILED
 
     response = alice_client.get(f"/g/{generation.pk}/card/", headers=HTMX)
@@ -709,7 +702,7 @@ def test_flux_thumbnail_keeps_the_aspect_ratio(alice_client, alice, alice_key, s
         height=768,
         params={},
     )
-    generation = run_worker(generation)
+    generation = run_to_final(generation)
     assert generation.status == Status.DONE, generation.error
     [asset] = generation.images
 

@@ -13,16 +13,9 @@ from studio.accounts.models import ProviderKey
 from studio.generation import assets, services, worker
 from studio.generation.models import Asset, Generation, Status
 from studio.sandbox.services import sandbox_account_credits
+from tests.support import run_to_final
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_until_final(generation: Generation, seconds: float = 15) -> Generation:
-    """Submit as the task would, then run the poller (downloads inline) until nothing is active."""
-    worker.generation_submit(generation.pk)
-    worker.poll_loop(start_download=assets.generation_download, seconds=seconds)
-    generation.refresh_from_db()
-    return generation
 
 
 def midjourney(user, key, prompt="a lighthouse at dusk --ar 16:9"):
@@ -32,7 +25,7 @@ def midjourney(user, key, prompt="a lighthouse at dusk --ar 16:9"):
 
 
 def test_midjourney_grid_is_stored_with_thumbnails(alice, alice_key, sandbox_url):
-    generation = run_until_final(midjourney(alice, alice_key))
+    generation = run_to_final(midjourney(alice, alice_key))
     assert generation.status == Status.DONE, generation.error
     assert generation.progress == 100 and generation.finished_at and generation.message_id
     tiles = generation.images
@@ -54,8 +47,8 @@ def test_midjourney_grid_is_stored_with_thumbnails(alice, alice_key, sandbox_url
 
 
 def test_upscale_button_makes_a_linked_child(alice, alice_key, sandbox_url):
-    parent = run_until_final(midjourney(alice, alice_key, "a red kite --ar 1:1"))
-    child = run_until_final(services.button_press(user=alice, parent=parent, button="U1"))
+    parent = run_to_final(midjourney(alice, alice_key, "a red kite --ar 1:1"))
+    child = run_to_final(services.button_press(user=alice, parent=parent, button="U1"))
     assert child.status == Status.DONE, child.error
     assert child.parent == parent and list(parent.children.all()) == [child]
     assert child.request_body == {"messageId": parent.message_id, "button": "U1"}
@@ -66,8 +59,8 @@ def test_upscale_button_makes_a_linked_child(alice, alice_key, sandbox_url):
 
 @pytest.mark.parametrize("button", ["V3", "🔄"])
 def test_variation_and_reroll_make_new_grids(alice, alice_key, sandbox_url, button):
-    parent = run_until_final(midjourney(alice, alice_key, "a quiet harbour"))
-    child = run_until_final(services.button_press(user=alice, parent=parent, button=button))
+    parent = run_to_final(midjourney(alice, alice_key, "a quiet harbour"))
+    child = run_to_final(services.button_press(user=alice, parent=parent, button=button))
     assert child.status == Status.DONE, child.error
     assert len(child.images) == 4
     assert {image.sha256 for image in child.images}.isdisjoint(
@@ -86,7 +79,7 @@ def test_flux_stores_n_images(alice, alice_key, sandbox_url):
         height=768,
         params={},
     )
-    generation = run_until_final(generation)
+    generation = run_to_final(generation)
     assert generation.status == Status.DONE, generation.error
     assert [(image.width, image.height, image.content_type) for image in generation.images] == [
         (512, 768, "image/webp"),
@@ -95,7 +88,7 @@ def test_flux_stores_n_images(alice, alice_key, sandbox_url):
 
 
 def test_provider_failure_keeps_its_own_words(alice, alice_key, sandbox_url):
-    generation = run_until_final(midjourney(alice, alice_key, "a banned thing"))
+    generation = run_to_final(midjourney(alice, alice_key, "a banned thing"))
     assert generation.status == Status.FAILED
     assert "banned" in generation.error.lower()
     assert generation.finished_at is not None
@@ -123,7 +116,7 @@ def test_no_credits_fails_with_the_providers_reason(alice, sandbox_url):
     key = ProviderKey(user=alice, name="poor", is_sandbox=True)
     key.set_api_key(sandbox_account_create(label="poor", credits=3))
     key.save()
-    generation = run_until_final(midjourney(alice, key, "a fox"))
+    generation = run_to_final(midjourney(alice, key, "a fox"))
     assert generation.status == Status.FAILED
     assert "credits" in generation.error.lower()
 
@@ -184,7 +177,7 @@ def test_stale_news_never_moves_a_generation_back(alice, alice_key, sandbox_url)
     from studio.generation import transitions
     from studio.provider.messages import parse_message
 
-    generation = run_until_final(midjourney(alice, alice_key, "a fox"))
+    generation = run_to_final(midjourney(alice, alice_key, "a fox"))
     assert generation.status == Status.DONE
     late = parse_message(
         {"messageId": generation.message_id, "status": "PROCESSING", "progress": 40}

@@ -1,0 +1,15 @@
+"""Helpers shared by tests that run the real worker against the sandbox."""
+
+from __future__ import annotations
+
+from studio.generation import assets, worker
+from studio.generation.models import Generation
+
+
+def run_to_final(generation: Generation, seconds: float = 15) -> Generation:
+    """Submit as the task would, then run the poller (downloads inline) until nothing is
+    active or `seconds` pass; return the generation as stored. Callers assert its status."""
+    worker.generation_submit(generation.pk)
+    worker.poll_loop(start_download=assets.generation_download, seconds=seconds)
+    generation.refresh_from_db()
+    return generation
