@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import re
 from datetime import timedelta
 
 import requests
@@ -19,7 +20,7 @@ from django.utils import timezone
 from PIL import Image, ImageOps
 
 from studio.generation import transitions
-from studio.generation.models import Asset, Generation, Status
+from studio.generation.models import Action, Asset, Generation, Status
 from studio.provider.messages import parse_message
 
 log = logging.getLogger(__name__)
@@ -103,12 +104,84 @@ def store_asset(generation: Generation, *, role: str, index: int, url: str) -> A
     return asset
 
 
+def store_video(generation: Generation, *, index: int, url: str) -> Asset | None:
+    """Download a video result and store it with a poster thumbnail (its first frame).
+    `index` is 1-based (the provider's `results[].index` + 1). Returns None if already
+    stored. Raises DownloadError for a failed fetch or a file that is not a video."""
+    from studio.media.video import VideoError, poster_frame, probe_video
+
+    role = Asset.Role.VIDEO
+    if Asset.objects.filter(generation=generation, role=role, index=index).exists():
+        return None
+    data = fetch_bytes(url)
+    try:
+        info = probe_video(data)
+        poster = poster_frame(data)
+    except VideoError as exc:
+        raise DownloadError(f"a result file is not a playable video ({exc})") from exc
+    name = f"{role}-{index}"
+    asset = Asset(
+        generation=generation,
+        role=role,
+        index=index,
+        content_type=info.content_type,
+        width=info.width,
+        height=info.height,
+        duration=info.duration,
+        bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        source_url=url,
+    )
+    asset.file.save(f"{name}.mp4", ContentFile(data), save=False)
+    asset.thumbnail.save(f"{name}-poster.webp", ContentFile(make_thumbnail(poster)), save=False)
+    try:
+        asset.save()
+    except IntegrityError:
+        asset.file.delete(save=False)
+        asset.thumbnail.delete(save=False)
+        return None
+    return asset
+
+
+_NUMBERED = re.compile(r"^\s*(?:[1-9]\ufe0f?\u20e3|[1-9][.)])\s*", re.MULTILINE)
+
+
+def described_prompts(text: str) -> list[str]:
+    """Split a describe answer into its prompts. Midjourney numbers them with keycap emoji
+    ("1️⃣ …"); plain "1." / "1)" and blank-line separated text are accepted too."""
+    text = text.strip()
+    if not text:
+        return []
+    parts = _NUMBERED.split(text) if _NUMBERED.search(text) else re.split(r"\n\s*\n", text)
+    return [" ".join(part.split()) for part in parts if part.strip()]
+
+
+def _store_outputs(generation: Generation, message) -> None:
+    """Store every output of a finished message; raises DownloadError if there is none."""
+    if generation.action == Action.DESCRIBE:
+        prompts = described_prompts(message.prompt)
+        if not prompts:
+            raise DownloadError("the provider reported success but sent no prompts")
+        Generation.objects.filter(pk=generation.pk).update(text_outputs=prompts)
+    videos = message.video_urls
+    urls = message.output_urls
+    if not urls and not videos and generation.action != Action.DESCRIBE:
+        raise DownloadError("the provider reported success but sent no result file")
+    for index, url in videos:
+        store_video(generation, index=index + 1, url=url)
+    for index, url in enumerate(urls, start=1):
+        store_asset(generation, role=Asset.Role.IMAGE, index=index, url=url)
+    if message.grid_url:
+        store_asset(generation, role=Asset.Role.GRID, index=1, url=message.grid_url)
+
+
 def generation_download(generation_id) -> bool:
     """Download every output of a generation in DOWNLOADING, then mark it DONE.
 
-    Outputs come from the stored Message: `images` (1-based index, like U1–U4) and, for a
-    Midjourney grid, `uri` as the grid. On failure the generation stays DOWNLOADING and the
-    poller retries later; after MAX_DOWNLOAD_FAILURES it is closed as failed.
+    Outputs come from the stored Message: `images` (1-based index, like U1–U4), for a
+    Midjourney grid `uri` as the grid, for a video `results`/`videoUrl`, for a describe the
+    prompts in `prompt`. On failure the generation stays DOWNLOADING and the poller retries
+    later; after MAX_DOWNLOAD_FAILURES it is closed as failed.
     Returns True when the generation is DONE.
     """
     generation = Generation.objects.filter(pk=generation_id, status=Status.DOWNLOADING).first()
@@ -116,13 +189,7 @@ def generation_download(generation_id) -> bool:
         return False
     message = parse_message(generation.raw_message or {})
     try:
-        urls = message.output_urls
-        if not urls:
-            raise DownloadError("the provider reported success but sent no result file")
-        for index, url in enumerate(urls, start=1):
-            store_asset(generation, role=Asset.Role.IMAGE, index=index, url=url)
-        if message.grid_url:
-            store_asset(generation, role=Asset.Role.GRID, index=1, url=message.grid_url)
+        _store_outputs(generation, message)
     except DownloadError as exc:
         failures = generation.poll_failures + 1
         if failures >= MAX_DOWNLOAD_FAILURES:

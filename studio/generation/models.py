@@ -32,19 +32,32 @@ POLLED = (Status.SUBMITTED, Status.PROCESSING)
 class Model(models.TextChoices):
     MIDJOURNEY = "midjourney", "Midjourney"
     FLUX = "flux", "Flux"
+    NANO_BANANA = "nano_banana", "Nano Banana"
+    LUMI_GIRL = "lumi_girl", "Lumi Girl"
+    VIDEO = "mj_video", "Midjourney video"
+    TOOLS = "tools", "Image tools"
 
 
 class Action(models.TextChoices):
     IMAGINE = "imagine", "Imagine"
     BUTTON = "button", "Button"
+    DESCRIBE = "describe", "Describe"
+    BLEND = "blend", "Blend"
+    FACESWAP = "faceswap", "Face swap"
+    UPSCALE = "upscale", "Upscale"
+    REMOVE_BG = "remove_bg", "Remove background"
+    VIDEO = "video", "Video"
+    EXTEND = "extend", "Extend video"
 
 
 class Generation(models.Model):
     """One job at the provider, from our form to our stored files.
 
     `params` keeps the form's cleaned values (to "retry with the same settings");
-    `request_body` is exactly what is sent, minus ref/webhook. A button press is a child
-    whose `parent` is the generation pressed: the lineage is a tree.
+    `endpoint` names the client route (`ImagineProClient.SUBMIT_ROUTES`) and `request_body`
+    is exactly what is sent there, minus ref/webhook/timeout. A button press (or an upscale,
+    a video extension…) is a child whose `parent` is the generation it acts on: the lineage
+    is a tree.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -57,6 +70,7 @@ class Generation(models.Model):
     is_sandbox = models.BooleanField(default=False)
     model = models.CharField(max_length=20, choices=Model.choices)
     action = models.CharField(max_length=20, choices=Action.choices, default=Action.IMAGINE)
+    endpoint = models.CharField(max_length=40, default="imagine", help_text="client route")
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
     )
@@ -73,6 +87,10 @@ class Generation(models.Model):
     error = models.TextField(blank=True)
     message_id = models.CharField(max_length=100, blank=True, db_index=True)
     buttons = models.JSONField(default=list, blank=True)
+    text_outputs = models.JSONField(
+        default=list, blank=True, help_text="text results, e.g. the prompts of a describe"
+    )
+    cancel_requested_at = models.DateTimeField(null=True, blank=True)
     raw_message = models.JSONField(null=True, blank=True)
 
     attempts = models.PositiveSmallIntegerField(default=0, help_text="submit attempts")
@@ -106,12 +124,21 @@ class Generation(models.Model):
     def title(self) -> str:
         if self.action == Action.BUTTON:
             return f"{self.button} of {self.get_model_display()}"
-        return self.get_model_display()
+        if self.action == Action.UPSCALE:
+            return f"Upscale ×{self.request_body.get('scale', '')}".strip()
+        if self.action in (Action.IMAGINE, Action.VIDEO):
+            return self.get_model_display()
+        return self.get_action_display()
 
     @property
     def images(self) -> list[Asset]:
         """Stored result images in order (uses a prefetch of `assets` when there is one)."""
         return [asset for asset in self.assets.all() if asset.role == Asset.Role.IMAGE]
+
+    @property
+    def videos(self) -> list[Asset]:
+        """Stored result videos in order (the provider's `results[].index` + 1)."""
+        return [asset for asset in self.assets.all() if asset.role == Asset.Role.VIDEO]
 
     def _tile_of(self, button: str, tiles: int) -> int | None:
         match = _TILE_BUTTON.fullmatch(button)
@@ -154,11 +181,12 @@ class Asset(models.Model):
     class Role(models.TextChoices):
         IMAGE = "image", "Image"
         GRID = "grid", "Grid"
+        VIDEO = "video", "Video"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="assets")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.IMAGE)
-    index = models.PositiveSmallIntegerField(help_text="1-based, as in U1–U4")
+    index = models.PositiveSmallIntegerField(help_text="1-based, as in U1–U4 (video: index + 1)")
     file = models.FileField(upload_to=_asset_path, max_length=300)
     thumbnail = models.FileField(upload_to=_asset_path, max_length=300, blank=True)
     content_type = models.CharField(max_length=50)
@@ -166,6 +194,7 @@ class Asset(models.Model):
     height = models.PositiveIntegerField(default=0)
     bytes = models.PositiveBigIntegerField(default=0)
     sha256 = models.CharField(max_length=64)
+    duration = models.FloatField(null=True, blank=True, help_text="seconds, videos only")
     source_url = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
 

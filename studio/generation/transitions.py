@@ -109,4 +109,6 @@ def _message_json(message: Message) -> dict:
         "originatingMessageId": message.parent_message_id,
         "error": message.error,
         "videoUrl": message.video_url,
+        "results": [{"index": index, "url": url} for index, url in message.results],
+        "prompt": message.prompt,
     }

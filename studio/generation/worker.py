@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from studio.accounts.models import ProviderKey
 from studio.generation import transitions
-from studio.generation.models import ACTIVE, POLLED, Action, Generation, Lease, Model, Status
+from studio.generation.models import ACTIVE, POLLED, Generation, Lease, Model, Status
 from studio.provider.errors import ProviderError
 from studio.provider.imaginepro import ImagineProClient
 from studio.provider.messages import Message, SubmitResult
@@ -41,14 +41,9 @@ def client_for(key: ProviderKey) -> ImagineProClient:
 
 
 def _send(client: ImagineProClient, generation: Generation) -> SubmitResult:
-    body = generation.request_body
+    """POST the stored body to the generation's route, with our id as `ref`."""
     base = {"ref": str(generation.id), "timeout": generation.timeout}
-    if generation.action == Action.BUTTON:
-        return client.button(message_id=body["messageId"], button=body["button"], **base)
-    if generation.model == Model.FLUX:
-        fields = ("prompt", "n", "width", "height", "aspect_ratio", "output_format")
-        return client.flux_imagine(**{k: body[k] for k in fields if k in body}, **base)
-    return client.imagine(prompt=body["prompt"], **base)
+    return client.submit(generation.endpoint, generation.request_body, **base)
 
 
 def _claim_submit_slot(key: ProviderKey) -> float:
@@ -186,7 +181,9 @@ _limiter = RateLimiter(PROGRESS_RATE)
 def _fetch(generation: Generation) -> Message | ProviderError:
     _limiter.wait(generation.provider_key_id)
     try:
-        return client_for(generation.provider_key).fetch_message(generation.message_id)
+        return client_for(generation.provider_key).fetch_message(
+            generation.message_id, video=generation.model == Model.VIDEO
+        )
     except ProviderError as exc:
         return exc
 

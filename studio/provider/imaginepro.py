@@ -9,6 +9,7 @@ differ. Paths live in one table; when a route of the current family (`/nova/*`,
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -20,13 +21,51 @@ from studio.provider.errors import ProviderError
 from studio.provider.messages import Message, SubmitResult, parse_message, parse_submit
 
 # One table, so a moved route is a one-line edit. Values: (preferred path, fallback or None).
+# Sources per route: imaginepro.md §2 (catalogue) and §10 (which family to prefer).
 PATHS: dict[str, tuple[str, str | None]] = {
+    # generating (POST → messageId)
     "imagine": ("/nova/imagine", "/midjourney/imagine"),
     "button": ("/nova/button", "/midjourney/button"),
+    "boost_imagine": ("/nova/boost/imagine", None),
+    "boost_button": ("/nova/boost/button", None),
+    "describe": ("/nova/describe", "/midjourney/describe"),
+    "faceswap": ("/nova/faceswap", "/midjourney/faceswap"),
+    "blend": ("/nova/blend", "/midjourney/blend"),
     "flux_imagine": ("/flux/imagine", None),
+    "flux_upscale": ("/flux/upscale", None),
+    "remove_bg": ("/tools/remove-bg", None),
+    "universal_imagine": ("/universal/imagine", "/gemini/imagine"),
+    "zimage": ("/universal/zimage", None),
+    "video_generate": ("/video/mj/generate", None),
+    "video_extend": ("/video/mj/extend", None),
+    # synchronous tools
+    "prompt_extend": ("/tools/prompt-extend", None),
+    "prompt_check": ("/nova/prompt-check", None),
+    # reads
     "message": ("/message/fetch/{message_id}", "/midjourney/message/{message_id}"),
+    "video_message": ("/video/mj/fetch/{message_id}", "/message/fetch/{message_id}"),
+    "images": ("/nova/images", None),
     "account_info": ("/subscription/account-info", None),
 }
+# Routes that start a job and answer with a messageId (what `submit` accepts).
+SUBMIT_ROUTES = frozenset(
+    {
+        "imagine",
+        "button",
+        "boost_imagine",
+        "boost_button",
+        "describe",
+        "faceswap",
+        "blend",
+        "flux_imagine",
+        "flux_upscale",
+        "remove_bg",
+        "universal_imagine",
+        "zimage",
+        "video_generate",
+        "video_extend",
+    }
+)
 
 _local = threading.local()
 
@@ -69,6 +108,24 @@ def _error_text(response: requests.Response) -> str:
     return str(body)[:300]
 
 
+@dataclass(frozen=True)
+class PromptCheck:
+    """Answer of POST /nova/prompt-check: `ok`, else the provider's reason in `message`."""
+
+    ok: bool
+    message: str = ""
+
+
+def button_body(*, message_id: str, button: str, prompt: str = "", mask: str = "") -> dict:
+    """The JSON body of a button press (§3.3): optional fields only when given."""
+    body: dict[str, Any] = {"messageId": message_id, "button": button}
+    if prompt:
+        body["prompt"] = prompt
+    if mask:
+        body["mask"] = mask
+    return body
+
+
 def _retry_after(response: requests.Response) -> float | None:
     value = response.headers.get("Retry-After")
     try:
@@ -102,23 +159,45 @@ class ImagineProClient:
 
     # --- generating calls (POST → messageId) ------------------------------------------------
 
-    def imagine(self, *, prompt: str, **base: Any) -> SubmitResult:
-        """Midjourney imagine (POST /nova/imagine, docs "Generate Image"; S000 /midjourney/imagine).
+    def submit(self, route: str, body: dict[str, Any], **base: Any) -> SubmitResult:
+        """POST `body` to a generating route of PATHS (one of SUBMIT_ROUTES) with the
+        BaseParams in `base` (ref, webhook_override, timeout 10–900 s). The worker sends a
+        generation's stored `request_body` through this; the typed methods below build
+        those bodies. Raises ValueError for a route that does not start a job."""
+        if route not in SUBMIT_ROUTES:
+            raise ValueError(f"{route!r} is not a generating route")
+        return self._submit(route, {**body, **self._base(**base)})
 
-        `prompt` carries every Midjourney flag (`--ar 16:9 --relax` …). `base` takes the
-        BaseParams: ref, webhook_override, timeout (10–900 s).
+    def imagine(self, *, prompt: str, boost: bool = False, **base: Any) -> SubmitResult:
+        """Midjourney imagine (POST /nova/imagine, docs "Generate Image"; S000 /midjourney/imagine;
+        with `boost`, POST /nova/boost/imagine, D:230265220).
+
+        `prompt` carries every Midjourney flag (`--ar 16:9 --relax` …); an image URL first
+        makes it image-to-image (D:215988676). `base` takes the BaseParams.
         """
-        return self._submit("imagine", {"prompt": prompt, **self._base(**base)})
+        return self.submit("boost_imagine" if boost else "imagine", {"prompt": prompt}, **base)
 
     def button(
-        self, *, message_id: str, button: str, prompt: str = "", **base: Any
+        self,
+        *,
+        message_id: str,
+        button: str,
+        prompt: str = "",
+        mask: str = "",
+        boost: bool = False,
+        **base: Any,
     ) -> SubmitResult:
-        """Press a Midjourney button (POST /nova/button, D:215985336): `button` must be a value
-        of the message's `buttons` list, sent verbatim (emoji included)."""
-        body: dict[str, Any] = {"messageId": message_id, "button": button}
-        if prompt:
-            body["prompt"] = prompt
-        return self._submit("button", {**body, **self._base(**base)})
+        """Press a Midjourney button (POST /nova/button, D:215985336; boost: /nova/boost/button).
+
+        `button` must be a value of the message's `buttons` list, sent verbatim (emoji
+        included). `prompt`: remix prompt for V1–V4/🔄, or the region prompt of
+        `Vary (Region)`, whose `mask` is a base64 image, white region on black (D:215991738).
+        """
+        return self.submit(
+            "boost_button" if boost else "button",
+            button_body(message_id=message_id, button=button, prompt=prompt, mask=mask),
+            **base,
+        )
 
     def flux_imagine(
         self,
@@ -138,19 +217,107 @@ class ImagineProClient:
             body.update(width=width, height=height)
         elif aspect_ratio:
             body["aspect_ratio"] = aspect_ratio
-        return self._submit("flux_imagine", {**body, **self._base(**base)})
+        return self.submit("flux_imagine", body, **base)
+
+    def flux_upscale(self, *, image: str, scale: int, **base: Any) -> SubmitResult:
+        """Upscale any image URL ×2–×4 (POST /flux/upscale, S000): 2 credits."""
+        return self.submit("flux_upscale", {"image": image, "scale": int(scale)}, **base)
+
+    def remove_bg(self, *, image: str, **base: Any) -> SubmitResult:
+        """Remove the background of an image URL (POST /tools/remove-bg, S000): 5 credits;
+        the result is a PNG with transparency."""
+        return self.submit("remove_bg", {"image": image}, **base)
+
+    def describe(self, *, url: str, **base: Any) -> SubmitResult:
+        """Image → four prompts (POST /nova/describe, D:215987078). The prompts arrive in the
+        finished message's `prompt` (imaginepro.md §3.5)."""
+        return self.submit("describe", {"url": url}, **base)
+
+    def faceswap(self, *, source: str, target: str, **base: Any) -> SubmitResult:
+        """Put the face of `source` into the picture `target` (POST /nova/faceswap,
+        D:215989116; field names from §3.6)."""
+        return self.submit("faceswap", {"source": source, "target": target}, **base)
+
+    def blend(self, *, urls: list[str], **base: Any) -> SubmitResult:
+        """Blend 2–5 image URLs into a grid (POST /nova/blend, OLD:/blend; §3.7)."""
+        return self.submit("blend", {"urls": list(urls)}, **base)
+
+    def universal_imagine(
+        self, *, contents: list[dict[str, str]], model: str = "", **base: Any
+    ) -> SubmitResult:
+        """Nano Banana (POST /universal/imagine, S000; §3.15): `contents` = text item first
+        ("Image creation: …"), then `{"type": "image", "url": …}` items."""
+        body: dict[str, Any] = {"contents": contents}
+        if model:
+            body["model"] = model
+        return self.submit("universal_imagine", body, **base)
+
+    def zimage(
+        self, *, prompt: str, width: int, height: int, steps: int = 4, **base: Any
+    ) -> SubmitResult:
+        """Lumi Girl (POST /universal/zimage, S000; §3.16): sides ≤ 1024, multiples of 8."""
+        body = {"prompt": prompt, "steps": steps, "width": width, "height": height}
+        return self.submit("zimage", body, **base)
+
+    def video_generate(
+        self, *, start_frame_url: str, end_frame_url: str, prompt: str = "", **base: Any
+    ) -> SubmitResult:
+        """Midjourney video from two frames (POST /video/mj/generate, S000; §3.17)."""
+        body = {"startFrameUrl": start_frame_url, "endFrameUrl": end_frame_url}
+        if prompt:
+            body["prompt"] = prompt
+        return self.submit("video_generate", body, **base)
+
+    def video_extend(
+        self, *, message_id: str, index: int = 0, animate_mode: str = "", **base: Any
+    ) -> SubmitResult:
+        """Extend result `index` (0-based) of a finished video (POST /video/mj/extend; §3.17)."""
+        body: dict[str, Any] = {"messageId": message_id, "index": int(index)}
+        if animate_mode:
+            body["animateMode"] = animate_mode
+        return self.submit("video_extend", body, **base)
+
+    # --- synchronous tools -------------------------------------------------------------------
+
+    def prompt_extend(self, prompt: str) -> str:
+        """A richer version of `prompt` (POST /tools/prompt-extend, S000; free, synchronous).
+        Raises ProviderError, also when the answer holds no prompt."""
+        data = self._request("POST", "prompt_extend", json={"prompt": prompt})
+        text = data.get("prompt") if isinstance(data, dict) else None
+        if not isinstance(text, str) or not text.strip():
+            raise ProviderError("The provider's answer held no prompt.", retryable=True)
+        return text.strip()
+
+    def prompt_check(self, prompt: str) -> PromptCheck:
+        """Would Midjourney accept `prompt`? (POST /nova/prompt-check, D:232398062):
+        `{"status": "SUCCESS"}` or `{"status": "FAIL", "message": …}`."""
+        data = self._request("POST", "prompt_check", json={"prompt": prompt})
+        if not isinstance(data, dict):
+            raise ProviderError("The provider's prompt check answer was unreadable.")
+        ok = str(data.get("status", "")).upper() == "SUCCESS"
+        return PromptCheck(ok=ok, message="" if ok else str(data.get("message") or "Refused."))
 
     # --- reads -----------------------------------------------------------------------------
 
-    def fetch_message(self, message_id: str) -> Message:
-        """GET /message/fetch/{messageId} (S004): the job's status, progress and results."""
-        data = self._request("GET", "message", message_id=message_id)
+    def fetch_message(self, message_id: str, *, video: bool = False) -> Message:
+        """GET /message/fetch/{messageId} (S004): the job's status, progress and results.
+        With `video`, GET /video/mj/fetch/{messageId} (JS SDK), else the message route."""
+        data = self._request("GET", "video_message" if video else "message", message_id=message_id)
         try:
             return parse_message(data)
         except ValueError as exc:
             raise ProviderError(
                 f"The provider sent an unreadable progress answer ({exc}).", retryable=True
             ) from exc
+
+    def images(self, *, page: int = 1, size: int = 10) -> list[dict[str, Any]]:
+        """One page of the last 24 hours' history (GET /nova/images, S003): items shaped
+        `{"id": messageId, "type", "button", "prompt", "uri", "createdAt"}`."""
+        data = self._request("GET", "images", query={"page": page, "size": size})
+        items = data.get("images") if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            raise ProviderError("The provider's history answer was unreadable.")
+        return [item for item in items if isinstance(item, dict)]
 
     def account_info(self) -> dict[str, Any]:
         """GET /subscription/account-info (D:240330451): `{"credits": …, "type": …}`."""
@@ -198,21 +365,28 @@ class ImagineProClient:
                 maybe_accepted=True,
             ) from exc
 
-    def _request(self, method: str, route: str, *, json: Any = None, **params: str) -> Any:
+    def _request(
+        self, method: str, route: str, *, json: Any = None, query: dict | None = None, **params: str
+    ) -> Any:
         preferred, fallback = PATHS[route]
         try:
-            return self._call(method, preferred.format(**params), json)
+            return self._call(method, preferred.format(**params), json, query)
         except ProviderError as exc:
             # Only a missing route (NestJS "Cannot POST /…") moves to the older family.
             if fallback and exc.status == 404 and exc.message.startswith("Cannot "):
-                return self._call(method, fallback.format(**params), json)
+                return self._call(method, fallback.format(**params), json, query)
             raise
 
-    def _call(self, method: str, path: str, json: Any) -> Any:
+    def _call(self, method: str, path: str, json: Any, query: dict | None = None) -> Any:
         sending = method != "GET"
         try:
             response = _session().request(
-                method, self.base_url + path, json=json, headers=self._headers, timeout=self.timeout
+                method,
+                self.base_url + path,
+                json=json,
+                params=query,
+                headers=self._headers,
+                timeout=self.timeout,
             )
         except requests.Timeout as exc:
             connect = isinstance(exc, requests.ConnectTimeout)

@@ -93,19 +93,29 @@ class Message:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     video_url: str = ""
+    # Video results in the provider's order: (index, url); JS SDK `results: [{url, index}]`.
+    results: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def is_final(self) -> bool:
         return self.status in (DONE, FAIL)
 
     @property
+    def video_urls(self) -> list[tuple[int, str]]:
+        """Videos as (provider index, url): `results` sorted by index, else `videoUrl` as 0."""
+        if self.results:
+            return sorted(self.results)
+        return [(0, self.video_url)] if self.video_url else []
+
+    @property
     def output_urls(self) -> list[str]:
-        """Result files in order: the `images` list when present, else `uri`, else
-        `originalUrl` (Discord link, valid 24 h), else the video URL."""
+        """Result images in order: the `images` list when present, else `uri`, else
+        `originalUrl` (Discord link, valid 24 h). A video's own file is not an image."""
         if self.images:
             return list(self.images)
-        for url in (self.uri, self.original_url, self.video_url):
-            if url:
+        videos = {url for _, url in self.video_urls}
+        for url in (self.uri, self.original_url):
+            if url and url not in videos and not _looks_like_video(url):
                 return [url]
         return []
 
@@ -115,6 +125,29 @@ class Message:
         if len(self.images) > 1 and self.uri and self.uri not in self.images:
             return self.uri
         return ""
+
+
+_VIDEO_SUFFIXES = (".mp4", ".webm", ".mov", ".m4v")
+
+
+def _looks_like_video(url: str) -> bool:
+    return url.split("?", 1)[0].lower().endswith(_VIDEO_SUFFIXES)
+
+
+def _results(value: Any) -> list[tuple[int, str]]:
+    """`[{url, index}]` → [(index, url)]; items without a URL are dropped, a missing index
+    takes the item's position."""
+    if not isinstance(value, list):
+        return []
+    found = []
+    for position, item in enumerate(value):
+        if isinstance(item, dict) and isinstance(item.get("url"), str) and item["url"]:
+            try:
+                index = int(item.get("index", position))
+            except (TypeError, ValueError):
+                index = position
+            found.append((index, item["url"]))
+    return found
 
 
 def parse_message(data: Any) -> Message:
@@ -146,6 +179,7 @@ def parse_message(data: Any) -> Message:
         created_at=parse_timestamp(data.get("createdAt")),
         updated_at=parse_timestamp(data.get("updatedAt")),
         video_url=str(data.get("videoUrl") or ""),
+        results=_results(data.get("results")),
     )
 
 

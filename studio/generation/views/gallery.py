@@ -1,4 +1,4 @@
-"""Gallery, model forms, live cards, detail pages, button presses and stored files."""
+"""Gallery, live cards, detail pages, button presses and stored files."""
 
 from __future__ import annotations
 
@@ -8,12 +8,10 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from studio.generation import services
-from studio.generation.forms import FluxForm, MidjourneyForm, params_of
 from studio.generation.models import Asset, Generation, Model, Status
 
 PAGE_SIZE = 24
@@ -57,66 +55,6 @@ def gallery(request):
     if request.htmx and request.GET.get("page"):
         template += "#page"
     return TemplateResponse(request, template, context)
-
-
-def _model_form(request, form_class, template, create):
-    """Shared GET/POST flow of the model forms; `create(form)` calls the right service."""
-    if not request.user.provider_keys.exists():
-        messages.info(request, "First add an ImaginePro key, or choose the sandbox.")
-        return redirect(f"{reverse('keys')}?next={request.path}")
-    initial = {}
-    retry_of = request.GET.get("retry")
-    if retry_of:
-        initial = services.get_generation_for_user(request.user, retry_of).params
-    form = form_class(request.POST or None, user=request.user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        create(form)
-        messages.success(request, "Submitted. It appears at the top of the gallery.")
-        return redirect("generation:gallery")
-    return TemplateResponse(request, template, {"form": form, "retry_of": retry_of})
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def midjourney_new(request):
-    def create(form):
-        return services.midjourney_create(
-            user=request.user,
-            provider_key=form.cleaned_data["key"],
-            prompt=form.cleaned_data["composed_prompt"],
-            params=params_of(form),
-        )
-
-    return _model_form(request, MidjourneyForm, "generation/midjourney.html", create)
-
-
-@login_required
-@require_POST
-def midjourney_preview(request):
-    """The composed prompt and its cost as they will be sent, or the form's errors."""
-    form = MidjourneyForm(request.POST, user=request.user)
-    form.is_valid()
-    return TemplateResponse(request, "generation/midjourney.html#preview", {"form": form})
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def flux_new(request):
-    def create(form):
-        data = form.cleaned_data
-        return services.flux_create(
-            user=request.user,
-            provider_key=data["key"],
-            prompt=data["prompt"],
-            n=data["n"],
-            output_format=data["output_format"],
-            aspect_ratio=data.get("aspect_ratio") or "1:1",
-            width=data.get("width"),
-            height=data.get("height"),
-            params=params_of(form),
-        )
-
-    return _model_form(request, FluxForm, "generation/flux.html", create)
 
 
 @login_required

@@ -1,0 +1,1 @@
+"""Views of the generation app, one module per concern (urls.py imports the modules)."""

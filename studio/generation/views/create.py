@@ -1,0 +1,73 @@
+"""The model forms: GET shows the form, POST validates it and calls the service."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from studio.generation import services
+from studio.generation.forms import FluxForm, MidjourneyForm, params_of
+
+
+def _model_form(request, form_class, template, create):
+    """Shared GET/POST flow of the model forms; `create(form)` calls the right service."""
+    if not request.user.provider_keys.exists():
+        messages.info(request, "First add an ImaginePro key, or choose the sandbox.")
+        return redirect(f"{reverse('keys')}?next={request.path}")
+    initial = {}
+    retry_of = request.GET.get("retry")
+    if retry_of:
+        initial = services.get_generation_for_user(request.user, retry_of).params
+    form = form_class(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        create(form)
+        messages.success(request, "Submitted. It appears at the top of the gallery.")
+        return redirect("generation:gallery")
+    return TemplateResponse(request, template, {"form": form, "retry_of": retry_of})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def midjourney_new(request):
+    def create(form):
+        return services.midjourney_create(
+            user=request.user,
+            provider_key=form.cleaned_data["key"],
+            prompt=form.cleaned_data["composed_prompt"],
+            params=params_of(form),
+        )
+
+    return _model_form(request, MidjourneyForm, "generation/midjourney.html", create)
+
+
+@login_required
+@require_POST
+def midjourney_preview(request):
+    """The composed prompt and its cost as they will be sent, or the form's errors."""
+    form = MidjourneyForm(request.POST, user=request.user)
+    form.is_valid()
+    return TemplateResponse(request, "generation/midjourney.html#preview", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def flux_new(request):
+    def create(form):
+        data = form.cleaned_data
+        return services.flux_create(
+            user=request.user,
+            provider_key=data["key"],
+            prompt=data["prompt"],
+            n=data["n"],
+            output_format=data["output_format"],
+            aspect_ratio=data.get("aspect_ratio") or "1:1",
+            width=data.get("width"),
+            height=data.get("height"),
+            params=params_of(form),
+        )
+
+    return _model_form(request, FluxForm, "generation/flux.html", create)
