@@ -10,7 +10,7 @@ from django.utils import timezone
 from PIL import Image
 
 from studio.accounts.models import ProviderKey
-from studio.generation import assets, services, worker
+from studio.generation import assets, presses, services, worker
 from studio.generation.models import Asset, Generation, Status
 from studio.sandbox.services import sandbox_account_credits
 from tests.support import run_to_final
@@ -48,7 +48,7 @@ def test_midjourney_grid_is_stored_with_thumbnails(alice, alice_key, sandbox_url
 
 def test_upscale_button_makes_a_linked_child(alice, alice_key, sandbox_url):
     parent = run_to_final(midjourney(alice, alice_key, "a red kite --ar 1:1"))
-    child = run_to_final(services.button_press(user=alice, parent=parent, button="U1"))
+    child = run_to_final(presses.button_press(user=alice, parent=parent, button="U1"))
     assert child.status == Status.DONE, child.error
     assert child.parent == parent and list(parent.children.all()) == [child]
     assert child.request_body == {"messageId": parent.message_id, "button": "U1"}
@@ -60,7 +60,7 @@ def test_upscale_button_makes_a_linked_child(alice, alice_key, sandbox_url):
 @pytest.mark.parametrize("button", ["V3", "🔄"])
 def test_variation_and_reroll_make_new_grids(alice, alice_key, sandbox_url, button):
     parent = run_to_final(midjourney(alice, alice_key, "a quiet harbour"))
-    child = run_to_final(services.button_press(user=alice, parent=parent, button=button))
+    child = run_to_final(presses.button_press(user=alice, parent=parent, button=button))
     assert child.status == Status.DONE, child.error
     assert len(child.images) == 4
     assert {image.sha256 for image in child.images}.isdisjoint(

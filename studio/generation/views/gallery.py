@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
-from studio.generation import services
+from studio.generation import presses, services
 from studio.generation.models import Asset, Generation, Model, Status
 
 PAGE_SIZE = 24
@@ -88,7 +88,7 @@ def press(request, generation_id):
     """Press a button of a finished generation: a new child generation (POST /nova/button)."""
     parent = services.get_generation_for_user(request.user, generation_id)
     try:
-        child = services.button_press(
+        child = presses.button_press(
             user=request.user, parent=parent, button=request.POST.get("button", "")
         )
     except services.GenerationError as exc:
