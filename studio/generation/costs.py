@@ -1,6 +1,7 @@
-"""Credit costs from the provider's table (seed 000, "Credit Cost Summary").
+"""Credit costs from the provider's table (seed 000, "Credit Cost Summary"; imaginepro.md §5).
 
-Where the table is silent the cost is None: the UI says so rather than guessing.
+Where the table is silent the published cost is None: the UI says so rather than guessing,
+and the generation records an estimate (`ESTIMATE_*`) so budgets can still add up.
 """
 
 from __future__ import annotations
@@ -11,6 +12,18 @@ MIDJOURNEY_FAST = 10
 MIDJOURNEY_RELAX = 5
 MIDJOURNEY_BUTTON_UV = 5
 FLUX_PER_IMAGE = 6
+FLUX_UPSCALE = 2
+REMOVE_BG = 5
+NANO_BANANA = 6
+LUMI_GIRL = 6
+MJ_VIDEO = 10
+PROMPT_EXTEND = 0
+
+# Not in the provider's table (§5 "Unknown"): the estimate we record for a submit.
+ESTIMATE_DESCRIBE = 5
+ESTIMATE_FACESWAP = 5
+ESTIMATE_BLEND = MIDJOURNEY_FAST
+ESTIMATE_VIDEO_EXTEND = MJ_VIDEO
 
 _RELAX = re.compile(r"(^|\s)--relax(\s|$)")
 
