@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "studio.accounts",
     "studio.generation",
     "studio.sandbox",
+    "studio.uploads",
     "studio.web",
 ]
 
@@ -239,6 +240,10 @@ SUBMIT_SPACING = envfloat("SUBMIT_SPACING", 3.0)
 SUBMIT_MAX_ATTEMPTS = envint("SUBMIT_MAX_ATTEMPTS", 4)
 # A download of a result file larger than this is refused (bytes).
 ASSET_MAX_BYTES = envint("ASSET_MAX_BYTES", 50 * 1024 * 1024)
+PUBLIC_BASE_URL = os.getenv("PUBLIC_BASE_URL", SITE_URL).rstrip("/")  # providers fetch from here
+PUBLIC_URL_MAX_AGE = envint("PUBLIC_URL_MAX_AGE", 48 * 3600)  # seconds; >= provider's 24 h history
+UPLOAD_MAX_BYTES = envint("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)  # per uploaded image file
+UPLOAD_MAX_PIXELS = envint("UPLOAD_MAX_PIXELS", 50_000_000)  # width x height; bombs are refused
 
 Q_CLUSTER = {
     "name": "studio",

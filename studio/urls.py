@@ -9,5 +9,6 @@ urlpatterns = [
     path("", include("studio.generation.urls")),
     path("accounts/", include("studio.accounts.urls")),
     path("sandbox/imaginepro/", include("studio.sandbox.urls")),
+    path("", include("studio.uploads.urls")),
     path("admin/", admin.site.urls),
 ]
