@@ -131,6 +131,30 @@ class Generation(models.Model):
         return self.get_action_display()
 
     @property
+    def form_url(self) -> str:
+        """The form that makes this kind of generation, for "retry with the same settings";
+        "" when there is none (button presses and extensions are retried from the parent)."""
+        by_action = {
+            Action.UPSCALE: "upscale",
+            Action.REMOVE_BG: "remove-background",
+            Action.DESCRIBE: "describe",
+            Action.FACESWAP: "face-swap",
+            Action.BLEND: "blend",
+        }
+        by_model = {
+            Model.MIDJOURNEY: "generation:midjourney_new",
+            Model.FLUX: "generation:flux_new",
+            Model.NANO_BANANA: "generation:nano_banana_new",
+            Model.LUMI_GIRL: "generation:lumi_girl_new",
+            Model.VIDEO: "generation:video_new",
+        }
+        if self.action in by_action:
+            return reverse("generation:tool", args=[by_action[self.action]])
+        if self.action in (Action.IMAGINE, Action.VIDEO) and self.model in by_model:
+            return reverse(by_model[self.model])
+        return ""
+
+    @property
     def images(self) -> list[Asset]:
         """Stored result images in order (uses a prefetch of `assets` when there is one)."""
         return [asset for asset in self.assets.all() if asset.role == Asset.Role.IMAGE]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from studio.generation.views import create, gallery
+from studio.generation.views import create, gallery, models, tools
 
 app_name = "generation"
 
@@ -11,6 +11,13 @@ urlpatterns = [
     path("new/midjourney/", create.midjourney_new, name="midjourney_new"),
     path("new/midjourney/preview/", create.midjourney_preview, name="midjourney_preview"),
     path("new/flux/", create.flux_new, name="flux_new"),
+    path("new/nano-banana/", models.nano_banana_new, name="nano_banana_new"),
+    path("new/lumi-girl/", models.lumi_girl_new, name="lumi_girl_new"),
+    path("new/video/", models.video_new, name="video_new"),
+    path("tools/", tools.tools_index, name="tools"),
+    path("tools/<slug:tool>/", tools.tool_new, name="tool"),
+    path("g/<uuid:generation_id>/extend/", models.video_extend, name="video_extend"),
+    path("g/<uuid:generation_id>/describe/", tools.describe_generate, name="describe_generate"),
     path("g/<uuid:generation_id>/", gallery.detail, name="detail"),
     path("g/<uuid:generation_id>/card/", gallery.card, name="card"),
     path("g/<uuid:generation_id>/press/", gallery.press, name="press"),

@@ -31,6 +31,7 @@ def test_sign_up_sandbox_flux_midjourney_upscale(page: Page, live_server, cluste
     expect(page.get_by_text("Sandbox ready")).to_be_visible()
 
     # Flux: one image, shown in the gallery once the worker has stored it.
+    page.locator("nav summary", has_text="New").click()
     page.get_by_role("link", name="Flux", exact=True).click()
     page.get_by_label("Prompt", exact=True).fill("a red fox in fresh snow")
     expect(page.locator("#cost")).to_contain_text("6 credits")
@@ -42,6 +43,7 @@ def test_sign_up_sandbox_flux_midjourney_upscale(page: Page, live_server, cluste
     expect(flux_card.locator(".badge.sandbox")).to_be_visible()
 
     # Midjourney: the preview shows the prompt as it will be sent, and its price.
+    page.locator("nav summary", has_text="New").click()
     page.get_by_role("link", name="Midjourney", exact=True).click()
     page.get_by_label("Prompt", exact=True).fill("a lighthouse at dusk --chaos 10")
     page.get_by_label("Relax · 5 credits").check()

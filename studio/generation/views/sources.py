@@ -1,0 +1,111 @@
+"""The shared GET/POST flow of forms that take images (models and tools).
+
+Images are checked by the form; only a valid form stores uploads and turns every image into
+a URL the provider can fetch (studio.uploads.services.materialize), then calls the service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from studio.generation import services
+from studio.generation.models import Asset, Generation
+from studio.generation.services import GenerationError
+from studio.uploads.fields import ImageSourcesField
+from studio.uploads.services import UploadRejected, materialize
+
+TEMPLATE = "generation/source_form.html"
+
+
+def plain_params(form) -> dict:
+    """The form's non-image input as JSON, to fill it again ("retry with the same settings").
+    Images are not kept: uploads may be gone and links may have expired."""
+    return {
+        name: value
+        for name, value in form.cleaned_data.items()
+        if name != "key"
+        and not isinstance(form.fields.get(name), ImageSourcesField)
+        and value not in (None, "")
+    }
+
+
+def source_parent(user, sources) -> Generation | None:
+    """The generation whose stored image was picked first, for the lineage; else None."""
+    for source in sources:
+        if source.kind == "asset":
+            asset = (
+                Asset.objects.select_related("generation")
+                .filter(pk=source.asset_id, generation__user=user)
+                .first()
+            )
+            if asset is not None:
+                return asset.generation
+    return None
+
+
+def _initial(request, form_class) -> dict:
+    """Prefill from the query string: `?retry=<generation>` (its settings), `?prompt=…`,
+    and `?<image field>=<asset id>` (e.g. "animate this": `?start_frame=…`)."""
+    initial: dict = {}
+    retry_of = request.GET.get("retry")
+    if retry_of:
+        initial.update(services.get_generation_for_user(request.user, retry_of).params)
+    if request.GET.get("prompt"):
+        initial["prompt"] = request.GET["prompt"]
+    for name, field in form_class.base_fields.items():
+        if isinstance(field, ImageSourcesField) and request.GET.getlist(name):
+            initial[name] = request.GET.getlist(name)[: field.max_count]
+    return initial
+
+
+def sources_form_view(
+    request,
+    form_class,
+    create: Callable[..., Generation],
+    *,
+    title: str,
+    intro: str,
+    submit_label: str = "Generate",
+):
+    """GET: the form (prefilled, see _initial). POST: validate; store and sign the images;
+    `create(form, urls, parent)` makes the generation (urls: field name → list of URLs).
+    A refused upload or a GenerationError comes back on the form, nothing lost but files."""
+    if not request.user.provider_keys.exists():
+        messages.info(request, "First add an ImaginePro key, or choose the sandbox.")
+        return redirect(f"{reverse('keys')}?next={request.path}")
+    form = form_class(
+        request.POST or None,
+        request.FILES or None,
+        user=request.user,
+        initial=_initial(request, form_class),
+    )
+    if request.method == "POST" and form.is_valid():
+        urls: dict[str, list[str]] = {}
+        parent = None
+        try:
+            for name, field in form.fields.items():
+                if isinstance(field, ImageSourcesField):
+                    sources = form.cleaned_data[name]
+                    urls[name] = materialize(user=request.user, sources=sources)
+                    parent = parent or source_parent(request.user, sources)
+            create(form, urls, parent)
+        except UploadRejected as exc:
+            form.add_error(None, exc.message)
+        except GenerationError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Submitted. It appears at the top of the gallery.")
+            return redirect("generation:gallery")
+    context = {
+        "form": form,
+        "title": title,
+        "intro": intro,
+        "submit_label": submit_label,
+        "retry_of": request.GET.get("retry"),
+    }
+    return TemplateResponse(request, TEMPLATE, context)
