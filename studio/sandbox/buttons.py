@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .lifecycle import DONE
+from .lifecycle import DONE, PROCESSING, QUEUED
 from .models import SandboxJob
-from .prompts import tile_size
+from .prompts import parse_prompt, tile_size
 
 REROLL = "\U0001f504"  # 🔄
 LEFT = "\u2b05\ufe0f"  # ⬅️
@@ -24,6 +24,16 @@ PAN_DIRECTIONS = {LEFT: "left", RIGHT: "right", UP: "up", DOWN: "down"}
 UPSCALE_TILE = {f"U{n}": n for n in range(1, 5)}
 VARY_TILE = {f"V{n}": n for n in range(1, 5)}
 UPSCALE_AGAIN = {"Upscale (Subtle)": False, "Upscale (Creative)": True}  # value: creative?
+# Legacy upscalers offered instead of Subtle/Creative when the prompt asks for a model
+# version below 6 (`--v 5.2`): real 2×/4× resizes (§4, OLD:/button/upscale).
+LEGACY_UPSCALE = {"Upscale (2x)": 2, "Upscale (4x)": 4}
+LEGACY_MAX_SIDE = 4096  # px: a legacy upscale is shrunk to fit, should a source be larger
+CANCEL_JOB = "Cancel Job"
+CANCELLED = "Job cancelled"
+# Midjourney jobs that run on Discord and can be cancelled while QUEUED or PROCESSING
+# (§4: "only while progress < 100"). The answer to a press is DONE at once (kind BUTTON,
+# shape NONE), so it never offers Cancel itself.
+CANCELLABLE_KINDS = (SandboxJob.Kind.IMAGINE, SandboxJob.Kind.BUTTON, SandboxJob.Kind.BLEND)
 VARY_STRENGTH = {"Vary (Subtle)": 0.25, "Vary (Strong)": 0.6}
 VARY_REGION = "Vary (Region)"
 ZOOM_FACTORS = {"Zoom Out 2x": 2.0, "Zoom Out 1.5x": 1.5}
@@ -47,6 +57,7 @@ UPSCALED_BUTTONS = [
 # After Upscale (Subtle|Creative) the list is not documented (GUESS): everything except
 # upscaling again, so sizes stay bounded (≤ 2048 px).
 REFINED_BUTTONS = [b for b in UPSCALED_BUTTONS if b not in UPSCALE_AGAIN]
+LEGACY_UPSCALED_BUTTONS = [*LEGACY_UPSCALE, *REFINED_BUTTONS]
 
 # Cost of a button press in credits. S000 documents 5 for U/V; the price of the other
 # actions is unknown (imaginepro.md §5), so every button costs the same 5.
@@ -54,15 +65,36 @@ BUTTON_COST = 5
 
 
 def available_buttons(job: SandboxJob, status: str) -> list[str]:
-    """The `buttons` of a message: empty while running, after FAIL and for Flux."""
-    if status != DONE or job.kind == SandboxJob.Kind.FLUX:
+    """The `buttons` of a message.
+
+    While QUEUED/PROCESSING a Midjourney imagine/button/blend offers ["Cancel Job"]. When
+    DONE: a grid (imagine, blend, V, 🔄, zoom, pan…) the grid buttons; an upscaled image the
+    upscaled-stage list (legacy 2x/4x upscalers for `--v` below 6), + Make Square if not 1:1.
+    Empty after FAIL and for every other kind (Flux, tools, video, describe, face swap).
+    """
+    if status in (QUEUED, PROCESSING):
+        return [CANCEL_JOB] if job.kind in CANCELLABLE_KINDS else []
+    if status != DONE or job.kind not in CANCELLABLE_KINDS:
         return []
     if job.shape == SandboxJob.Shape.GRID:
         return list(GRID_BUTTONS)
-    buttons = list(REFINED_BUTTONS if job.action in UPSCALE_AGAIN else UPSCALED_BUTTONS)
+    if job.shape != SandboxJob.Shape.SINGLE:  # the answer to a Cancel Job press
+        return []
+    if job.action in UPSCALE_AGAIN or job.action in LEGACY_UPSCALE:
+        buttons = list(REFINED_BUTTONS)
+    elif is_legacy(job.prompt):
+        buttons = list(LEGACY_UPSCALED_BUTTONS)
+    else:
+        buttons = list(UPSCALED_BUTTONS)
     if job.width != job.height:
         buttons.append(MAKE_SQUARE)
     return buttons
+
+
+def is_legacy(prompt: str) -> bool:
+    """True when the prompt asks for a Midjourney version below 6 (`--v 5`, `--v 5.2`)."""
+    version = parse_prompt(prompt).version
+    return version is not None and version < 6
 
 
 @dataclass(frozen=True)
@@ -83,6 +115,12 @@ def plan_button(parent: SandboxJob, value: str) -> ButtonPlan:
     w, h = parent.width, parent.height
     if value in UPSCALE_TILE or value in UPSCALE_AGAIN:
         return ButtonPlan("upscale", single, w * 2, h * 2, 1)
+    if value in LEGACY_UPSCALE:
+        factor = LEGACY_UPSCALE[value]
+        shrink = min(Fraction(1), Fraction(LEGACY_MAX_SIDE, max(w, h) * factor))
+        return ButtonPlan(
+            "upscale", single, round(w * factor * shrink), round(h * factor * shrink), 1
+        )
     if value in VARY_TILE or value == REROLL:
         return ButtonPlan("grid", grid, w, h, 4)
     if value == MAKE_SQUARE:

@@ -103,6 +103,44 @@ def draw_picture(
     return picture
 
 
+def caption(picture: Image.Image, prompt: str) -> None:
+    """Write the first words of `prompt` (no URLs or flags) along the bottom, in place."""
+    _caption(picture, caption_words(prompt))
+
+
+def draw_portrait(prompt: str, seed: int, size: tuple[int, int]) -> Image.Image:
+    """Lumi Girl (§3.16): a picture of the prompt with a stylised head-and-shoulders figure
+    in front, so the character model's outputs look like portraits."""
+    width, height = size
+    picture = draw_picture(prompt, seed, size, shift=2)
+    colours = palette(prompt, seed + 1)
+    layer = Image.new("RGBA", size, (0, 0, 0, 0))
+    pen = ImageDraw.Draw(layer)
+    unit = min(width, height)
+    cx = width / 2
+    head_r = unit * 0.16
+    head_y = height * 0.42
+    # Shoulders: a wide rounded shape rising from the bottom edge, then the hair and face.
+    pen.ellipse(
+        (cx - unit * 0.42, head_y + head_r * 1.1, cx + unit * 0.42, height + unit * 0.35),
+        fill=(*colours[4], 235),
+    )
+    pen.ellipse(
+        (cx - head_r * 1.3, head_y - head_r * 1.35, cx + head_r * 1.3, head_y + head_r * 1.2),
+        fill=(*colours[5], 240),
+    )
+    pen.ellipse(
+        (cx - head_r, head_y - head_r * 1.1, cx + head_r, head_y + head_r * 1.15),
+        fill=(238, 205, 180, 255),
+    )
+    for side in (-1, 1):  # eyes
+        ex, ey, er = cx + side * head_r * 0.4, head_y - head_r * 0.1, max(1, head_r * 0.11)
+        pen.ellipse((ex - er, ey - er, ex + er, ey + er), fill=(*colours[0], 255))
+    picture = Image.alpha_composite(picture.convert("RGBA"), layer).convert("RGB")
+    _caption(picture, caption_words(prompt))
+    return picture
+
+
 def _caption(picture: Image.Image, text: str) -> None:
     """Write `text` in a dark band along the bottom edge (in place)."""
     if not text:

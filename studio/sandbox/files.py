@@ -29,17 +29,25 @@ _render_lock = threading.RLock()  # re-entrant: a child renders its parent first
 
 
 def file_names(job: SandboxJob) -> list[str]:
-    """All file names of a job, `uri` first. Grid: grid + 4 tiles; single; Flux: n files."""
+    """All file names of a job, `uri` first. Grid: grid + 4 tiles; single; Flux: n files;
+    video: one MP4; a Cancel Job answer: none."""
     if job.shape == GRID:
         return ["grid.png", "1.png", "2.png", "3.png", "4.png"]
     if job.shape == SINGLE:
         return ["image.png"]
+    if job.shape == SandboxJob.Shape.VIDEO:
+        return ["video.mp4"]
+    if job.shape == SandboxJob.Shape.NONE:
+        return []
     return [f"{i}.{job.output_format}" for i in range(1, job.count + 1)]
 
 
 def image_names(job: SandboxJob) -> list[str]:
-    """Names listed in the message's `images`: the tiles of a grid, else every file."""
+    """Names listed in the message's `images`: the tiles of a grid, no video, else every
+    file."""
     names = file_names(job)
+    if job.shape == SandboxJob.Shape.VIDEO:
+        return []
     return names[1:] if job.shape == GRID else names
 
 
@@ -54,8 +62,9 @@ def cdn_url(job: SandboxJob, name: str, *, base_url: str) -> str:
 
 
 def content_type(name: str) -> str:
-    """HTTP content type from a file name's extension (png, webp, jpg, jpeg)."""
-    return drawing.CONTENT_TYPES[name.rsplit(".", 1)[-1]]
+    """HTTP content type from a file name's extension (png, webp, jpg, jpeg, mp4)."""
+    extension = name.rsplit(".", 1)[-1]
+    return "video/mp4" if extension == "mp4" else drawing.CONTENT_TYPES[extension]
 
 
 def ensure_files(job: SandboxJob) -> None:
@@ -87,8 +96,13 @@ def load_image(job: SandboxJob, name: str) -> Image.Image:
 
 
 def render(job: SandboxJob) -> dict[str, bytes]:
-    """{file name: bytes} for every file of the job, drawn from its stored parameters."""
+    """{file name: bytes} for every file of the job, drawn from its stored parameters (and
+    stored inputs). Kinds beyond Midjourney imagine/button and Flux: outputs.py."""
     size = (job.width, job.height)
+    if job.kind not in (SandboxJob.Kind.IMAGINE, SandboxJob.Kind.BUTTON, SandboxJob.Kind.FLUX):
+        from . import outputs  # outputs builds on this module
+
+        return outputs.render(job)
     if job.kind == SandboxJob.Kind.FLUX:
         label = job.count > 1
         pictures = [
@@ -102,7 +116,9 @@ def render(job: SandboxJob) -> dict[str, bytes]:
             for name, picture in zip(file_names(job), pictures, strict=True)
         }
     if job.kind == SandboxJob.Kind.IMAGINE or job.parent is None or job.action == btn.REROLL:
-        pictures = fresh_grid(job)
+        from . import outputs
+
+        pictures = outputs.fresh_tiles(job)
     elif job.shape == SINGLE:
         pictures = [_single_from_parent(job)]
     else:
@@ -132,6 +148,8 @@ def _single_from_parent(job: SandboxJob) -> Image.Image:
     if tile is not None:
         return drawing.upscale(load_image(parent, f"{tile}.png"))
     source = load_image(parent, file_names(parent)[0])
+    if job.action in btn.LEGACY_UPSCALE:  # a true resize to the planned (capped) size
+        return drawing.fit(source, (job.width, job.height))
     return drawing.upscale(source, creative=btn.UPSCALE_AGAIN.get(job.action, False))
 
 

@@ -18,7 +18,14 @@ DURATIONS: dict[str, tuple[float, float]] = {
     "grid": (3.0, 22.0),  # MJ imagine, V1–V4, 🔄, Vary, Zoom, pan, Make Square
     "upscale": (2.0, 8.0),  # U1–U4, Upscale (Subtle|Creative)
     "flux": (1.0, 7.0),  # Flux imagine, whatever n
+    "universal": (1.0, 9.0),  # Nano Banana, Lumi Girl
+    "tool": (1.0, 4.0),  # Flux upscale, remove-bg, describe, face swap
+    "video": (4.0, 36.0),  # MJ video generate / extend (S000: "up to 15 min" in production)
+    "instant": (0.0, 0.0),  # the answer to a Cancel Job press: DONE when it is created
 }
+# Boost endpoints (§3.4) "optimise CDN upload and progress handling": the same work, this
+# many times faster (the real speed-up is not documented).
+BOOST_SPEEDUP = 2.0
 
 TIMED_OUT = "Job timed out"
 
@@ -38,14 +45,23 @@ class Timeline:
 
 
 def plan_timeline(
-    *, pace: str, created_at: datetime, timeout: int, planned_error: str = ""
+    *,
+    pace: str,
+    created_at: datetime,
+    timeout: int,
+    planned_error: str = "",
+    boost: bool = False,
 ) -> Timeline:
-    """Plan a job. `pace` is a DURATIONS key; durations are scaled, `timeout` (s) is not.
+    """Plan a job. `pace` is a DURATIONS key; durations are scaled, `timeout` (s) is not;
+    `boost` divides them by BOOST_SPEEDUP.
 
-    A `planned_error` (banned word, bad parameter) fails the job when it would start
-    PROCESSING, like Midjourney moderation; a timeout shorter than the run fails it then.
+    A `planned_error` (banned word, bad parameter, an input URL that could not be fetched)
+    fails the job when it would start PROCESSING, like Midjourney moderation; a timeout
+    shorter than the run fails it then.
     """
     scale = float(settings.SANDBOX_TIME_SCALE)
+    if boost:
+        scale /= BOOST_SPEEDUP
     queued, processing = DURATIONS[pace]
     processing_at = created_at + timedelta(seconds=queued * scale)
     done_at = processing_at + timedelta(seconds=processing * scale)

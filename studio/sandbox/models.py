@@ -35,11 +35,21 @@ class SandboxJob(models.Model):
         IMAGINE = "imagine", "Midjourney imagine"
         BUTTON = "button", "Midjourney button"
         FLUX = "flux", "Flux imagine"
+        UNIVERSAL = "universal", "Nano Banana (universal imagine)"
+        ZIMAGE = "zimage", "Lumi Girl (universal zimage)"
+        VIDEO = "video", "Midjourney video"
+        UPSCALE = "upscale", "Flux upscale"
+        REMOVE_BG = "remove-bg", "Background removal"
+        DESCRIBE = "describe", "Midjourney describe"
+        FACESWAP = "faceswap", "Midjourney face swap"
+        BLEND = "blend", "Midjourney blend"
 
     class Shape(models.TextChoices):
         GRID = "grid", "2×2 grid"  # uri = grid, images = 4 tiles
         SINGLE = "single", "single image"  # uri = images[0]
         BATCH = "batch", "n images"  # Flux: images = n files, uri = first
+        VIDEO = "video", "MP4 video"  # uri = videoUrl = results[0].url, images = []
+        NONE = "none", "no file"  # a Cancel Job press: DONE at once, nothing to show
 
     class Outcome(models.TextChoices):
         DONE = "DONE"
@@ -67,6 +77,9 @@ class SandboxJob(models.Model):
     webhook_url = models.CharField(max_length=2000, blank=True)
     timeout = models.PositiveIntegerField(default=900, help_text="seconds, as sent")
     request_body = models.JSONField(default=dict, help_text="the JSON body received")
+    # Image URLs fetched at submit, in order; their bytes are stored as `input-<n>` (1-based)
+    # next to the job's results (files.py), never served.
+    inputs = models.JSONField(default=list, blank=True, help_text="input image URLs")
     # Root of the sandbox as the submitting client saw it, for URLs in webhook payloads.
     base_url = models.CharField(max_length=500)
 

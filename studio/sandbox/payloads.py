@@ -20,17 +20,34 @@ def submit_response(job: SandboxJob) -> dict:
     return {"success": True, "messageId": str(job.id), "createdAt": iso(job.created_at)}
 
 
+# Kinds that run on Midjourney (Discord): their results also have an `originalUrl`.
+MIDJOURNEY_KINDS = (
+    SandboxJob.Kind.IMAGINE,
+    SandboxJob.Kind.BUTTON,
+    SandboxJob.Kind.BLEND,
+    SandboxJob.Kind.DESCRIBE,
+    SandboxJob.Kind.FACESWAP,
+)
+
+
 def message_payload(job: SandboxJob, *, base_url: str, now: datetime) -> dict:
     """The Message object (imaginepro.md §1.3, seed S004) of `job` at `now`.
 
     Every key is always present (null / [] when not applicable) except
-    `originatingMessageId`, which only button results carry. File URLs are absolute,
-    under `base_url` (the sandbox root, ending in "/").
+    `originatingMessageId`, which only button results and video extensions carry, and
+    `videoUrl` + `results`, which only videos carry (JS SDK VideoMessageResponse): when DONE
+    `videoUrl` = `uri` = the MP4, `results` = `[{"url": <the MP4>, "index": 0}]`, `images`
+    = []. A describe's four prompts are its `prompt`, shown once DONE ("" before). File URLs
+    are absolute, under `base_url` (the sandbox root, ending in "/").
     """
     state = job_state(job, now)
+    is_video = job.kind == SandboxJob.Kind.VIDEO
+    prompt = job.prompt
+    if job.kind == SandboxJob.Kind.DESCRIBE and state.status != DONE:
+        prompt = ""
     payload = {
         "messageId": str(job.id),
-        "prompt": job.prompt,
+        "prompt": prompt,
         "status": state.status,
         "progress": state.progress,
         "uri": None,
@@ -44,13 +61,20 @@ def message_payload(job: SandboxJob, *, base_url: str, now: datetime) -> dict:
     }
     if job.parent_id:
         payload["originatingMessageId"] = str(job.parent_id)
-    if state.status == DONE:
-        uri = cdn_url(job, file_names(job)[0], base_url=base_url)
+    if is_video:
+        payload["videoUrl"] = None
+        payload["results"] = []
+    names = file_names(job)
+    if state.status == DONE and names:
+        uri = cdn_url(job, names[0], base_url=base_url)
         payload["uri"] = uri
         payload["images"] = [cdn_url(job, name, base_url=base_url) for name in image_names(job)]
-        # originalUrl is the Discord copy of a Midjourney result; Flux has none.
-        if job.kind != SandboxJob.Kind.FLUX:
+        # originalUrl is the Discord copy of a Midjourney result; other models have none.
+        if job.kind in MIDJOURNEY_KINDS:
             payload["originalUrl"] = uri
+        if is_video:
+            payload["videoUrl"] = uri
+            payload["results"] = [{"url": uri, "index": 0}]
     return payload
 
 

@@ -21,6 +21,8 @@ MAX_RATIO = 4  # widest accepted aspect (4:1 / 1:4)
 
 _PARAM = re.compile(r"--([a-z]+)(?:\s+([^\s-][^\s]*))?", re.IGNORECASE)
 _URL = re.compile(r"https?://\S+", re.IGNORECASE)
+# Midjourney model versions as written after --v: 1 … 7, with 5.1, 5.2, 6.1 and the like.
+_VERSION = re.compile(r"[1-7](?:\.[0-9])?")
 
 
 @dataclass(frozen=True)
@@ -32,11 +34,13 @@ class PromptParams:
     relax: bool
     turbo: bool
     problem: str
+    version: float | None = None  # `--v`/`--version`; below 6 means the legacy upscalers
 
 
 def parse_prompt(prompt: str) -> PromptParams:
     """Extract the Midjourney flags the sandbox acts on; unknown flags are ignored."""
     ratio, seed, relax, turbo, problem = Fraction(1), None, False, False, ""
+    version = None
     for match in _PARAM.finditer(prompt):
         name, value = match.group(1).lower(), match.group(2)
         if name in ("ar", "aspect"):
@@ -54,7 +58,25 @@ def parse_prompt(prompt: str) -> PromptParams:
             relax = True
         elif name == "turbo":
             turbo = True
-    return PromptParams(ratio=ratio, seed=seed, relax=relax, turbo=turbo, problem=problem)
+        elif name in ("v", "version"):
+            if value is not None and _VERSION.fullmatch(value):
+                version = float(value)
+            else:
+                problem = problem or f"Invalid parameter: --{name} {value or ''}".rstrip()
+    return PromptParams(
+        ratio=ratio, seed=seed, relax=relax, turbo=turbo, problem=problem, version=version
+    )
+
+
+def leading_image_urls(prompt: str) -> list[str]:
+    """The image URLs an imagine prompt starts with (§3.1 image-to-image: URLs first, then
+    text), in order; [] for a plain text prompt."""
+    urls = []
+    for word in prompt.split():
+        if not _URL.fullmatch(word):
+            break
+        urls.append(word)
+    return urls
 
 
 def _parse_ratio(value: str) -> Fraction | None:

@@ -19,10 +19,18 @@ from django.utils import timezone
 
 from . import buttons as btn
 from .files import decode_mask
+from .inputs import Fetched, fetch_images, store_inputs
 from .lifecycle import DONE, job_state, plan_timeline
 from .models import SandboxAccount, SandboxJob
-from .prompts import find_banned_word, parse_prompt, seed_from_id, tile_size
-from .validation import ApiError, ButtonRequest, FluxRequest, ImagineRequest, bad_request
+from .prompts import find_banned_word, leading_image_urls, parse_prompt, seed_from_id, tile_size
+from .validation import (
+    ApiError,
+    BaseParams,
+    ButtonRequest,
+    FluxRequest,
+    ImagineRequest,
+    bad_request,
+)
 from .webhooks import schedule_delivery
 
 # Credits per task (S000, imaginepro.md §5).
@@ -31,6 +39,8 @@ IMAGINE_RELAX_COST = 5
 # Turbo's price is not documented; the sandbox charges the fast price.
 IMAGINE_TURBO_COST = 10
 FLUX_COST_PER_IMAGE = 6
+
+MAX_IMAGE_PROMPTS = 5  # image URLs at the start of an imagine prompt (sandbox limit)
 
 HISTORY = timedelta(hours=24)  # messages older than this are "not found" (§3.8)
 KEY_PREFIX = "sk-sandbox-"
@@ -104,25 +114,55 @@ def imagine_cost(prompt: str) -> int:
     return IMAGINE_TURBO_COST if params.turbo else IMAGINE_COST
 
 
-def _planned_error(prompt: str, parameter_problem: str = "") -> str:
+def planned_error(prompt: str, *problems: str) -> str:
+    """Why a job will FAIL when it starts ("" if it will not): a banned word first, then the
+    first non-empty of `problems` (a bad parameter, an input that could not be fetched)."""
     word = find_banned_word(prompt)
     if word:
         return f'Banned prompt detected: "{word}"'
-    return parameter_problem
+    return next((problem for problem in problems if problem), "")
+
+
+def require_credits(account: SandboxAccount, cost: int) -> None:
+    """401 "Insufficient credits" now if the balance is short, before slow work (fetching
+    inputs). The charge itself stays the conditional UPDATE in create_job."""
+    credits = SandboxAccount.objects.filter(pk=account.pk).values_list("credits", flat=True)
+    if not credits or credits[0] < cost:
+        raise ApiError(401, "Insufficient credits")
 
 
 def submit_imagine(
-    account: SandboxAccount, req: ImagineRequest, *, endpoint: str, base_url: str, body: dict
+    account: SandboxAccount,
+    req: ImagineRequest,
+    *,
+    endpoint: str,
+    base_url: str,
+    body: dict,
+    boost: bool = False,
 ) -> SandboxJob:
-    """Accept a Midjourney imagine (§3.1): charge and store a job that makes a 2×2 grid."""
+    """Accept a Midjourney imagine (§3.1): charge and store a job that makes a 2×2 grid.
+
+    Image-to-image: image URLs at the start of the prompt are fetched now (inputs.py) and
+    shape every tile; one that cannot be fetched FAILs the job. `boost` (§3.4) runs faster.
+    """
     job_id = uuid.uuid4()
     params = parse_prompt(req.prompt)
     width, height = tile_size(params.ratio)
-    return _charge_and_create(
+    cost = imagine_cost(req.prompt)
+    urls = leading_image_urls(req.prompt)
+    fetched, fetch_error = [], ""
+    if len(urls) > MAX_IMAGE_PROMPTS:
+        fetch_error = f"Too many image prompts: at most {MAX_IMAGE_PROMPTS} image URLs."
+    elif urls:
+        require_credits(account, cost)
+        fetched, fetch_error = fetch_images(urls)
+    return create_job(
         account,
-        cost=imagine_cost(req.prompt),
+        cost=cost,
         pace="grid",
-        planned_error=_planned_error(req.prompt, params.problem),
+        boost=boost,
+        planned_error=planned_error(req.prompt, params.problem, fetch_error),
+        fetched=fetched,
         fields={
             "id": job_id,
             "kind": SandboxJob.Kind.IMAGINE,
@@ -141,14 +181,23 @@ def submit_imagine(
 
 
 def submit_button(
-    account: SandboxAccount, req: ButtonRequest, *, endpoint: str, base_url: str, body: dict
+    account: SandboxAccount,
+    req: ButtonRequest,
+    *,
+    endpoint: str,
+    base_url: str,
+    body: dict,
+    boost: bool = False,
 ) -> SandboxJob:
-    """Press a button on a finished message (§3.3, §4).
+    """Press a button on a finished message (§3.3, §4), or Cancel Job on a running one.
 
     404 if the message is not the account's; 400 if it is not DONE, if `button` is not
     exactly one of its `buttons`, or if Vary (Region) comes without a valid `mask`.
+    `boost` (§3.4) runs the new job faster.
     """
     parent = find_message(account, req.message_id)
+    if req.button == btn.CANCEL_JOB:
+        return cancel_job(account, parent, req, endpoint=endpoint, base_url=base_url, body=body)
     status = job_state(parent, timezone.now()).status
     if status != DONE:
         raise bad_request(
@@ -166,11 +215,12 @@ def submit_button(
     plan = btn.plan_button(parent, req.button)
     job_id = uuid.uuid4()
     prompt = req.prompt or parent.prompt
-    return _charge_and_create(
+    return create_job(
         account,
         cost=btn.BUTTON_COST,
         pace=plan.pace,
-        planned_error=_planned_error(prompt),
+        boost=boost,
+        planned_error=planned_error(prompt),
         fields={
             "id": job_id,
             "kind": SandboxJob.Kind.BUTTON,
@@ -196,11 +246,11 @@ def submit_flux(
 ) -> SandboxJob:
     """Accept a Flux imagine (§3.11): n images of width×height, 6 credits each."""
     job_id = uuid.uuid4()
-    return _charge_and_create(
+    return create_job(
         account,
         cost=FLUX_COST_PER_IMAGE * req.n,
         pace="flux",
-        planned_error=_planned_error(req.prompt),
+        planned_error=planned_error(req.prompt),
         fields={
             "id": job_id,
             "kind": SandboxJob.Kind.FLUX,
@@ -220,15 +270,33 @@ def submit_flux(
     )
 
 
-def _charge_and_create(
-    account, *, cost, pace, planned_error, fields, req_base, endpoint, base_url, body
+def create_job(
+    account: SandboxAccount,
+    *,
+    cost: int,
+    pace: str,
+    planned_error: str,
+    fields: dict,
+    req_base: BaseParams,
+    endpoint: str,
+    base_url: str,
+    body: dict,
+    boost: bool = False,
+    fetched: list[Fetched] | None = None,
 ) -> SandboxJob:
     """Charge `cost` with one conditional UPDATE (no overdraw under concurrency) and store
-    the job in the same transaction. 401 "Insufficient credits" charges nothing."""
+    the job in the same transaction, with the fetched inputs (their URLs in `inputs`, their
+    bytes in storage). `fields` are SandboxJob fields (id, kind, prompt, seed, shape, sizes).
+    401 "Insufficient credits" charges and stores nothing. Schedules the webhook."""
     now = timezone.now()
     timeline = plan_timeline(
-        pace=pace, created_at=now, timeout=req_base.timeout, planned_error=planned_error
+        pace=pace,
+        created_at=now,
+        timeout=req_base.timeout,
+        planned_error=planned_error,
+        boost=boost,
     )
+    fetched = fetched or []
     with transaction.atomic():
         charged = SandboxAccount.objects.filter(pk=account.pk, credits__gte=cost).update(
             credits=F("credits") - cost
@@ -250,7 +318,61 @@ def _charge_and_create(
             ends_at=timeline.ends_at,
             outcome=timeline.outcome,
             error=timeline.error,
+            inputs=[item.url for item in fetched],
             **fields,
         )
+        # Inside the transaction: if storing fails, neither the charge nor the job remain.
+        store_inputs(job, fetched)
         schedule_delivery(job)
     return job
+
+
+def cancel_job(
+    account: SandboxAccount,
+    target: SandboxJob,
+    req: ButtonRequest,
+    *,
+    endpoint: str,
+    base_url: str,
+    body: dict,
+) -> SandboxJob:
+    """Cancel Job (§3.3, §4): `target`, a running imagine/button/blend, FAILs at once with
+    "Job cancelled" (its webhook goes out now); the press itself is answered like any button,
+    with a new message that is DONE immediately, has no files and costs nothing. The
+    cancelled job's credits are not refunded (refunds are undocumented, §5).
+
+    400 when the target is finished or is not a Midjourney job (no Cancel in its buttons).
+    """
+    now = timezone.now()
+    unavailable = bad_request(f'Button "{btn.CANCEL_JOB}" is not available for this message.')
+    if btn.CANCEL_JOB not in btn.available_buttons(target, job_state(target, now).status):
+        raise unavailable
+    # Conditional: a job that ended meanwhile is not rewritten.
+    cancelled = SandboxJob.objects.filter(pk=target.pk, ends_at__gt=now).update(
+        ends_at=now, outcome=SandboxJob.Outcome.FAIL, error=btn.CANCELLED
+    )
+    if not cancelled:
+        raise unavailable
+    target.refresh_from_db()
+    schedule_delivery(target)
+    return create_job(
+        account,
+        cost=0,
+        pace="instant",
+        planned_error="",
+        fields={
+            "kind": SandboxJob.Kind.BUTTON,
+            "action": btn.CANCEL_JOB,
+            "parent": target,
+            "prompt": target.prompt,
+            "seed": target.seed,
+            "shape": SandboxJob.Shape.NONE,
+            "width": target.width,
+            "height": target.height,
+            "count": 0,
+        },
+        req_base=req.base,
+        endpoint=endpoint,
+        base_url=base_url,
+        body=body,
+    )

@@ -7,35 +7,48 @@ from __future__ import annotations
 
 from django.urls import path, re_path
 
-from . import views
+from . import endpoints, views
 
 app_name = "sandbox"
+
+
+def _post(route: str, view, name: str, **options):
+    """`api/v1/<route>` → view, recording the path used as `endpoint` (plus `options`)."""
+    return path(f"api/v1/{route}", view, {"endpoint": route, **options}, name=name)
+
 
 urlpatterns = [
     path("", views.index, name="index"),
     # Midjourney: current docs/SDK family ("nova") and the older/S000 family ("midjourney").
-    path("api/v1/nova/imagine", views.imagine, {"endpoint": "nova/imagine"}, name="nova-imagine"),
-    path(
-        "api/v1/midjourney/imagine",
-        views.imagine,
-        {"endpoint": "midjourney/imagine"},
-        name="midjourney-imagine",
-    ),
-    path("api/v1/nova/button", views.button, {"endpoint": "nova/button"}, name="nova-button"),
-    path(
-        "api/v1/midjourney/button",
-        views.button,
-        {"endpoint": "midjourney/button"},
-        name="midjourney-button",
-    ),
-    path(
-        "api/v1/flux/imagine",
-        views.flux_imagine,
-        {"endpoint": "flux/imagine"},
-        name="flux-imagine",
-    ),
+    _post("nova/imagine", views.imagine, "nova-imagine"),
+    _post("midjourney/imagine", views.imagine, "midjourney-imagine"),
+    _post("nova/button", views.button, "nova-button"),
+    _post("midjourney/button", views.button, "midjourney-button"),
+    # Boost (§3.4): the same bodies and answers, a faster pace.
+    _post("nova/boost/imagine", views.imagine, "nova-boost-imagine", boost=True),
+    _post("nova/boost/button", views.button, "nova-boost-button", boost=True),
+    _post("nova/describe", endpoints.describe, "nova-describe"),
+    _post("midjourney/describe", endpoints.describe, "midjourney-describe"),
+    _post("nova/faceswap", endpoints.faceswap, "nova-faceswap"),
+    _post("midjourney/faceswap", endpoints.faceswap, "midjourney-faceswap"),
+    _post("nova/blend", endpoints.blend, "nova-blend"),
+    _post("midjourney/blend", endpoints.blend, "midjourney-blend"),
+    path("api/v1/nova/images", endpoints.images, name="nova-images"),
+    path("api/v1/nova/prompt-check", endpoints.prompt_check, name="nova-prompt-check"),
+    # Other models and tools (§3.11–3.17).
+    _post("flux/imagine", views.flux_imagine, "flux-imagine"),
+    _post("flux/upscale", endpoints.flux_upscale, "flux-upscale"),
+    _post("universal/imagine", endpoints.universal_imagine, "universal-imagine"),
+    _post("gemini/imagine", endpoints.universal_imagine, "gemini-imagine"),
+    _post("universal/zimage", endpoints.zimage, "universal-zimage"),
+    _post("video/mj/generate", endpoints.video_generate, "video-generate"),
+    _post("video/mj/extend", endpoints.video_extend, "video-extend"),
+    _post("tools/remove-bg", endpoints.remove_bg, "tools-remove-bg"),
+    path("api/v1/tools/prompt-extend", endpoints.prompt_extend, name="tools-prompt-extend"),
+    # One message store behind every progress path (§3.2, §9 item 1).
     path("api/v1/message/fetch/<str:message_id>", views.message, name="message-fetch"),
     path("api/v1/midjourney/message/<str:message_id>", views.message, name="midjourney-message"),
+    path("api/v1/video/mj/fetch/<str:message_id>", views.message, name="video-fetch"),
     path("api/v1/subscription/account-info", views.subscription_info, name="account-info"),
     path("cdn/<uuid:message_id>/<str:name>", views.cdn, name="cdn"),
     # Anything else under the API answers like NestJS does for an unknown route.

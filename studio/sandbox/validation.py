@@ -91,18 +91,21 @@ def parse_json(raw: bytes) -> dict:
     return data
 
 
-def _is_int(value) -> bool:
+def is_int(value) -> bool:
+    """True for a JSON integer (not a bool)."""
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _optional_string(data: dict, field: str) -> str | None:
+def optional_string(data: dict, field: str) -> str | None:
+    """`data[field]` if it is a string, None if absent/null, else 400."""
     value = data.get(field)
     if value is not None and not isinstance(value, str):
         raise bad_request(f"{field} must be a string.")
     return value
 
 
-def _prompt(data: dict) -> str:
+def read_prompt(data: dict) -> str:
+    """The stripped, non-empty `prompt`, else 400 "Prompt is required."."""
     prompt = data.get("prompt")
     if prompt is None or (isinstance(prompt, str) and not prompt.strip()):
         raise bad_request("Prompt is required.")
@@ -111,10 +114,33 @@ def _prompt(data: dict) -> str:
     return prompt.strip()
 
 
+def read_url(data: dict, field: str) -> str:
+    """A required http(s) URL field (stripped), else 400. Whether it can be fetched is found
+    out later: see inputs.py."""
+    return check_url(data.get(field), field)
+
+
+def check_url(value, name: str) -> str:
+    """`value` as an http(s) URL with a host, else 400 naming `name`."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise bad_request(f"{name} is required.")
+    if not isinstance(value, str):
+        raise bad_request(f"{name} must be a string.")
+    value = value.strip()
+    try:
+        parts = urlsplit(value)
+        ok = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        ok = False
+    if not ok or any(c.isspace() for c in value):
+        raise bad_request(f"{name} must be an http(s) URL.")
+    return value
+
+
 def read_base(data: dict) -> BaseParams:
     """The optional fields every generating endpoint accepts (§1.1)."""
-    ref = _optional_string(data, "ref") or ""
-    webhook = _optional_string(data, "webhookOverride") or ""
+    ref = optional_string(data, "ref") or ""
+    webhook = optional_string(data, "webhookOverride") or ""
     if webhook:
         parts = urlsplit(webhook)
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -122,7 +148,7 @@ def read_base(data: dict) -> BaseParams:
     timeout = data.get("timeout")
     if timeout is None:
         timeout = TIMEOUT_RANGE[1]
-    elif not _is_int(timeout) or not TIMEOUT_RANGE[0] <= timeout <= TIMEOUT_RANGE[1]:
+    elif not is_int(timeout) or not TIMEOUT_RANGE[0] <= timeout <= TIMEOUT_RANGE[1]:
         raise bad_request("timeout must be an integer between 10 and 900.")
     disable_cdn = data.get("disableCdn")
     if disable_cdn is not None and not isinstance(disable_cdn, bool):
@@ -132,7 +158,7 @@ def read_base(data: dict) -> BaseParams:
 
 def read_imagine(data: dict) -> ImagineRequest:
     """POST /nova/imagine and /midjourney/imagine (§3.1)."""
-    return ImagineRequest(prompt=_prompt(data), base=read_base(data))
+    return ImagineRequest(prompt=read_prompt(data), base=read_base(data))
 
 
 def read_button(data: dict) -> ButtonRequest:
@@ -144,8 +170,8 @@ def read_button(data: dict) -> ButtonRequest:
     button = data.get("button")
     if not isinstance(button, str) or not button:
         raise bad_request("button is required.")
-    prompt = _optional_string(data, "prompt")
-    mask = _optional_string(data, "mask")
+    prompt = optional_string(data, "prompt")
+    mask = optional_string(data, "mask")
     return ButtonRequest(
         message_id=message_id.strip(),
         button=button,
@@ -157,11 +183,11 @@ def read_button(data: dict) -> ButtonRequest:
 
 def read_flux(data: dict) -> FluxRequest:
     """POST /flux/imagine (§3.11): snake_case fields, sizes in px."""
-    prompt = _prompt(data)
+    prompt = read_prompt(data)
     n = data.get("n", 1)
     if n is None:
         n = 1
-    if not _is_int(n) or not 1 <= n <= 4:
+    if not is_int(n) or not 1 <= n <= 4:
         raise bad_request("n must be an integer between 1 and 4.")
     ratio = _flux_ratio(data.get("aspect_ratio"))
     width, height = _flux_side(data, "width"), _flux_side(data, "height")
@@ -181,9 +207,9 @@ def read_flux(data: dict) -> FluxRequest:
         quality = 100
     if isinstance(quality, str) and quality.strip().isdigit():
         quality = int(quality.strip())
-    if not _is_int(quality) or not 0 <= quality <= 100:
+    if not is_int(quality) or not 0 <= quality <= 100:
         raise bad_request("output_quality must be an integer between 0 and 100.")
-    model = _optional_string(data, "model") or "flux-1.1-pro"
+    model = optional_string(data, "model") or "flux-1.1-pro"
     return FluxRequest(prompt, n, width, height, fmt.lower(), quality, model, read_base(data))
 
 
@@ -207,7 +233,7 @@ def _flux_side(data: dict, field: str) -> int | None:
     if value is None:
         return None
     low, high = FLUX_SIDE_RANGE
-    if not _is_int(value) or value % 8 or not low <= value <= high:
+    if not is_int(value) or value % 8 or not low <= value <= high:
         raise bad_request(f"{field} must be a multiple of 8 between {low} and {high}.")
     return value
 

@@ -33,7 +33,7 @@ def _json(data: dict, status: int = 200) -> JsonResponse:
     return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
 
 
-def _root_url(request: HttpRequest) -> str:
+def root_url(request: HttpRequest) -> str:
     """Absolute URL of the sandbox mount as this client sees it, ending in "/"."""
     return request.build_absolute_uri(reverse("sandbox:index"))
 
@@ -74,38 +74,42 @@ def api(*methods: str) -> Callable:
 
 def index(request: HttpRequest) -> JsonResponse:
     """A small description of the sandbox at its root (no auth)."""
-    root = _root_url(request)
+    root = root_url(request)
     return _json({"service": "ImaginePro sandbox", "baseUrl": f"{root}api/v1"})
 
 
-@api("POST")
-def imagine(request: HttpRequest, account, *, endpoint: str) -> dict:
-    """POST nova/imagine | midjourney/imagine (§3.1) → submit response."""
-    data = parse_json(request.body)
-    job = services.submit_imagine(
-        account, read_imagine(data), endpoint=endpoint, base_url=_root_url(request), body=data
-    )
-    return submit_response(job)
+def submit_view(reader: Callable[[dict], object], submit: Callable, doc: str) -> Callable:
+    """An API view for a generating POST: JSON body → `reader` (400s) → `submit(account,
+    request, endpoint=, base_url=, body=)` → the submit response (§1.2). URL kwargs other
+    than `endpoint` (e.g. `boost`) are passed on to `submit`."""
+
+    def view(request: HttpRequest, account, *, endpoint: str, **options) -> dict:
+        data = parse_json(request.body)
+        job = submit(
+            account,
+            reader(data),
+            endpoint=endpoint,
+            base_url=root_url(request),
+            body=data,
+            **options,
+        )
+        return submit_response(job)
+
+    view.__doc__ = doc
+    return api("POST")(view)
 
 
-@api("POST")
-def button(request: HttpRequest, account, *, endpoint: str) -> dict:
-    """POST nova/button | midjourney/button (§3.3) → submit response."""
-    data = parse_json(request.body)
-    job = services.submit_button(
-        account, read_button(data), endpoint=endpoint, base_url=_root_url(request), body=data
-    )
-    return submit_response(job)
-
-
-@api("POST")
-def flux_imagine(request: HttpRequest, account, *, endpoint: str) -> dict:
-    """POST flux/imagine (§3.11) → submit response."""
-    data = parse_json(request.body)
-    job = services.submit_flux(
-        account, read_flux(data), endpoint=endpoint, base_url=_root_url(request), body=data
-    )
-    return submit_response(job)
+imagine = submit_view(
+    read_imagine,
+    services.submit_imagine,
+    "POST nova/imagine | midjourney/imagine | nova/boost/imagine (§3.1, §3.4).",
+)
+button = submit_view(
+    read_button,
+    services.submit_button,
+    "POST nova/button | midjourney/button | nova/boost/button (§3.3, §3.4), Cancel Job too.",
+)
+flux_imagine = submit_view(read_flux, services.submit_flux, "POST flux/imagine (§3.11).")
 
 
 @api("GET")
@@ -115,7 +119,7 @@ def message(request: HttpRequest, account, *, message_id: str) -> dict:
     now = timezone.now()
     if job_state(job, now).status == DONE:
         ensure_files(job)  # files are drawn on the first fetch that sees DONE
-    return message_payload(job, base_url=_root_url(request), now=now)
+    return message_payload(job, base_url=root_url(request), now=now)
 
 
 @api("GET")

@@ -7,11 +7,13 @@ another thread and must see committed rows.
 from __future__ import annotations
 
 import io
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from studio.sandbox.services import sandbox_account_create
 
@@ -95,3 +97,79 @@ def make_api(api_base):
 @pytest.fixture
 def api(make_api) -> SandboxClient:
     return make_api()
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def solid(colour: tuple[int, int, int], size: tuple[int, int] = (96, 64)) -> Image.Image:
+    return Image.new("RGB", size, colour)
+
+
+def subject_on_background(
+    size: tuple[int, int] = (120, 90),
+    background: tuple[int, int, int] = (250, 250, 250),
+    subject: tuple[int, int, int] = (200, 30, 30),
+) -> Image.Image:
+    """A plain background with a filled circle in the middle (for remove-bg)."""
+    image = Image.new("RGB", size, background)
+    w, h = size
+    r = min(w, h) // 3
+    ImageDraw.Draw(image).ellipse((w // 2 - r, h // 2 - r, w // 2 + r, h // 2 + r), fill=subject)
+    return image
+
+
+class ImageHost:
+    """A tiny threaded HTTP server on 127.0.0.1 that serves registered bytes by path, 404s
+    anything else, and counts requests. `add(name, image_or_bytes)` returns the URL."""
+
+    def __init__(self):
+        self.files: dict[str, tuple[bytes, str]] = {}
+        self.hits: list[str] = []
+        host = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                host.hits.append(self.path)
+                found = host.files.get(self.path)
+                if found is None:
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                data, content_type = found
+                self.send_response(200)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def add(self, name: str, content, content_type: str = "image/png") -> str:
+        data = png_bytes(content) if isinstance(content, Image.Image) else content
+        self.files[f"/{name}"] = (data, content_type)
+        return f"{self.url}/{name}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def image_host():
+    host = ImageHost()
+    yield host
+    host.close()
+
+
+# Nothing listens on the discard port: a fetch there fails at once with a refused connection.
+UNREACHABLE = "http://127.0.0.1:9/nothing.png"

@@ -40,9 +40,11 @@ def test_imagine_goes_queued_processing_done(api, submit_path, fetch_path):
         if not seen or seen[-1] != message["status"]:
             seen.append(message["status"])
         progress.append(message["progress"])
+        if message["status"] in ("QUEUED", "PROCESSING"):
+            # A running Midjourney job offers only Cancel Job (§4).
+            assert message["buttons"] == ["Cancel Job"] and message["uri"] is None
         if message["status"] == "PROCESSING":
             assert 1 <= message["progress"] <= 99
-            assert message["buttons"] == [] and message["uri"] is None
         if message["status"] == "DONE":
             break
         assert time.monotonic() < deadline
