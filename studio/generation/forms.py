@@ -69,6 +69,12 @@ class MidjourneyForm(KeyChoiceMixin):
         initial="fast",
         widget=forms.RadioSelect,
     )
+    boost = forms.BooleanField(
+        required=False,
+        label="Boost",
+        help_text="The provider's boost mode: faster upload to its CDN and quicker progress "
+        "updates. Its price is not published; counted like the same job without boost.",
+    )
     stylize = forms.IntegerField(
         required=False, min_value=0, max_value=1000, help_text="--s, 0–1000"
     )

@@ -85,14 +85,28 @@ def generation_create(
 
 
 def midjourney_create(
-    *, user: AbstractBaseUser, provider_key: ProviderKey, prompt: str, params: dict[str, Any]
+    *,
+    user: AbstractBaseUser,
+    provider_key: ProviderKey,
+    prompt: str,
+    params: dict[str, Any],
+    boost: bool = False,
 ) -> Generation:
     """Midjourney imagine (POST /nova/imagine). `prompt` is the composed prompt with every
-    flag; the cost follows its speed flag (S000: 10 fast, 5 relax)."""
+    flag; the cost follows its speed flag (S000: 10 fast, 5 relax).
+
+    With `boost` it goes to POST /nova/boost/imagine (D:230265220: same body, the
+    provider's faster CDN upload and progress handling) and `params["boost"]` is True, so
+    button presses on the result can keep boosting. Boost's price is not published: the
+    recorded cost is the same as without it.
+    """
+    if boost:
+        params = {**params, "boost": True}
     return generation_create(
         user=user,
         provider_key=provider_key,
         model=Model.MIDJOURNEY,
+        endpoint="boost_imagine" if boost else "imagine",
         prompt=prompt,
         request_body={"prompt": prompt},
         params=params,

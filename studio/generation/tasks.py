@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.db import transaction
 from django_q.tasks import async_task
 
-from studio.generation import assets, worker
+from studio.generation import assets, imports, worker
 
 SUBMIT = "studio.generation.tasks.submit"
 POLL = "studio.generation.tasks.poll"
 DOWNLOAD = "studio.generation.tasks.download"
+IMPORT = "studio.generation.tasks.import_history"
 
 
 def enqueue_submit(generation_id) -> None:
@@ -37,3 +38,23 @@ def poll() -> int:
 
 def download(generation_id: str) -> bool:
     return assets.generation_download(generation_id)
+
+
+def enqueue_import(key_id) -> str:
+    """Queue an import of the key's last 24 hours; returns the django-q task id, whose
+    result (ImportResult.as_dict()) the gallery shows. Takes the key's id, never the key."""
+    return async_task(IMPORT, str(key_id), task_name=f"import-{key_id}", q_options={"timeout": 150})
+
+
+def import_history(key_id: str) -> dict:
+    """Create a generation per new history item, then start the poller for them."""
+    try:
+        result = imports.history_import(
+            key_id,
+            start_poll=lambda: async_task(
+                POLL, task_name="poll-after-import", q_options={"timeout": 90}
+            ),
+        )
+    except imports.ImportRefused as exc:
+        result = imports.ImportResult(error=str(exc))
+    return result.as_dict()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from studio.generation.views import create, gallery, models, tools
+from studio.generation.views import assist, create, gallery, imports, models, prices, tools
 
 app_name = "generation"
 
@@ -18,6 +18,11 @@ urlpatterns = [
     path("tools/<slug:tool>/", tools.tool_new, name="tool"),
     path("g/<uuid:generation_id>/extend/", models.video_extend, name="video_extend"),
     path("g/<uuid:generation_id>/describe/", tools.describe_generate, name="describe_generate"),
+    path("assist/enhance/", assist.enhance, name="enhance"),
+    path("assist/credits/", assist.credits, name="credits"),
+    path("prices/", prices.prices, name="prices"),
+    path("import/", imports.import_start, name="import_start"),
+    path("import/status/", imports.import_status, name="import_status"),
     path("g/<uuid:generation_id>/", gallery.detail, name="detail"),
     path("g/<uuid:generation_id>/card/", gallery.card, name="card"),
     path("g/<uuid:generation_id>/press/", gallery.press, name="press"),

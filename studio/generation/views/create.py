@@ -9,12 +9,14 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from studio.generation import services
+from studio.generation import assist, services
 from studio.generation.forms import FluxForm, MidjourneyForm, params_of
 
 
-def _model_form(request, form_class, template, create):
-    """Shared GET/POST flow of the model forms; `create(form)` calls the right service."""
+def _model_form(request, form_class, template, create, refuse=None):
+    """Shared GET/POST flow of the model forms; `create(form)` calls the right service.
+    `refuse(form)`, if given, runs on a valid form before anything is created: it returns
+    True after adding errors to the form to stop the submit (e.g. a refused prompt)."""
     if not request.user.provider_keys.exists():
         messages.info(request, "First add an ImaginePro key, or choose the sandbox.")
         return redirect(f"{reverse('keys')}?next={request.path}")
@@ -23,11 +25,24 @@ def _model_form(request, form_class, template, create):
     if retry_of:
         initial = services.get_generation_for_user(request.user, retry_of).params
     form = form_class(request.POST or None, user=request.user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        create(form)
+    if request.method == "POST" and form.is_valid() and not (refuse and refuse(form)):
+        generation = create(form)
+        # The next balance read asks the provider (the page we redirect to loads it).
+        assist.balance_forget(generation.provider_key)
         messages.success(request, "Submitted. It appears at the top of the gallery.")
         return redirect("generation:gallery")
     return TemplateResponse(request, template, {"form": form, "retry_of": retry_of})
+
+
+def refuse_banned_prompt(form) -> bool:
+    """Ask the provider's free prompt check (POST /nova/prompt-check) about the composed
+    prompt; a refusal goes on the prompt field with the provider's reason, and nothing is
+    queued or spent. A check that cannot be made lets the submit through."""
+    data = form.cleaned_data
+    reason = assist.prompt_refusal(data["key"], data["composed_prompt"])
+    if reason:
+        form.add_error("prompt", f"Midjourney would refuse this prompt: {reason}")
+    return bool(reason)
 
 
 @login_required
@@ -39,9 +54,12 @@ def midjourney_new(request):
             provider_key=form.cleaned_data["key"],
             prompt=form.cleaned_data["composed_prompt"],
             params=params_of(form),
+            boost=form.cleaned_data["boost"],
         )
 
-    return _model_form(request, MidjourneyForm, "generation/midjourney.html", create)
+    return _model_form(
+        request, MidjourneyForm, "generation/midjourney.html", create, refuse_banned_prompt
+    )
 
 
 @login_required
