@@ -26,7 +26,8 @@ PAGE = engines["django"].from_string(
   <button type="submit">Send</button>
 </form>
 {% if received is not None %}
-<p>Received files: <output id="received">{{ received|join:"," }}</output></p>
+<p>Received files: <output id="received">{{ received|join:"," }}</output>
+  (in all: <output id="all-files">{{ all_files }}</output>)</p>
 <p>Valid: <output id="valid">{{ form.is_valid|yesno:"yes,no" }}</output></p>
 <ol id="urls">{% for url in urls %}<li>{{ url }}</li>{% endfor %}</ol>
 {% endif %}
@@ -46,7 +47,8 @@ def sources_page(request):
                     urls += materialize(user=request.user, sources=form.cleaned_data[name])
             except UploadRejected as exc:
                 form.add_error(None, exc.message)
-    context = {"form": form, "received": received, "urls": urls}
+    all_files = sum(len(request.FILES.getlist(key)) for key in request.FILES)
+    context = {"form": form, "received": received, "all_files": all_files, "urls": urls}
     return TemplateResponse(request, PAGE, context)
 
 
