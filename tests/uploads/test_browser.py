@@ -116,3 +116,56 @@ def test_gallery_pick_and_the_client_side_max(alice_page: Page, alice, live_serv
     expect(urls).to_have_count(9)
     expect(urls.last).to_contain_text(f"{live_server.url}/r/a/")
     expect(urls.last).to_contain_text(f"/{asset.pk}.png")
+
+
+def test_dropped_files_join_the_chosen_ones(alice_page: Page):
+    page = alice_page
+    group = page.locator("#id_reference_images_group")
+    page.get_by_label("Reference images").set_input_files([png("chosen.png", 10)])
+    expect(group.locator(".sources-item")).to_have_count(1)
+
+    # A drop of two files (one of them not an image) onto the zone, as a browser sends it.
+    transfer = page.evaluate_handle(
+        """() => {
+            const transfer = new DataTransfer();
+            const pixel = Uint8Array.from(atob(
+              'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC'
+            ), c => c.charCodeAt(0));
+            transfer.items.add(new File([pixel], 'dropped.png', {type: 'image/png'}));
+            transfer.items.add(new File(['hello'], 'notes.txt', {type: 'text/plain'}));
+            return transfer;
+        }"""
+    )
+    group.locator("[data-drop]").dispatch_event("drop", {"dataTransfer": transfer})
+
+    expect(group.locator(".sources-name")).to_have_text(["chosen.png", "dropped.png"])
+    expect(group.locator("[data-message]")).to_have_text(
+        "“notes.txt” is not a JPEG, PNG or WEBP image."
+    )
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("#received")).to_have_text("chosen.png,dropped.png")
+    expect(page.locator("#valid")).to_have_text("yes")
+
+
+def test_gallery_pick_by_keyboard(alice_page: Page, alice):
+    make_asset(alice, prompt="a quiet harbour")
+    page = alice_page
+    page.reload()
+    end = page.locator("#id_end_frame_group")
+    pick = end.get_by_role("button", name="Pick from gallery")
+
+    pick.focus()
+    page.keyboard.press("Enter")
+    item = end.locator("dialog").get_by_role("button", name=re.compile("a quiet harbour"))
+    expect(item).to_be_visible()
+    page.keyboard.press("Tab")  # from the dialog's Close button to the first image
+    expect(item).to_be_focused()
+    page.keyboard.press("Space")
+
+    expect(end.locator("dialog")).to_be_hidden()
+    expect(pick).to_be_focused()
+    expect(end.get_by_role("button", name="Remove gallery image: a quiet harbour")).to_be_visible()
+    page.keyboard.press("Escape")  # nothing open: harmless
+    end.get_by_role("button", name="Remove gallery image: a quiet harbour").click()
+    expect(end.locator(".sources-item")).to_have_count(0)
+    expect(end.locator(".sources-bar [data-count]")).to_have_text("0 of 1")
