@@ -159,6 +159,10 @@ def prepare_image(file: UploadedFile) -> PreparedImage:
     image = open_checked(file)
     name = display_name(file)
     try:
+        if image.format == "JPEG":
+            # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when that still covers MAX_SIDE:
+            # a 48 Mpx photo then never sits in memory at full size.
+            image.draft("RGB", (MAX_SIDE, MAX_SIDE))
         image.load()
         image = ImageOps.exif_transpose(image)
         image = _to_rgb(image)
