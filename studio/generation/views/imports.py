@@ -45,6 +45,7 @@ def import_start(request):
     if key is None:
         messages.error(request, "Add an ImaginePro key first.")
         return redirect("generation:gallery")
+    since = int(timezone.now().timestamp() * 1e6)  # before the task can create anything
     task_id = tasks.enqueue_import(key.pk)
     request.session[SESSION_KEY] = {
         "task": task_id,
@@ -54,7 +55,6 @@ def import_start(request):
     if not request.htmx:
         messages.info(request, f"Import started from “{key.name}”. New images appear below.")
         return redirect("generation:gallery")
-    since = int(timezone.now().timestamp() * 1e6)
     context = {"importing": request.session[SESSION_KEY], "since": since}
     return TemplateResponse(request, "generation/_import.html#import-status", context)
 

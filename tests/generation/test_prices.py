@@ -1,0 +1,79 @@
+"""The prices page: every action the studio can take, with the provider's price or "not
+published", and where the numbers come from."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+
+from studio.generation import costs
+
+
+def rows(html: str) -> dict[str, str]:
+    """Action → price text, from the page's tables."""
+    return dict(re.findall(r"<tr><td>(.*?)</td><td[^>]*>(.*?)</td>", unescape(html)))
+
+
+@pytest.mark.django_db
+class TestPrices:
+    def test_lists_every_action_with_its_price(self, alice_client):
+        table = rows(alice_client.get("/prices/").content.decode())
+
+        assert table["Imagine, fast"] == f"{costs.MIDJOURNEY_FAST} credits"
+        assert table["Imagine, relax (--relax)"] == f"{costs.MIDJOURNEY_RELAX} credits"
+        assert table["Imagine, turbo (--turbo)"] == "not published; we count 10"
+        assert table["Boost mode (imagine or button)"] == "not published"
+        assert table["U1–U4: upscale one tile"] == "5 credits"
+        assert table["V1–V4: variations of one tile"] == "5 credits"
+        for button in (
+            "🔄 Reroll",
+            "Vary (Strong)",
+            "Vary (Subtle)",
+            "Vary (Region)",
+            "Zoom Out 2x",
+            "Zoom Out 1.5x",
+            "⬅️ ➡️ ⬆️ ⬇️ Pan",
+            "Make Square",
+            "Upscale (Subtle)",
+            "Upscale (Creative)",
+            "Cancel Job",
+        ):
+            assert table[button].startswith("not published"), button
+        assert table["Flux, per image"] == f"{costs.FLUX_PER_IMAGE} credits"
+        assert table["Flux upscale ×2–×4"] == f"{costs.FLUX_UPSCALE} credits"
+        assert table["Remove background"] == f"{costs.REMOVE_BG} credits"
+        assert table["Nano Banana"] == f"{costs.NANO_BANANA} credits"
+        assert table["Lumi Girl"] == f"{costs.LUMI_GIRL} credits"
+        assert table["Video from two frames"] == f"{costs.MJ_VIDEO} credits"
+        assert table["Video extend"] == f"not published; we count {costs.ESTIMATE_VIDEO_EXTEND}"
+        assert table["Describe (image to prompts)"] == (
+            f"not published; we count {costs.ESTIMATE_DESCRIBE}"
+        )
+        assert table["Face swap"] == f"not published; we count {costs.ESTIMATE_FACESWAP}"
+        assert table["Blend 2–5 images"] == f"not published; we count {costs.ESTIMATE_BLEND}"
+        assert table["Prompt enhance (✨ Enhance)"] == "0 credits"
+        assert table["Prompt check before a Midjourney submit"] == "0 credits"
+        assert table["Progress polling"] == "0 credits"
+
+    def test_names_its_source(self, alice_client):
+        html = alice_client.get("/prices/").content.decode()
+
+        assert "seed 000" in html
+        assert "Credit Cost Summary" in html
+
+    def test_is_linked_from_the_balance_in_the_header(self, alice_client):
+        html = alice_client.get("/").content.decode()
+
+        header = html[html.index('<li id="credits"') :]
+        assert 'href="/prices/"' in header[: header.index("</li>")]
+
+    def test_anyone_may_read_it(self, client):
+        response = client.get("/prices/")
+
+        assert response.status_code == 200
+        assert "Imagine, fast" in response.content.decode()
+
+    def test_post_is_not_allowed(self, client):
+        assert client.post("/prices/").status_code == 405
