@@ -178,7 +178,11 @@
       if (existing) {
         existing.remove();
       } else {
-        if (max === 1) clearAll();
+        if (max === 1) {
+          clearAll(); // a single image: the pick replaces the chosen file or pick
+          syncInput();
+          renderFiles();
+        }
         if (total() >= max) {
           note = "At most " + plural(max, "image") + ": remove one first.";
           update();
@@ -196,7 +200,6 @@
         hidden.value = id;
         li.append(hidden);
         previews.append(li);
-        syncInput();
       }
       update();
       if (max === 1 && !existing) dialog.close();

@@ -85,6 +85,8 @@ def test_gallery_pick_and_the_client_side_max(alice_page: Page, alice, live_serv
 
     # End frame (at most 1): picking from the gallery dialog fills it and closes the dialog.
     end = page.locator("#id_end_frame_group")
+    page.get_by_label("End frame").set_input_files([png("frame.png", 5)])
+    expect(end.locator(".sources-name")).to_have_text(["frame.png"])
     end.get_by_role("button", name="Pick from gallery").click()
     dialog = end.locator("dialog")
     expect(dialog).to_be_visible()
@@ -93,6 +95,7 @@ def test_gallery_pick_and_the_client_side_max(alice_page: Page, alice, live_serv
     expect(end.locator(f'input[type=hidden][value="{asset.pk}"]')).to_have_count(1)
     expect(end.get_by_role("img", name="Gallery image: a lighthouse at dusk")).to_be_visible()
     expect(end.locator(".sources-bar [data-count]")).to_have_text("1 of 1")
+    expect(end.locator(".sources-item")).to_have_count(1)  # the pick replaced the file
 
     # Reference images (at most 8): nine files at once keep eight and say so.
     refs = page.locator("#id_reference_images_group")
@@ -112,6 +115,7 @@ def test_gallery_pick_and_the_client_side_max(alice_page: Page, alice, live_serv
     refs.get_by_label("Or paste image links, one per line").fill("")
     page.get_by_role("button", name="Send").click()
     expect(page.locator("#valid")).to_have_text("yes")
+    expect(page.locator("#all-files")).to_have_text("8")  # frame.png was not sent
     urls = page.locator("#urls li")
     expect(urls).to_have_count(9)
     expect(urls.last).to_contain_text(f"{live_server.url}/r/a/")
