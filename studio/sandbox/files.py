@@ -99,6 +99,8 @@ def render(job: SandboxJob) -> dict[str, bytes]:
     """{file name: bytes} for every file of the job, drawn from its stored parameters (and
     stored inputs). Kinds beyond Midjourney imagine/button and Flux: outputs.py."""
     size = (job.width, job.height)
+    if not file_names(job):  # a Cancel Job answer
+        return {}
     if job.kind not in (SandboxJob.Kind.IMAGINE, SandboxJob.Kind.BUTTON, SandboxJob.Kind.FLUX):
         from . import outputs  # outputs builds on this module
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import threading
 import time
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.utils import timezone
 
 from studio.sandbox.models import SandboxJob
 from studio.sandbox.webhooks import deliver_due_webhooks
@@ -114,3 +116,25 @@ def test_request_sweep_delivers_when_the_timer_is_lost(api, receiver, monkeypatc
         time.sleep(0.2)
     time.sleep(0.5)
     assert [payload["messageId"] for _, payload in receiver.received] == [message_id]
+
+
+def test_new_kinds_and_cancelled_jobs_are_delivered(api, receiver):
+    hook = f"{receiver.url}/hook"
+    zimage_id = api.submit(
+        "universal/zimage",
+        {"prompt": "a girl", "width": 64, "height": 64, "webhookOverride": hook, "ref": "z"},
+    )
+    target_id = api.submit("nova/imagine", {"prompt": "to cancel", "webhookOverride": hook})
+    response = api.post("nova/button", {"messageId": target_id, "button": "Cancel Job"})
+    assert response.status_code == 200
+    _wait_for(receiver.received, 2)
+    by_id = {payload["messageId"]: payload for _, payload in receiver.received}
+    assert by_id[target_id]["status"] == "FAIL"
+    assert by_id[target_id]["error"] == "Job cancelled"
+    assert by_id[zimage_id]["status"] == "DONE" and by_id[zimage_id]["ref"] == "z"
+    assert by_id[zimage_id] == api.fetch(zimage_id)
+    # The timer set for the cancelled job's original end finds nothing left to send.
+    planned_end = SandboxJob.objects.get(pk=target_id).done_at
+    while timezone.now() < planned_end + timedelta(seconds=0.3):
+        time.sleep(0.05)
+    assert len(receiver.received) == 2
