@@ -10,6 +10,7 @@ from studio.generation import assets, imports, worker
 SUBMIT = "studio.generation.tasks.submit"
 POLL = "studio.generation.tasks.poll"
 DOWNLOAD = "studio.generation.tasks.download"
+CANCEL = "studio.generation.tasks.cancel"
 IMPORT = "studio.generation.tasks.import_history"
 
 
@@ -22,6 +23,13 @@ def enqueue_submit(generation_id) -> None:
 
 def enqueue_download(generation_id) -> None:
     async_task(DOWNLOAD, str(generation_id), task_name=f"download-{generation_id}")
+
+
+def enqueue_cancel(generation_id) -> None:
+    """Queue the Cancel Job press after commit (provider calls never run in a request)."""
+    transaction.on_commit(
+        lambda: async_task(CANCEL, str(generation_id), task_name=f"cancel-{generation_id}")
+    )
 
 
 def submit(generation_id: str) -> str:
@@ -58,3 +66,13 @@ def import_history(key_id: str) -> dict:
     except imports.ImportRefused as exc:
         result = imports.ImportResult(error=str(exc))
     return result.as_dict()
+
+
+def cancel(generation_id: str) -> str:
+    """Press Cancel Job at the provider, then poll soon so its FAIL is seen quickly."""
+    from studio.generation import cancel as cancels  # it imports this module (to enqueue)
+
+    outcome = cancels.cancel_send(generation_id)
+    if outcome == "sent":
+        async_task(POLL, task_name="poll-after-cancel", q_options={"timeout": 90})
+    return outcome

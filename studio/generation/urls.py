@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from studio.generation.views import assist, create, gallery, imports, models, prices, tools
+from studio.generation.views import assist, buttons, create, gallery, imports, models, prices, tools
 
 app_name = "generation"
 
@@ -25,6 +25,8 @@ urlpatterns = [
     path("import/status/", imports.import_status, name="import_status"),
     path("g/<uuid:generation_id>/", gallery.detail, name="detail"),
     path("g/<uuid:generation_id>/card/", gallery.card, name="card"),
-    path("g/<uuid:generation_id>/press/", gallery.press, name="press"),
+    path("g/<uuid:generation_id>/press/", buttons.press, name="press"),
+    path("g/<uuid:generation_id>/vary-region/", buttons.vary_region, name="vary_region"),
+    path("g/<uuid:generation_id>/cancel/", buttons.cancel, name="cancel"),
     path("a/<uuid:asset_id>/<str:kind>/", gallery.asset_file, name="asset"),
 ]

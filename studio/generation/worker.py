@@ -91,6 +91,10 @@ def generation_submit(generation_id) -> str:
     if not claimed:
         return "not claimed"
     generation = Generation.objects.select_related("provider_key").get(pk=generation_id)
+    from studio.generation import cancel  # it imports this module
+
+    if generation.cancel_requested_at:  # asked while an earlier attempt was in flight
+        return cancel.close_unsent(generation.pk)
     key = generation.provider_key
     if key is None:
         transitions.fail(
@@ -118,6 +122,7 @@ def generation_submit(generation_id) -> str:
         next_poll_at=now + timedelta(seconds=settings.POLL_INTERVAL),
         deadline_at=now + timedelta(seconds=generation.timeout) + DEADLINE_MARGIN,
     )
+    cancel.after_submit(generation.pk)  # a Cancel asked for while the request was in flight
     return Status.SUBMITTED
 
 

@@ -1,17 +1,16 @@
-"""Gallery, live cards, detail pages, button presses and stored files."""
+"""Gallery, live cards, detail pages and stored files (button presses: buttons.py)."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
-from studio.generation import presses, services
+from studio.generation import services
 from studio.generation.models import Asset, Generation, Model, Status
 
 PAGE_SIZE = 24
@@ -80,29 +79,6 @@ def detail(request, generation_id):
         "children": generation.children.filter(user=request.user).order_by("created_at"),
     }
     return TemplateResponse(request, "generation/detail.html", context)
-
-
-@login_required
-@require_POST
-def press(request, generation_id):
-    """Press a button of a finished generation: a new child generation (POST /nova/button)."""
-    parent = services.get_generation_for_user(request.user, generation_id)
-    try:
-        child = presses.button_press(
-            user=request.user, parent=parent, button=request.POST.get("button", "")
-        )
-    except services.GenerationError as exc:
-        if request.htmx:
-            return TemplateResponse(
-                request, "generation/gallery.html#press-error", {"error": str(exc)}
-            )
-        messages.error(request, str(exc))
-        return redirect(parent)
-    if request.htmx:
-        response = TemplateResponse(request, "generation/gallery.html#card", {"generation": child})
-        return response
-    messages.success(request, f"{child.button} submitted.")
-    return redirect(child)
 
 
 @login_required
