@@ -96,12 +96,13 @@ def midjourney_create(
     flag; the cost follows its speed flag (S000: 10 fast, 5 relax).
 
     With `boost` it goes to POST /nova/boost/imagine (D:230265220: same body, the
-    provider's faster CDN upload and progress handling) and `params["boost"]` is True, so
-    button presses on the result can keep boosting. Boost's price is not published: the
+    provider's faster CDN upload and progress handling) and `params["boost"]` is True
+    (absent without boost), so button presses on the result can keep boosting. Boost's price is not published: the
     recorded cost is the same as without it.
     """
+    params = {name: value for name, value in params.items() if name != "boost"}
     if boost:
-        params = {**params, "boost": True}
+        params["boost"] = True
     return generation_create(
         user=user,
         provider_key=provider_key,

@@ -551,18 +551,20 @@ class TestCard:
 def test_failed_card_shows_the_providers_reason_and_retries_with_the_same_settings(
     alice_client, alice, alice_key, sandbox_url
 ):
-    """The sandbox refuses a banned word, like Midjourney's moderation."""
-    alice_client.post(
-        "/new/midjourney/",
-        {
+    """The sandbox refuses a banned word, like Midjourney's moderation. (The form's prompt
+    check stops such a prompt first; this is a job the check could not stop.)"""
+    generation = services.midjourney_create(
+        user=alice,
+        provider_key=alice_key,
+        prompt="a banned lighthouse --ar 16:9 --chaos 20 --relax",
+        params={
             "prompt": "a banned lighthouse",
             "aspect_ratio": "16:9",
             "speed": "relax",
-            "chaos": "20",
-            "key": alice_key.pk,
+            "chaos": 20,
         },
     )
-    generation = run_to_final(Generation.objects.get())
+    generation = run_to_final(generation)
     assert generation.status == Status.FAILED
 
     response = alice_client.get(f"/g/{generation.pk}/card/", headers=HTMX)
