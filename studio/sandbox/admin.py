@@ -24,4 +24,10 @@ class SandboxJobAdmin(admin.ModelAdmin):
     list_filter = ["kind", "outcome"]
     search_fields = ["id", "prompt", "ref"]
     raw_id_fields = ["account", "parent"]
-    readonly_fields = ["request_body", "webhook_sent_at", "webhook_status", "webhook_error"]
+    readonly_fields = [
+        "request_body",
+        "inputs",
+        "webhook_sent_at",
+        "webhook_status",
+        "webhook_error",
+    ]

@@ -28,20 +28,27 @@ from .models import SandboxJob
 
 FETCH_TIMEOUT = 10  # seconds, to connect and between bytes
 FETCH_MAX_BYTES = 10 * 1024 * 1024
-FETCH_MAX_PIXELS = 40_000_000  # refuse decompression bombs long before Pillow would
+# Larger pictures are refused (and decompression bombs long before Pillow would): the
+# biggest result the sandbox makes is 4096×4096 too.
+FETCH_MAX_PIXELS = 4096 * 4096
 PARALLEL_FETCHES = 4
 _CHUNK = 64 * 1024
 
 
 @dataclass(frozen=True)
 class Fetched:
-    """One URL's outcome: `data` + `image` (RGB or RGBA, loaded) on success, else `error`
-    (the whole FAIL text, "Failed to fetch image: <url> (<reason>)")."""
+    """One URL's outcome: the bytes and pixel `size` (w, h) of a decodable image, else
+    `error` (the whole FAIL text, "Failed to fetch image: <url> (<reason>)"). The decoded
+    pixels are not kept (a request may fetch eight images): `image()` decodes again."""
 
     url: str
     data: bytes = b""
-    image: Image.Image | None = None
+    size: tuple[int, int] | None = None
     error: str = ""
+
+    def image(self) -> Image.Image:
+        """The fetched picture, RGB or RGBA (only for a successful fetch)."""
+        return open_image(self.data)
 
 
 def fetch_image(url: str) -> Fetched:
@@ -73,10 +80,10 @@ def fetch_image(url: str) -> Fetched:
         return failed(f"connection failed: {type(exc).__name__}")
     data = bytes(buffer)
     try:
-        image = open_image(data)
+        size = open_image(data).size  # decoded in full once, to prove it is readable
     except ValueError as exc:
         return failed(str(exc))
-    return Fetched(url, data=data, image=image)
+    return Fetched(url, data=data, size=size)
 
 
 def open_image(data: bytes) -> Image.Image:

@@ -28,7 +28,7 @@ def submit_describe(
     the job's `prompt`, shown once DONE; `uri` re-serves the image as PNG."""
     require_credits(account, DESCRIBE_COST)
     fetched, problem = fetch_images([req.url])
-    image = fetched[0].image
+    image = fetched[0].image() if fetched[0].size else None
     job_id = uuid.uuid4()
     return create_job(
         account,
@@ -60,12 +60,12 @@ def submit_faceswap(
     target's size, shrunk to FACESWAP_MAX_SIDE if larger (compose.face_swap)."""
     require_credits(account, FACESWAP_COST)
     fetched, problem = fetch_images([req.source, req.target])
-    target = fetched[1].image
     width, height = 0, 0
-    if target is not None:
-        shrink = min(1.0, FACESWAP_MAX_SIDE / max(target.size))
-        width = max(1, round(target.width * shrink))
-        height = max(1, round(target.height * shrink))
+    if fetched[1].size:
+        target_w, target_h = fetched[1].size
+        shrink = min(1.0, FACESWAP_MAX_SIDE / max(target_w, target_h))
+        width = max(1, round(target_w * shrink))
+        height = max(1, round(target_h * shrink))
     job_id = uuid.uuid4()
     return create_job(
         account,

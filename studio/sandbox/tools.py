@@ -30,9 +30,8 @@ def submit_upscale(
     require_credits(account, UPSCALE_COST)
     fetched, problem = fetch_images([req.image_url])
     width = height = 0
-    source = fetched[0].image
-    if source is not None:
-        width, height = source.width * req.scale, source.height * req.scale
+    if fetched[0].size:
+        width, height = (side * req.scale for side in fetched[0].size)
         if not problem and width * height > MAX_UPSCALE_PIXELS:
             problem = (
                 f"Upscaled image would be {width}×{height} px "
@@ -60,7 +59,6 @@ def submit_remove_bg(
     size whose background is transparent (compose.remove_background)."""
     require_credits(account, REMOVE_BG_COST)
     fetched, problem = fetch_images([req.url])
-    source = fetched[0].image
     return _single_image_job(
         account,
         req.base,
@@ -68,7 +66,7 @@ def submit_remove_bg(
         cost=REMOVE_BG_COST,
         problem=problem,
         fetched=fetched,
-        size=source.size if source is not None else (0, 0),
+        size=fetched[0].size or (0, 0),
         endpoint=endpoint,
         base_url=base_url,
         body=body,

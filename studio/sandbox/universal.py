@@ -31,11 +31,11 @@ def submit_universal(
     multiples of 8), 1024×1024 without references. `prompt` = the text items joined."""
     require_credits(account, UNIVERSAL_COST)
     fetched, fetch_error = fetch_images(req.image_urls)
-    first = next((item.image for item in fetched if item.image is not None), None)
+    first = next((item.size for item in fetched if item.size), None)
     if first is None:
         width = height = UNIVERSAL_SIDE
     else:
-        width, height = (_snap8(side) for side in tile_size(Fraction(*first.size), UNIVERSAL_SIDE))
+        width, height = (_snap8(side) for side in tile_size(Fraction(*first), UNIVERSAL_SIDE))
     job_id = uuid.uuid4()
     return create_job(
         account,

@@ -59,8 +59,8 @@ def submit_video(
     charge VIDEO_COST, plan a video shaped like the start frame."""
     require_credits(account, VIDEO_COST)
     fetched, fetch_error = fetch_images([req.start_url, req.end_url])
-    start = fetched[0].image
-    width, height = video_size(*start.size) if start is not None else (VIDEO_SIDE, VIDEO_SIDE)
+    start = fetched[0].size
+    width, height = video_size(*start) if start else (VIDEO_SIDE, VIDEO_SIDE)
     job_id = uuid.uuid4()
     return create_job(
         account,

@@ -10,7 +10,7 @@ import pytest
 from studio.sandbox.models import SandboxAccount
 from studio.sandbox.services import sandbox_account_create, sandbox_account_credits
 
-from .conftest import SandboxClient
+from .conftest import SandboxClient, solid
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -79,3 +79,44 @@ def test_concurrent_submits_cannot_overdraw(make_api):
         thread.join()
     assert sorted(statuses) == [200, 200, 401, 401, 401, 401]
     assert api.info()["credits"] == 5
+
+
+def _priced_requests(image_host) -> dict[str, tuple[dict, int]]:
+    """One valid body per charged endpoint and its price (S000; GUESS where noted in code)."""
+    picture = image_host.add("p.png", solid((200, 120, 40), (64, 48)))
+    return {
+        "universal/imagine": ({"contents": [{"type": "text", "text": "x"}]}, 6),
+        "gemini/imagine": ({"contents": [{"type": "text", "text": "x"}]}, 6),
+        "universal/zimage": ({"prompt": "x", "width": 64, "height": 64}, 6),
+        "video/mj/generate": ({"startFrameUrl": picture, "endFrameUrl": picture}, 10),
+        "flux/upscale": ({"image": picture, "scale": 2}, 2),
+        "tools/remove-bg": ({"image": picture}, 5),
+        "nova/describe": ({"url": picture}, 5),
+        "midjourney/describe": ({"url": picture}, 5),
+        "nova/faceswap": ({"source": picture, "target": picture}, 5),
+        "midjourney/faceswap": ({"source": picture, "target": picture}, 5),
+        "nova/blend": ({"urls": [picture, picture]}, 10),
+        "midjourney/blend": ({"urls": [picture, picture]}, 10),
+        "nova/boost/imagine": ({"prompt": "x"}, 10),
+    }
+
+
+def test_every_new_endpoint_charges_its_price(api, image_host):
+    balance = 1000
+    for path, (body, price) in _priced_requests(image_host).items():
+        api.submit(path, body)
+        balance -= price
+        assert api.info()["credits"] == balance, path
+    for free in ("tools/prompt-extend", "nova/prompt-check"):
+        assert api.post(free, {"prompt": "x"}).status_code == 200
+    assert api.info()["credits"] == balance
+
+
+def test_every_new_endpoint_refuses_when_credits_are_short(make_api, image_host):
+    for path, (body, price) in _priced_requests(image_host).items():
+        api = make_api(credits=price - 1)
+        response = api.post(path, body)
+        assert response.status_code == 401, path
+        assert response.json()["message"] == "Insufficient credits"
+        assert api.info()["credits"] == price - 1
+    assert image_host.hits == []  # refused before any input was fetched

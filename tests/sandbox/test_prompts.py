@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from studio.sandbox.prompts import caption_words, find_banned_word, parse_prompt, tile_size
+from PIL import Image
+
+from studio.sandbox.prompts import (
+    caption_words,
+    find_banned_word,
+    leading_image_urls,
+    parse_prompt,
+    tile_size,
+)
+from studio.sandbox.texts import aspect_label, colour_name, describe_image, extend_prompt
 
 
 def test_flags_are_read_from_the_prompt():
@@ -42,3 +51,27 @@ def test_banned_words_are_whole_words_and_configurable(settings):
 def test_caption_drops_urls_and_flags():
     assert caption_words("https://x.test/a.png a red fox --ar 1:1") == "a red fox"
     assert caption_words("one two three four five six seven") == "one two three four five six …"
+
+
+def test_leading_image_urls_and_versions():
+    assert leading_image_urls("https://a/1.png http://b/2.jpg a cat https://c/3.png") == [
+        "https://a/1.png",
+        "http://b/2.jpg",
+    ]
+    assert leading_image_urls("a cat https://c/3.png") == []
+    assert parse_prompt("a cat --v 5.2").version == 5.2
+    assert parse_prompt("a cat --version 6").version == 6.0
+    assert parse_prompt("a cat").version is None
+    assert parse_prompt("a cat --v 8").problem == "Invalid parameter: --v 8"
+    assert parse_prompt("a cat --v").problem == "Invalid parameter: --v"
+
+
+def test_texts_are_deterministic():
+    assert extend_prompt("a sunset") == extend_prompt("a sunset") != "a sunset"
+    assert extend_prompt("a sunset --ar 16:9").endswith(" --ar 16:9")
+    assert aspect_label(1920, 1080) == "16:9" and aspect_label(1000, 1010) == "1:1"
+    assert colour_name((250, 250, 250)) == "white"
+    text = describe_image(Image.new("RGB", (300, 200), (20, 200, 60)))
+    assert text == describe_image(Image.new("RGB", (300, 200), (20, 200, 60)))
+    assert text.count("\n\n") == 3 and text.startswith("1\ufe0f\u20e3 ")
+    assert "green" in text and text.endswith("--ar 3:2")

@@ -76,10 +76,14 @@ def test_flux_upscale_bad_bodies_are_400(api, body, message):
 
 def test_fetch_failures_fail_the_job_with_the_reason(api, image_host):
     not_image = image_host.add("notes.png", b"hello, I am text", "text/plain")
+    huge = image_host.add("huge.png", solid((0, 0, 0), (4100, 4100)))
+    heavy = image_host.add("heavy.png", b"\0" * (10 * 1024 * 1024 + 1))
     cases = {
         f"{image_host.url}/missing.png": "HTTP 404",
         UNREACHABLE: "connection failed: ConnectionError",
         not_image: "not an image",
+        huge: "image too large: 4100×4100 px",
+        heavy: "larger than 10 MB",
     }
     submitted = {url: api.submit("flux/upscale", {"image": url, "scale": 2}) for url in cases}
     assert api.info()["credits"] == 1000 - 2 * len(cases)
