@@ -213,9 +213,11 @@
   undoButton.addEventListener("click", undo);
   clearButton.addEventListener("click", clear);
 
-  const typing = (target) => target.closest && target.closest("input, textarea, select, [contenteditable]");
+  // Text fields keep their own undo and letters; the slider and the buttons do not need them.
+  const TEXT = "textarea, select, [contenteditable], input:not([type=range], [type=button], [type=submit], [type=checkbox], [type=radio])";
+  const typing = (target) => Boolean(target.closest && target.closest(TEXT));
   document.addEventListener("keydown", (event) => {
-    if (typing(event.target)) return; // the prompt keeps its own undo
+    if (typing(event.target)) return;
     const key = event.key.toLowerCase();
     if ((event.ctrlKey || event.metaKey) && !event.shiftKey && !event.altKey && key === "z") {
       event.preventDefault();
