@@ -1,4 +1,8 @@
-"""Sandbox business logic: accounts and keys, credits, submitting and finding jobs.
+"""Sandbox business logic: accounts and keys, credits, finding jobs, and submitting the
+Midjourney imagine/button (incl. image prompts, boost, Cancel Job) and Flux jobs.
+
+`create_job` (charge + store + inputs + webhook) is shared by the other submitting modules:
+universal.py, tools.py, mj_tools.py, video_jobs.py.
 
 The contract is ImaginePro's (see /work/shared/api/imaginepro.md): costs from §5 (seed S000),
 401 for a bad key *or* insufficient credits (§1.5), 404 for a message that is unknown,

@@ -2,6 +2,8 @@
 
 Mounted at `<site>/sandbox/imaginepro/`; the API is under `api/v1/` (the base URL a client
 uses), result files under `cdn/`. Every API call authenticates first (imaginepro.md §1).
+This module holds the `api` decorator, `submit_view`, Midjourney/Flux submits, progress,
+account info and the CDN; the newer endpoints' views are in endpoints.py.
 """
 
 from __future__ import annotations
