@@ -54,8 +54,8 @@ def test_sign_up_sandbox_flux_midjourney_upscale(page: Page, live_server, cluste
     expect(grid_card).to_contain_text("a lighthouse at dusk")
     expect(grid_card.locator("img")).to_have_count(4, timeout=WAIT)
 
-    # U1: a child generation appears at the top and ends as one upscaled image.
-    grid_card.get_by_role("button", name="U1").click()
+    # U1 ("Upscale 1"): a child generation appears at the top and ends as one upscaled image.
+    grid_card.get_by_role("button", name="Upscale 1").click()  # the U1 button, by its label
     child_card = page.locator("#gallery-grid article").first
     expect(child_card).to_contain_text("U1 of Midjourney")
     expect(child_card.locator("img")).to_have_count(1, timeout=WAIT)
