@@ -1,6 +1,6 @@
-"""Vary (Region) in chromium: paint with the mouse, change the brush, undo, paint again, send;
-the sandbox must receive a white-on-black mask of the image's size with exactly the strokes
-that were kept, and the child generation must appear."""
+"""Vary (Region) in chromium: paint with the mouse, erase, change the brush, undo, clear and
+undo that, paint again, send. The sandbox must receive a white-on-black mask of the image's
+size holding exactly the strokes that were kept, and the child generation must appear."""
 
 from __future__ import annotations
 
@@ -68,6 +68,10 @@ def test_paint_undo_and_send_a_mask(page: Page, live_server, alice, alice_key, s
     # A: a thin stroke top left, with the default brush.
     stroke(page, (0.15, 0.25), (0.3, 0.25))
     expect(status).to_contain_text("will be redrawn")
+    # The eraser takes a bite out of A's right end (same default size), then back to the brush.
+    page.get_by_role("button", name="Eraser").click()
+    stroke(page, (0.28, 0.1), (0.28, 0.4))
+    page.get_by_role("button", name="Brush").click()
     # A bigger brush (the slider as a person drags it to its end).
     page.get_by_label("Brush size").focus()
     page.keyboard.press("End")
@@ -79,6 +83,11 @@ def test_paint_undo_and_send_a_mask(page: Page, live_server, alice, alice_key, s
     stroke(page, (0.75, 0.8), (0.85, 0.8))
     stroke(page, (0.5, 0.15), (0.55, 0.15))
     page.get_by_role("button", name="Undo").click()
+    # Clear can be undone too.
+    page.get_by_role("button", name="Clear").click()
+    expect(status).to_have_text("Nothing painted yet.")
+    page.get_by_role("button", name="Undo").click()
+    expect(status).to_contain_text("will be redrawn")
     page.get_by_label("Region prompt (optional)").fill("a red balloon")
 
     with page.expect_request(re.compile(r"/vary-region/$")) as sent:
@@ -107,6 +116,7 @@ def test_paint_undo_and_send_a_mask(page: Page, live_server, alice, alice_key, s
     assert set(counts) == {0, 255}
     assert 0 < counts[255] < counts[0] / 3  # some white, mostly black
     assert at(mask, 0.22, 0.25) == 255  # A kept
+    assert at(mask, 0.28, 0.25) == 0  # erased from A
     assert at(mask, 0.5, 0.5) == 0  # B undone (Ctrl+Z)
     assert at(mask, 0.8, 0.8) == 255  # C kept
     assert at(mask, 0.52, 0.15) == 0  # D undone (button)
