@@ -27,7 +27,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from studio.generation import tasks, worker
-from studio.generation.models import POLLED, Generation, Lease, Model, Status
+from studio.generation.models import POLLED, Action, Generation, Lease, Model, Status
 from studio.generation.presses import CANCEL_JOB
 from studio.generation.services import GenerationError
 from studio.provider.errors import ProviderError
@@ -40,16 +40,24 @@ SEND_ATTEMPTS = 3  # for errors worth repeating (429, 5xx, connection refused)
 RETRY_WAIT_MAX = 10.0  # seconds between attempts, at most
 SLOT_WAIT_MAX = 15.0  # seconds a press waits for the key's submit slot, at most
 
+CANCEL_ACTIONS = (Action.IMAGINE, Action.BUTTON, Action.BLEND)
+
 # What generation_cancel did.
 CANCELLED = "cancelled"  # closed here, never sent
 REQUESTED = "requested"  # the provider is (or will be) asked to cancel
+
+
+def _cancels_at_provider(generation: Generation) -> bool:
+    """Cancel Job is a button of Midjourney grid/upscale jobs (imagine, presses, blend);
+    describe and the like have no such button at the provider (§4)."""
+    return generation.model == Model.MIDJOURNEY and generation.action in CANCEL_ACTIONS
 
 
 def can_cancel(generation: Generation) -> bool:
     """True when a Cancel button belongs on the generation's card: a Midjourney job that is
     still queued or running at the provider and not already being cancelled."""
     return (
-        generation.model == Model.MIDJOURNEY
+        _cancels_at_provider(generation)
         and generation.status in CANCELLABLE
         and generation.cancel_requested_at is None
     )
@@ -65,8 +73,8 @@ def generation_cancel(*, user: AbstractBaseUser, generation: Generation) -> str:
     """
     if generation.user_id != user.pk:
         raise GenerationError("That generation is not yours.")
-    if generation.model != Model.MIDJOURNEY:
-        raise GenerationError("Only Midjourney jobs can be cancelled.")
+    if not _cancels_at_provider(generation):
+        raise GenerationError("Only Midjourney images (imagine, buttons, blend) can be cancelled.")
     # Statuses only move forward, so a few passes see every case even while the worker
     # moves the generation between two of our UPDATEs.
     for _ in range(len(CANCELLABLE)):

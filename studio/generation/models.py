@@ -131,6 +131,21 @@ class Generation(models.Model):
         return self.get_action_display()
 
     @property
+    def request_summary(self) -> dict:
+        """`request_body` for reading: long values (a base64 mask) shortened to their size."""
+
+        def short(value):
+            if isinstance(value, str) and len(value) > 300:
+                return f"<{len(value):,} characters>"
+            if isinstance(value, list):
+                return [short(item) for item in value]
+            if isinstance(value, dict):
+                return {key: short(item) for key, item in value.items()}
+            return value
+
+        return short(self.request_body)
+
+    @property
     def form_url(self) -> str:
         """The form that makes this kind of generation, for "retry with the same settings";
         "" when there is none (button presses and extensions are retried from the parent)."""

@@ -14,10 +14,12 @@ from functools import wraps
 
 from django.core.exceptions import RequestDataTooBig
 from django.core.files.storage import default_storage
-from django.http import FileResponse, HttpRequest, JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
+
+from studio.web.ranges import file_response
 
 from . import services
 from .files import content_type, ensure_files, file_names, storage_name
@@ -141,9 +143,7 @@ def cdn(request: HttpRequest, message_id: str, name: str):
     ):
         return _json(ApiError(404, "File not found").body(), status=404)
     ensure_files(job)
-    response = FileResponse(
-        default_storage.open(storage_name(job, name)), content_type=content_type(name)
-    )
+    response = file_response(request, default_storage, storage_name(job, name), content_type(name))
     response["Cache-Control"] = "public, max-age=86400, immutable"
     return response
 

@@ -292,9 +292,19 @@ class TestRefused:
             params={},
         )
 
-        with pytest.raises(GenerationError, match="Only Midjourney jobs"):
+        with pytest.raises(GenerationError, match="Only Midjourney images"):
             cancel.generation_cancel(user=alice, generation=flux)
         assert not cancel.can_cancel(flux)
+
+    def test_describe_has_no_cancel_button_at_the_provider(self, alice, alice_key):
+        from studio.generation import services_tools
+
+        describe = services_tools.describe_create(
+            user=alice, provider_key=alice_key, image_url="https://example.com/a.png"
+        )
+        assert not cancel.can_cancel(describe)
+        with pytest.raises(GenerationError, match="Only Midjourney images"):
+            cancel.generation_cancel(user=alice, generation=describe)
 
     @pytest.mark.parametrize(
         ("status", "message"),

@@ -238,6 +238,19 @@ class TestVideo:
         page = alice_client.get(video.get_absolute_url()).content.decode()
         assert re.search(r"<video[^>]+controls[^>]+poster=", page)
 
+        # The player can seek: byte ranges are served.
+        url = reverse("generation:asset", args=[clip.pk, "file"])
+        whole = alice_client.get(url)
+        assert whole["Accept-Ranges"] == "bytes"
+        part = alice_client.get(url, HTTP_RANGE="bytes=100-199")
+        assert part.status_code == 206 and len(part.content) == 100
+        assert part["Content-Range"] == f"bytes 100-199/{clip.bytes}"
+        assert part.content == b"".join(whole.streaming_content)[100:200]
+        tail = alice_client.get(url, HTTP_RANGE="bytes=-10")
+        assert tail.status_code == 206 and len(tail.content) == 10
+        past = alice_client.get(url, HTTP_RANGE=f"bytes={clip.bytes + 5}-")
+        assert past.status_code == 416
+
         response = alice_client.post(
             reverse("generation:video_extend", args=[video.pk]), {"index": "1"}
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
@@ -12,6 +12,7 @@ from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from studio.generation import services
 from studio.generation.models import Asset, Generation, Model, Status
+from studio.web.ranges import file_response
 
 PAGE_SIZE = 24
 
@@ -84,7 +85,8 @@ def detail(request, generation_id):
 @login_required
 @require_GET
 def asset_file(request, asset_id, kind):
-    """A stored image or its thumbnail, only for the person who owns the generation."""
+    """A stored file (image or video) or its thumbnail, only for the person who owns the
+    generation. Byte ranges are served so a video can be seeked."""
     if kind not in ("file", "thumb"):
         raise Http404
     asset = get_object_or_404(
@@ -93,9 +95,8 @@ def asset_file(request, asset_id, kind):
     field = asset.thumbnail if kind == "thumb" else asset.file
     if not field:
         raise Http404
-    response = FileResponse(
-        field.open("rb"), content_type="image/webp" if kind == "thumb" else asset.content_type
-    )
+    content_type = "image/webp" if kind == "thumb" else asset.content_type
+    response = file_response(request, field.storage, field.name, content_type)
     response["Cache-Control"] = "private, max-age=86400"
     if request.GET.get("download"):
         response["Content-Disposition"] = (
