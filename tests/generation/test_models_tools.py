@@ -388,4 +388,6 @@ class TestTools:
         page = alice_client.get(reverse("generation:tools") + f"?image={apple.pk}")
         html = page.content.decode()
         assert f"?image={apple.pk}" in html and f"?start_frame={apple.pk}" in html
+        assert "2 credits" in html and "5 credits" in html  # upscale, remove background
+        assert "price not published (we count 5)" in html  # describe, face swap
         assert Asset.objects.filter(pk=apple.pk).exists()

@@ -132,8 +132,15 @@ TOOLS = {
 def tools_index(request):
     """Every tool with its price; links keep `?image=` so a gallery image carries over."""
     image = request.GET.get("image", "")
+    # Prices are copied out: a template would call a form class instead of reading it.
     tools = [
-        {"slug": slug, "title": spec[2], "intro": spec[3], "form": spec[0]}
+        {
+            "slug": slug,
+            "title": spec[2],
+            "intro": spec[3],
+            "cost": spec[0].cost,
+            "estimate": getattr(spec[0], "estimate", None),
+        }
         for slug, spec in TOOLS.items()
     ]
     context = {
