@@ -200,7 +200,7 @@ def generation_download(generation_id) -> bool:
                 generation.pk,
                 (Status.DOWNLOADING,),
                 poll_failures=failures,
-                status_note=f"saving images failed ({exc}); next try in {delay} s",
+                status_note=f"saving the files failed ({exc}); next try in {delay} s",
                 next_poll_at=timezone.now() + timedelta(seconds=delay),
             )
         log.warning("download of generation %s failed: %s", generation.pk, exc)

@@ -17,7 +17,7 @@ class Status(models.TextChoices):
     SUBMITTING = "submitting", "Submitting"  # claimed by a worker, request in flight
     SUBMITTED = "submitted", "Submitted"  # provider accepted it (its QUEUED/SUBMITTED)
     PROCESSING = "processing", "Processing"
-    DOWNLOADING = "downloading", "Saving images"  # provider DONE, copying files to us
+    DOWNLOADING = "downloading", "Saving files"  # provider DONE, copying files to us
     DONE = "done", "Done"
     FAILED = "failed", "Failed"
 
