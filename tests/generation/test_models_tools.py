@@ -368,6 +368,23 @@ class TestTools:
         assert "/r/a/" in url and rest == "the same apple in winter --relax"
         assert result.cost == 5
 
+    def test_image_to_image_prompt_is_checked_first(
+        self, alice, alice_client, alice_key, picture, settings
+    ):
+        settings.SANDBOX_BANNED_WORDS = ["gore"]
+        [apple] = picture.images
+        response = alice_client.post(
+            reverse("generation:tool", args=["image-to-image"]),
+            {
+                "image_assets": [str(apple.pk)],
+                "prompt": "gore everywhere",
+                "speed": "fast",
+                "key": alice_key.pk,
+            },
+        )
+        assert "Midjourney would refuse this prompt" in response.content.decode()
+        assert Generation.objects.count() == 1  # only the picture
+
     def test_someone_elses_image_cannot_be_used(self, charlie, client, picture):
         from studio.accounts.services import sandbox_key_create
 

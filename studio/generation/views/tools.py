@@ -10,7 +10,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from studio.generation import costs, services, services_tools
+from studio.generation import assist, costs, services, services_tools
 from studio.generation.forms_tools import (
     BlendForm,
     DescribeForm,
@@ -74,6 +74,9 @@ def _image_to_image(request, form, urls, parent):
     prompt = f"{urls['image'][0]} {data['prompt'].strip()}"
     if data["speed"] == "relax":
         prompt += " --relax"
+    refusal = assist.prompt_refusal(data["key"], prompt)
+    if refusal:
+        raise GenerationError(f"Midjourney would refuse this prompt: {refusal}")
     return services.midjourney_create(
         user=request.user, provider_key=data["key"], prompt=prompt, params=plain_params(form)
     )
