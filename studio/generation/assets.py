@@ -81,7 +81,6 @@ def store_asset(generation: Generation, *, role: str, index: int, url: str) -> A
     except Exception as exc:  # Pillow raises many types for bad data
         raise DownloadError("a result file is not a readable image") from exc
     ext, content_type = _FORMATS.get(image.format or "", ("bin", "application/octet-stream"))
-    name = f"{role}-{index}"
     asset = Asset(
         generation=generation,
         role=role,
@@ -89,15 +88,26 @@ def store_asset(generation: Generation, *, role: str, index: int, url: str) -> A
         content_type=content_type,
         width=image.width,
         height=image.height,
-        bytes=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        source_url=url,
     )
+    return _save(asset, data, url, ext=ext, thumbnail=image, thumb_suffix="thumb")
+
+
+def _save(
+    asset: Asset, data: bytes, url: str, *, ext: str, thumbnail: Image.Image, thumb_suffix: str
+) -> Asset | None:
+    """Store the file and its WebP thumbnail with the asset row; None (and nothing left on
+    disk) when a concurrent download stored the same (generation, role, index) first."""
+    name = f"{asset.role}-{asset.index}"
+    asset.bytes = len(data)
+    asset.sha256 = hashlib.sha256(data).hexdigest()
+    asset.source_url = url
     asset.file.save(f"{name}.{ext}", ContentFile(data), save=False)
-    asset.thumbnail.save(f"{name}-thumb.webp", ContentFile(make_thumbnail(image)), save=False)
+    asset.thumbnail.save(
+        f"{name}-{thumb_suffix}.webp", ContentFile(make_thumbnail(thumbnail)), save=False
+    )
     try:
         asset.save()
-    except IntegrityError:  # a concurrent download stored it first
+    except IntegrityError:
         asset.file.delete(save=False)
         asset.thumbnail.delete(save=False)
         return None
@@ -119,7 +129,6 @@ def store_video(generation: Generation, *, index: int, url: str) -> Asset | None
         poster = poster_frame(data)
     except VideoError as exc:
         raise DownloadError(f"a result file is not a playable video ({exc})") from exc
-    name = f"{role}-{index}"
     asset = Asset(
         generation=generation,
         role=role,
@@ -128,19 +137,8 @@ def store_video(generation: Generation, *, index: int, url: str) -> Asset | None
         width=info.width,
         height=info.height,
         duration=info.duration,
-        bytes=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        source_url=url,
     )
-    asset.file.save(f"{name}.mp4", ContentFile(data), save=False)
-    asset.thumbnail.save(f"{name}-poster.webp", ContentFile(make_thumbnail(poster)), save=False)
-    try:
-        asset.save()
-    except IntegrityError:
-        asset.file.delete(save=False)
-        asset.thumbnail.delete(save=False)
-        return None
-    return asset
+    return _save(asset, data, url, ext="mp4", thumbnail=poster, thumb_suffix="poster")
 
 
 _NUMBERED = re.compile(r"^\s*(?:[1-9]\ufe0f?\u20e3|[1-9][.)])\s*", re.MULTILINE)
