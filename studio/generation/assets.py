@@ -35,6 +35,9 @@ _FORMATS = {
 }
 
 
+_VIDEO_EXTENSIONS = {"video/mp4": "mp4", "video/webm": "webm", "video/quicktime": "mov"}
+
+
 class DownloadError(Exception):
     pass
 
@@ -138,7 +141,8 @@ def store_video(generation: Generation, *, index: int, url: str) -> Asset | None
         height=info.height,
         duration=info.duration,
     )
-    return _save(asset, data, url, ext="mp4", thumbnail=poster, thumb_suffix="poster")
+    ext = _VIDEO_EXTENSIONS.get(info.content_type, "mp4")
+    return _save(asset, data, url, ext=ext, thumbnail=poster, thumb_suffix="poster")
 
 
 _NUMBERED = re.compile(r"^\s*(?:[1-9]\ufe0f?\u20e3|[1-9][.)])\s*", re.MULTILINE)

@@ -7,6 +7,7 @@ into URLs with studio.uploads.services.materialize once the form is valid.
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from studio.generation import costs
 from studio.generation.forms import ASPECT_PRESETS, KeyChoiceMixin
@@ -35,9 +36,11 @@ class SourcesFormMixin(KeyChoiceMixin):
     @property
     def public_problem(self) -> str | None:
         """For the page: the problem with the preselected key, shown before any submit."""
-        key_id = self["key"].value()
-        key = self.fields["key"].queryset.filter(pk=key_id).first() if key_id else None
-        return public_address_problem(key) if key else None
+        try:
+            key = self.fields["key"].clean(self["key"].value())
+        except ValidationError:  # no key yet, or a hand-edited value: nothing to say
+            return None
+        return public_address_problem(key)
 
     def clean(self) -> dict:
         data = super().clean()

@@ -16,6 +16,9 @@ so a fetch may call back into this process; runserver and live_server are thread
 from __future__ import annotations
 
 import io
+import ipaddress
+import socket
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -33,6 +36,26 @@ FETCH_MAX_BYTES = 10 * 1024 * 1024
 FETCH_MAX_PIXELS = 4096 * 4096
 PARALLEL_FETCHES = 4
 _CHUNK = 64 * 1024
+FETCH_TOTAL = 30  # seconds for a whole fetch, however slowly the bytes come
+
+
+def _address_problem(url: str) -> str:
+    """Why the sandbox will not fetch `url`, or "". The sandbox runs inside the studio, so
+    it must not become a way into the studio's network: private, link-local (cloud
+    metadata), multicast and reserved addresses are refused. Loopback stays allowed, since
+    the studio's own signed image links live there on a development machine."""
+    host = requests.utils.urlparse(url).hostname or ""
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return "host not found"
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if address.is_loopback:
+            continue
+        if not address.is_global:
+            return "address not allowed"
+    return ""
 
 
 @dataclass(frozen=True)
@@ -57,11 +80,17 @@ def fetch_image(url: str) -> Fetched:
     def failed(reason: str) -> Fetched:
         return Fetched(url, error=f"Failed to fetch image: {url} ({reason})")
 
+    problem = _address_problem(url)
+    if problem:
+        return failed(problem)
+    deadline = time.monotonic() + FETCH_TOTAL
     try:
+        # No redirects: a hop could lead to an address the check above refuses.
         with requests.get(
             url,
             stream=True,
             timeout=FETCH_TIMEOUT,
+            allow_redirects=False,
             headers={"User-Agent": "ImaginePro-Sandbox/1.0", "Accept": "image/*"},
         ) as response:
             if response.status_code != 200:
@@ -74,6 +103,8 @@ def fetch_image(url: str) -> Fetched:
                 buffer += chunk
                 if len(buffer) > FETCH_MAX_BYTES:
                     return failed("larger than 10 MB")
+                if time.monotonic() > deadline:
+                    return failed("timed out")
     except requests.Timeout:
         return failed("timed out")
     except requests.RequestException as exc:

@@ -5,8 +5,9 @@ media players; anything else gets the whole file."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 CHUNK = 64 * 1024
@@ -26,6 +27,20 @@ def _wanted(header: str, size: int) -> tuple[int, int] | None:
     return (first, last) if first <= last else None
 
 
+def _chunks(storage, name: str, first: int, last: int) -> Iterator[bytes]:
+    """Bytes first..last of the file, CHUNK at a time (a player asks for `bytes=0-` of a
+    whole video; it must not be read into memory at once)."""
+    with storage.open(name, "rb") as handle:
+        handle.seek(first)
+        left = last - first + 1
+        while left > 0:
+            chunk = handle.read(min(CHUNK, left))
+            if not chunk:
+                return
+            left -= len(chunk)
+            yield chunk
+
+
 def file_response(request: HttpRequest, storage, name: str, content_type: str) -> HttpResponse:
     """The stored file `name` of `storage`, or the one byte range the request asks for (206,
     or 416 when it lies past the end). Always says `Accept-Ranges: bytes`."""
@@ -40,10 +55,10 @@ def file_response(request: HttpRequest, storage, name: str, content_type: str) -
         response = FileResponse(storage.open(name, "rb"), content_type=content_type)
     else:
         first, last = wanted
-        with storage.open(name, "rb") as handle:
-            handle.seek(first)
-            body = handle.read(last - first + 1)
-        response = HttpResponse(body, status=206, content_type=content_type)
+        response = StreamingHttpResponse(
+            _chunks(storage, name, first, last), status=206, content_type=content_type
+        )
         response["Content-Range"] = f"bytes {first}-{last}/{size}"
+        response["Content-Length"] = str(last - first + 1)
     response["Accept-Ranges"] = "bytes"
     return response
