@@ -316,6 +316,9 @@ class TestTools:
         assert len(result.text_outputs) == 4 and all(result.text_outputs)
         page = alice_client.get(result.get_absolute_url()).content.decode()
         assert result.text_outputs[2] in page
+        # "Edit first" opens the Midjourney form with that prompt in it.
+        edit = alice_client.get(reverse("generation:midjourney_new"), {"prompt": "a blue pear"})
+        assert "a blue pear</textarea>" in edit.content.decode()
         alice_client.post(reverse("generation:describe_generate", args=[result.pk]), {"index": 2})
         child = Generation.objects.get(model=Model.MIDJOURNEY, action=Action.IMAGINE)
         assert child.prompt == result.text_outputs[2]

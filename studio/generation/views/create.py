@@ -24,6 +24,8 @@ def _model_form(request, form_class, template, create, refuse=None):
     retry_of = request.GET.get("retry")
     if retry_of:
         initial = services.get_generation_for_user(request.user, retry_of).params
+    elif request.GET.get("prompt"):  # "Edit first" on a described prompt
+        initial = {"prompt": request.GET["prompt"]}
     form = form_class(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid() and not (refuse and refuse(form)):
         generation = create(form)
