@@ -165,6 +165,8 @@ class Generation(models.Model):
         }
         if self.action in by_action:
             return reverse("generation:tool", args=[by_action[self.action]])
+        if self.params.get("tool") == "image-to-image":
+            return reverse("generation:tool", args=["image-to-image"])
         if self.action in (Action.IMAGINE, Action.VIDEO) and self.model in by_model:
             return reverse(by_model[self.model])
         return ""

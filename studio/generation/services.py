@@ -91,14 +91,16 @@ def midjourney_create(
     prompt: str,
     params: dict[str, Any],
     boost: bool = False,
+    parent: Generation | None = None,
 ) -> Generation:
     """Midjourney imagine (POST /nova/imagine). `prompt` is the composed prompt with every
     flag; the cost follows its speed flag (S000: 10 fast, 5 relax).
 
     With `boost` it goes to POST /nova/boost/imagine (D:230265220: same body, the
     provider's faster CDN upload and progress handling) and `params["boost"]` is True
-    (absent without boost), so button presses on the result can keep boosting. Boost's price is not published: the
-    recorded cost is the same as without it.
+    (absent without boost), so button presses on the result can keep boosting. Boost's
+    price is not published: the recorded cost is the same as without it. `parent`: the
+    generation this one starts from (a described image, an image-to-image source).
     """
     params = {name: value for name, value in params.items() if name != "boost"}
     if boost:
@@ -108,6 +110,7 @@ def midjourney_create(
         provider_key=provider_key,
         model=Model.MIDJOURNEY,
         endpoint="boost_imagine" if boost else "imagine",
+        parent=parent,
         prompt=prompt,
         request_body={"prompt": prompt},
         params=params,

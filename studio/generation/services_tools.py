@@ -12,7 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from studio.accounts.models import ProviderKey
 from studio.generation import costs
 from studio.generation.models import Action, Generation, Model
-from studio.generation.services import GenerationError, generation_create
+from studio.generation.services import GenerationError, generation_create, midjourney_create
 
 BLEND_MIN, BLEND_MAX = 2, 5  # §3.7: "up to 5"; Midjourney needs two to blend
 
@@ -131,4 +131,35 @@ def blend_create(
         request_body={"urls": list(image_urls)},
         params={},
         cost=costs.ESTIMATE_BLEND,
+    )
+
+
+IMAGE_TO_IMAGE = "image-to-image"  # params["tool"]: retried from the tool's form
+
+
+def image_to_image_prompt(text: str, *, relax: bool, image_url: str = "") -> str:
+    """The Midjourney prompt of an image-to-image: the image's direct link first, then the
+    text (D:215988676), `--relax` at the end for relax speed. Without `image_url`, the
+    text part alone (what the prompt check is asked about before any upload is stored)."""
+    prompt = f"{image_url} {text.strip()}".strip()
+    return f"{prompt} --relax" if relax else prompt
+
+
+def image_to_image_create(
+    *,
+    user: AbstractBaseUser,
+    provider_key: ProviderKey,
+    image_url: str,
+    text: str,
+    relax: bool,
+    parent: Generation | None = None,
+) -> Generation:
+    """Midjourney imagine starting from a picture (POST /nova/imagine with the image URL
+    first in the prompt, D:215988676). 10 credits, 5 with relax."""
+    return midjourney_create(
+        user=user,
+        provider_key=provider_key,
+        prompt=image_to_image_prompt(text, relax=relax, image_url=image_url),
+        params={"tool": IMAGE_TO_IMAGE, "prompt": text, "speed": "relax" if relax else "fast"},
+        parent=parent,
     )

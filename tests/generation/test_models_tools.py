@@ -371,6 +371,8 @@ class TestTools:
         url, rest = result.prompt.split(" ", 1)
         assert "/r/a/" in url and rest == "the same apple in winter --relax"
         assert result.cost == 5
+        assert result.parent == picture
+        assert result.form_url == reverse("generation:tool", args=["image-to-image"])
 
     def test_image_to_image_prompt_is_checked_first(
         self, alice, alice_client, alice_key, picture, settings
@@ -388,6 +390,19 @@ class TestTools:
         )
         assert "Midjourney would refuse this prompt" in response.content.decode()
         assert Generation.objects.count() == 1  # only the picture
+
+    def test_a_refused_image_to_image_stores_no_upload(
+        self, alice_client, alice_key, public, settings
+    ):
+        from studio.uploads.models import Upload
+
+        settings.SANDBOX_BANNED_WORDS = ["gore"]
+        response = alice_client.post(
+            reverse("generation:tool", args=["image-to-image"]),
+            {"image_files": [png("red")], "prompt": "gore", "speed": "fast", "key": alice_key.pk},
+        )
+        assert "Midjourney would refuse this prompt" in response.content.decode()
+        assert not Upload.objects.exists() and not Generation.objects.exists()
 
     def test_someone_elses_image_cannot_be_used(self, charlie, client, picture):
         from studio.accounts.services import sandbox_key_create

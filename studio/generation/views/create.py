@@ -2,38 +2,13 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from studio.generation import assist, services
 from studio.generation.forms import FluxForm, MidjourneyForm, params_of
-
-
-def _model_form(request, form_class, template, create, refuse=None):
-    """Shared GET/POST flow of the model forms; `create(form)` calls the right service.
-    `refuse(form)`, if given, runs on a valid form before anything is created: it returns
-    True after adding errors to the form to stop the submit (e.g. a refused prompt)."""
-    if not request.user.provider_keys.exists():
-        messages.info(request, "First add an ImaginePro key, or choose the sandbox.")
-        return redirect(f"{reverse('keys')}?next={request.path}")
-    initial = {}
-    retry_of = request.GET.get("retry")
-    if retry_of:
-        initial = services.get_generation_for_user(request.user, retry_of).params
-    elif request.GET.get("prompt"):  # "Edit first" on a described prompt
-        initial = {"prompt": request.GET["prompt"]}
-    form = form_class(request.POST or None, user=request.user, initial=initial)
-    if request.method == "POST" and form.is_valid() and not (refuse and refuse(form)):
-        generation = create(form)
-        # The next balance read asks the provider (the page we redirect to loads it).
-        assist.balance_forget(generation.provider_key)
-        messages.success(request, "Submitted. It appears at the top of the gallery.")
-        return redirect("generation:gallery")
-    return TemplateResponse(request, template, {"form": form, "retry_of": retry_of})
+from studio.generation.views.sources import form_view
 
 
 def refuse_banned_prompt(form) -> bool:
@@ -50,7 +25,7 @@ def refuse_banned_prompt(form) -> bool:
 @login_required
 @require_http_methods(["GET", "POST"])
 def midjourney_new(request):
-    def create(form):
+    def create(form, urls, parent):
         return services.midjourney_create(
             user=request.user,
             provider_key=form.cleaned_data["key"],
@@ -59,8 +34,12 @@ def midjourney_new(request):
             boost=form.cleaned_data["boost"],
         )
 
-    return _model_form(
-        request, MidjourneyForm, "generation/midjourney.html", create, refuse_banned_prompt
+    return form_view(
+        request,
+        MidjourneyForm,
+        create,
+        template="generation/midjourney.html",
+        refuse=refuse_banned_prompt,
     )
 
 
@@ -76,7 +55,7 @@ def midjourney_preview(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def flux_new(request):
-    def create(form):
+    def create(form, urls, parent):
         data = form.cleaned_data
         return services.flux_create(
             user=request.user,
@@ -90,4 +69,4 @@ def flux_new(request):
             params=params_of(form),
         )
 
-    return _model_form(request, FluxForm, "generation/flux.html", create)
+    return form_view(request, FluxForm, create, template="generation/flux.html")

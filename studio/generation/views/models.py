@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from studio.generation import services, services_models
 from studio.generation.forms_models import LumiGirlForm, NanoBananaForm, VideoForm
 from studio.generation.services import GenerationError
-from studio.generation.views.sources import plain_params, sources_form_view
+from studio.generation.views.sources import form_view, plain_params
 
 
 @login_required
@@ -28,7 +28,7 @@ def nano_banana_new(request):
             parent=parent,
         )
 
-    return sources_form_view(
+    return form_view(
         request,
         NanoBananaForm,
         create,
@@ -51,7 +51,7 @@ def lumi_girl_new(request):
             params=plain_params(form),
         )
 
-    return sources_form_view(
+    return form_view(
         request,
         LumiGirlForm,
         create,
@@ -77,7 +77,7 @@ def video_new(request):
             parent=parent,
         )
 
-    return sources_form_view(
+    return form_view(
         request,
         VideoForm,
         create,

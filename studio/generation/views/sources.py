@@ -13,7 +13,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from studio.generation import services
+from studio.generation import assist, services
 from studio.generation.models import Asset, Generation
 from studio.generation.services import GenerationError
 from studio.uploads.fields import ImageSourcesField
@@ -63,18 +63,24 @@ def _initial(request, form_class) -> dict:
     return initial
 
 
-def sources_form_view(
+def form_view(
     request,
     form_class,
     create: Callable[..., Generation],
     *,
-    title: str,
-    intro: str,
-    submit_label: str = "Generate",
+    template: str = TEMPLATE,
+    refuse: Callable[..., bool] | None = None,
+    **context,
 ):
-    """GET: the form (prefilled, see _initial). POST: validate; store and sign the images;
-    `create(form, urls, parent)` makes the generation (urls: field name → list of URLs).
-    A refused upload or a GenerationError comes back on the form, nothing lost but files."""
+    """The one GET/POST flow of every model and tool form.
+
+    GET: the form (prefilled, see _initial). POST: validate; `refuse(form)`, if given, may
+    stop the submit by adding errors (a refused prompt) before anything is stored; then
+    the images are stored and signed and `create(form, urls, parent)` makes the generation
+    (urls: field name → list of URLs; parent: the generation of the first gallery pick).
+    A refused upload or a GenerationError comes back on the form, nothing lost but files.
+    `context` goes to the template (title, intro, submit_label for TEMPLATE).
+    """
     if not request.user.provider_keys.exists():
         messages.info(request, "First add an ImaginePro key, or choose the sandbox.")
         return redirect(f"{reverse('keys')}?next={request.path}")
@@ -84,7 +90,7 @@ def sources_form_view(
         user=request.user,
         initial=_initial(request, form_class),
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and not (refuse and refuse(form)):
         urls: dict[str, list[str]] = {}
         parent = None
         try:
@@ -93,19 +99,16 @@ def sources_form_view(
                     sources = form.cleaned_data[name]
                     urls[name] = materialize(user=request.user, sources=sources)
                     parent = parent or source_parent(request.user, sources)
-            create(form, urls, parent)
+            generation = create(form, urls, parent)
         except UploadRejected as exc:
             form.add_error(None, exc.message)
         except GenerationError as exc:
             form.add_error(None, str(exc))
         else:
+            # The next balance read asks the provider (the page we redirect to loads it).
+            assist.balance_forget(generation.provider_key)
             messages.success(request, "Submitted. It appears at the top of the gallery.")
             return redirect("generation:gallery")
-    context = {
-        "form": form,
-        "title": title,
-        "intro": intro,
-        "submit_label": submit_label,
-        "retry_of": request.GET.get("retry"),
-    }
-    return TemplateResponse(request, TEMPLATE, context)
+    context.setdefault("submit_label", "Generate")
+    context.update(form=form, retry_of=request.GET.get("retry"))
+    return TemplateResponse(request, template, context)

@@ -21,7 +21,7 @@ from studio.generation.forms_tools import (
 )
 from studio.generation.models import Action, Status
 from studio.generation.services import GenerationError
-from studio.generation.views.sources import plain_params, sources_form_view
+from studio.generation.views.sources import form_view
 
 
 def _upscale(request, form, urls, parent):
@@ -71,15 +71,24 @@ def _blend(request, form, urls, parent):
 
 def _image_to_image(request, form, urls, parent):
     data = form.cleaned_data
-    prompt = f"{urls['image'][0]} {data['prompt'].strip()}"
-    if data["speed"] == "relax":
-        prompt += " --relax"
-    refusal = assist.prompt_refusal(data["key"], prompt)
-    if refusal:
-        raise GenerationError(f"Midjourney would refuse this prompt: {refusal}")
-    return services.midjourney_create(
-        user=request.user, provider_key=data["key"], prompt=prompt, params=plain_params(form)
+    return services_tools.image_to_image_create(
+        user=request.user,
+        provider_key=data["key"],
+        image_url=urls["image"][0],
+        text=data["prompt"],
+        relax=data["speed"] == "relax",
+        parent=parent,
     )
+
+
+def _refuse_image_to_image(form) -> bool:
+    """The provider's prompt check on the text, before any upload is stored."""
+    data = form.cleaned_data
+    prompt = services_tools.image_to_image_prompt(data["prompt"], relax=data["speed"] == "relax")
+    reason = assist.prompt_refusal(data["key"], prompt)
+    if reason:
+        form.add_error("prompt", f"Midjourney would refuse this prompt: {reason}")
+    return bool(reason)
 
 
 # slug: (form, create, title, intro, submit label)
@@ -161,10 +170,11 @@ def tool_new(request, tool):
     if tool not in TOOLS:
         raise Http404
     form_class, create, title, intro, submit_label = TOOLS[tool]
-    return sources_form_view(
+    return form_view(
         request,
         form_class,
         lambda form, urls, parent: create(request, form, urls, parent),
+        refuse=_refuse_image_to_image if tool == "image-to-image" else None,
         title=title,
         intro=intro,
         submit_label=submit_label,
@@ -192,6 +202,7 @@ def describe_generate(request, generation_id):
             provider_key=described.provider_key,
             prompt=prompt,
             params={"prompt": prompt},
+            parent=described,
         )
     except GenerationError as exc:
         messages.error(request, str(exc))
