@@ -104,6 +104,12 @@ INSTALLED_APPS = [
     "studio.sandbox",
     "studio.uploads",
     "studio.web",
+    "studio.teams",
+    "studio.credits",
+    "studio.library",
+    "studio.sharing",
+    "studio.console",
+    "studio.banwords",
 ]
 
 MIDDLEWARE = [
@@ -116,6 +122,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "studio.teams.middleware.WorkspaceMiddleware",
     "studio.web.middleware.VaryOnHtmxMiddleware",
 ]
 
@@ -132,6 +139,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "studio.teams.middleware.workspace",
             ],
         },
     },

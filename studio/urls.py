@@ -10,5 +10,11 @@ urlpatterns = [
     path("accounts/", include("studio.accounts.urls")),
     path("sandbox/imaginepro/", include("studio.sandbox.urls")),
     path("", include("studio.uploads.urls")),
+    path("teams/", include("studio.teams.urls")),
+    path("usage/", include("studio.credits.urls")),
+    path("library/", include("studio.library.urls")),
+    path("s/", include("studio.sharing.urls")),
+    path("staff/ban-words/", include("studio.banwords.urls")),
+    path("staff/", include("studio.console.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -29,6 +29,10 @@ class ProviderKey(models.Model):
     provider = models.CharField(
         max_length=20, choices=PROVIDER_CHOICES, default=PROVIDER_IMAGINEPRO
     )
+    # A team's key: its creators spend with it, nobody sees it; `user` is who added it.
+    team = models.ForeignKey(
+        "teams.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="keys"
+    )
     name = models.CharField(max_length=80)
     is_sandbox = models.BooleanField(default=False)
     api_key_encrypted = models.TextField(editable=False)

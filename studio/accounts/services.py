@@ -18,7 +18,7 @@ class KeyRejected(Exception):
 
 
 def get_key_for_user(user: AbstractBaseUser, key_id) -> ProviderKey:
-    return get_object_or_404(ProviderKey, pk=key_id, user=user)
+    return get_object_or_404(ProviderKey, pk=key_id, user=user, team__isnull=True)
 
 
 @sensitive_variables("api_key")

@@ -62,7 +62,7 @@ def keys(request):
             return redirect(_safe_next(request, request.GET.get("next"), "keys"))
     context = {
         "form": form,
-        "keys": request.user.provider_keys.all(),
+        "keys": request.user.provider_keys.filter(team__isnull=True),
         "next": request.GET.get("next", ""),
     }
     return TemplateResponse(request, "accounts/keys.html", context)

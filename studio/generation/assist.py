@@ -18,9 +18,10 @@ from django.db.models import Max
 from django.views.decorators.debug import sensitive_variables
 
 from studio.accounts.models import ProviderKey
-from studio.generation.models import Generation
 from studio.provider.errors import ProviderError
 from studio.provider.imaginepro import ImagineProClient
+from studio.teams import access
+from studio.teams.access import PERSONAL, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -124,18 +125,21 @@ class Balance:
         return f"{self.credits:,} credit{'' if self.credits == 1 else 's'}"
 
 
-def balance_key(user: AbstractBaseUser) -> ProviderKey | None:
-    """The key whose balance the header shows: the one the person used last (their newest
-    generation's), else their newest key; None when they have no key."""
+def balance_key(user: AbstractBaseUser, workspace: Workspace = PERSONAL) -> ProviderKey | None:
+    """The key whose balance the header shows in `workspace`: the one used last there
+    (its newest generation's with a key this person may use), else the workspace's newest
+    key; None when there is none."""
+    keys = access.workspace_keys(workspace, user)
     last = (
-        Generation.objects.filter(user=user, provider_key__isnull=False)
+        access.workspace_generations(workspace, user)
+        .filter(provider_key__in=keys)
         .select_related("provider_key")
         .order_by("-created_at")
         .first()
     )
     if last is not None:
         return last.provider_key
-    return ProviderKey.objects.filter(user=user).order_by("-created_at").first()
+    return keys.first()
 
 
 def _cache_key(key: ProviderKey) -> str:

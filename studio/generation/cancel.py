@@ -31,6 +31,7 @@ from studio.generation.models import POLLED, Action, Generation, Lease, Model, S
 from studio.generation.presses import CANCEL_JOB
 from studio.generation.services import GenerationError
 from studio.provider.errors import ProviderError
+from studio.teams import access
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ def generation_cancel(*, user: AbstractBaseUser, generation: Generation) -> str:
     now) or REQUESTED (the provider will be asked). Raises GenerationError when it is not
     the user's, not a Midjourney job, or no longer running.
     """
-    if generation.user_id != user.pk:
+    if not access.allowed(user, generation, access.CREATE):
         raise GenerationError("That generation is not yours.")
     if not _cancels_at_provider(generation):
         raise GenerationError("Only Midjourney images (imagine, buttons, blend) can be cancelled.")

@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 
 from studio.accounts.models import ProviderKey
 from studio.generation import costs, mjprompt
+from studio.teams import access
+from studio.teams.access import PERSONAL, Workspace
 
 ASPECT_PRESETS = [
     ("1:1", "1:1 square"),
@@ -21,13 +23,14 @@ ASPECT_PRESETS = [
 
 
 class KeyChoiceMixin(forms.Form):
-    """The person's own keys only; the newest is preselected."""
+    """The keys of the current workspace (studio.teams.access.workspace_keys: one's own
+    personal keys, or the team's for a creator); the newest is preselected."""
 
     key = forms.ModelChoiceField(queryset=ProviderKey.objects.none(), empty_label=None, label="Key")
 
-    def __init__(self, *args, user, **kwargs) -> None:
+    def __init__(self, *args, user, workspace: Workspace = PERSONAL, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        keys = ProviderKey.objects.filter(user=user).order_by("-created_at")
+        keys = access.workspace_keys(workspace, user)
         self.fields["key"].queryset = keys
         if not self.is_bound and keys:
             self.fields["key"].initial = keys[0].pk

@@ -113,8 +113,9 @@ def _generation_for(key: ProviderKey, item: dict[str, Any], message_id: str) -> 
     model, action, route = classify(item)
     now = timezone.now()
     button = str(item.get("button") or "")[:40] if action == Action.BUTTON else ""
-    return Generation(
+    generation = Generation(
         user_id=key.user_id,
+        team_id=key.team_id,
         provider_key=key,
         is_sandbox=key.is_sandbox,
         model=model,
@@ -132,6 +133,8 @@ def _generation_for(key: ProviderKey, item: dict[str, Any], message_id: str) -> 
         next_poll_at=now,
         deadline_at=now + DEADLINE,
     )
+    generation.root_id = generation.pk  # its parent, if any, is not known here
+    return generation
 
 
 def _take_lease(name: str, owner: str) -> bool:

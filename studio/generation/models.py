@@ -67,6 +67,11 @@ class Generation(models.Model):
     provider_key = models.ForeignKey(
         "accounts.ProviderKey", null=True, on_delete=models.SET_NULL, related_name="generations"
     )
+    # The workspace: None is the maker's personal gallery. Set from the key that paid for
+    # it; children follow their parent (studio.teams.access has the rules).
+    team = models.ForeignKey(
+        "teams.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="generations"
+    )
     is_sandbox = models.BooleanField(default=False)
     model = models.CharField(max_length=20, choices=Model.choices)
     action = models.CharField(max_length=20, choices=Action.choices, default=Action.IMAGINE)
@@ -74,9 +79,17 @@ class Generation(models.Model):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
     )
+    # The first generation of this lineage (itself for a first prompt): one query fetches
+    # a whole tree. SET_NULL: deleting a root leaves its descendants findable by parent.
+    root = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="descendants"
+    )
     button = models.CharField(max_length=40, blank=True)
     prompt = models.TextField(blank=True)
     params = models.JSONField(default=dict, blank=True)
+    aspect_ratio = models.CharField(
+        max_length=12, blank=True, db_index=True, help_text='"W:H" as asked, or as delivered'
+    )
     request_body = models.JSONField(default=dict, blank=True)
     cost = models.PositiveIntegerField(default=0, help_text="credits, per the provider's table")
     timeout = models.PositiveIntegerField(default=900, help_text="seconds, sent to the provider")
@@ -108,6 +121,7 @@ class Generation(models.Model):
         indexes = [
             models.Index(fields=["status", "next_poll_at"]),
             models.Index(fields=["user", "-created_at"]),
+            models.Index(fields=["team", "-created_at"]),
         ]
 
     def __str__(self) -> str:

@@ -24,6 +24,7 @@ from studio.generation import costs, mjprompt
 from studio.generation.models import Action, Generation, Status
 from studio.generation.services import GenerationError, generation_create
 from studio.provider.imaginepro import button_body
+from studio.teams import access
 
 REMIX_BUTTONS = frozenset({"V1", "V2", "V3", "V4", "\U0001f504"})  # 🔄 = reroll
 VARY_REGION = "Vary (Region)"
@@ -70,8 +71,8 @@ def button_press(
     not finished, the button is not in its `buttons` list, the key that made it was
     deleted (a messageId belongs to one account), or a prompt or mask is refused.
     """
-    if parent.user_id != user.pk:
-        raise GenerationError("That generation is not yours.")
+    if not access.allowed(user, parent, access.CREATE):
+        raise GenerationError("That generation is not yours to press.")
     if button == CANCEL_JOB:
         raise GenerationError("Cancel Job stops a running job: use Cancel on its card.")
     if parent.status != Status.DONE:

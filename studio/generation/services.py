@@ -10,14 +10,12 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
-from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from studio.accounts.models import ProviderKey
 from studio.generation import costs, tasks
 from studio.generation.models import Action, Generation, Model, Status
+from studio.teams import access
 
 # If no submit task picked a generation up by then (cluster down), the poller submits it.
 SUBMIT_GRACE = timedelta(seconds=30)
@@ -28,16 +26,20 @@ class GenerationError(Exception):
     """A request the studio refuses, with a message for the person who made it."""
 
 
-def get_generation_for_user(user: AbstractBaseUser, generation_id) -> Generation:
-    """The one way views fetch a generation: 404 for anyone who may not see it."""
-    try:
-        return get_object_or_404(
-            Generation.objects.select_related("provider_key", "parent").prefetch_related("assets"),
-            pk=generation_id,
-            user=user,
-        )
-    except (ValueError, ValidationError) as exc:  # not a UUID (e.g. a hand-edited ?retry=)
-        raise Http404 from exc
+def get_generation_for_user(user: AbstractBaseUser, generation_id, need: str = access.VIEW):
+    """The one way views fetch a generation, with its key, parent and files.
+
+    Raises Http404 for anyone who may not see it, PermissionDenied for a team member whose
+    role does not allow `need` (studio.teams.access: VIEW, CREATE, MANAGE).
+    """
+    return access.get_generation(
+        user,
+        generation_id,
+        need,
+        Generation.objects.select_related("provider_key", "parent", "team").prefetch_related(
+            "assets"
+        ),
+    )
 
 
 def generation_create(
@@ -57,12 +59,22 @@ def generation_create(
 ) -> Generation:
     """Save a QUEUED generation and queue its submit for after the transaction commits.
 
-    Raises GenerationError when the key is not the user's.
+    The generation joins the workspace of `provider_key` (its team, or the maker's
+    personal gallery); a child must be in its parent's workspace and starts nothing new:
+    its `root` is the parent's.
+
+    Raises GenerationError when the person may not spend with the key (not theirs, or a
+    team where they are not a creator), or the parent is in another workspace.
     """
-    if provider_key.user_id != user.pk:
-        raise GenerationError("That API key is not yours.")
-    generation = Generation.objects.create(
+    if not access.key_usable(user, provider_key):
+        raise GenerationError("That API key is not yours to use.")
+    if parent is not None and parent.team_id != provider_key.team_id:
+        raise GenerationError(
+            "That image belongs to another workspace: switch to it in the header first."
+        )
+    generation = Generation(
         user=user,
+        team_id=provider_key.team_id,
         provider_key=provider_key,
         is_sandbox=provider_key.is_sandbox,
         model=model,
@@ -80,6 +92,8 @@ def generation_create(
         # Replaced at submit; until then it closes a job that never got sent (worker gone).
         deadline_at=timezone.now() + timedelta(seconds=timeout) + SUBMIT_DEADLINE_MARGIN,
     )
+    generation.root_id = (parent.root_id or parent.pk) if parent is not None else generation.pk
+    generation.save(force_insert=True)
     tasks.enqueue_submit(generation.pk)
     return generation
 

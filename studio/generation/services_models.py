@@ -15,6 +15,7 @@ from studio.accounts.models import ProviderKey
 from studio.generation import costs
 from studio.generation.models import Action, Generation, Model, Status
 from studio.generation.services import GenerationError, generation_create
+from studio.teams import access
 
 # The skill page (S000) asks for this prefix on the text item of `contents`.
 NANO_BANANA_PREFIX = "Image creation: "
@@ -139,7 +140,7 @@ def video_extend(*, user: AbstractBaseUser, parent: Generation, index: int = 1) 
     Raises GenerationError when the parent is not the person's finished video, the index
     does not exist, or its key was deleted (a messageId belongs to one account).
     """
-    if parent.user_id != user.pk:
+    if not access.allowed(user, parent, access.CREATE):
         raise GenerationError("That video is not yours.")
     if parent.model != Model.VIDEO or parent.status != Status.DONE:
         raise GenerationError("Only a finished video can be extended.")

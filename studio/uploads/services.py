@@ -8,6 +8,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 
 from studio.generation.models import Asset
+from studio.teams import access
 from studio.uploads.images import PreparedImage, UploadRejected, prepare_image
 from studio.uploads.models import Upload
 from studio.uploads.public import public_url
@@ -67,9 +68,11 @@ def materialize(*, user: AbstractBaseUser, sources: list[ImageSource]) -> list[s
         if source.kind == "url":
             urls.append(source.url)
         elif source.kind == "asset":
-            asset = Asset.objects.filter(
-                pk=source.asset_id, generation__user=user, role=Asset.Role.IMAGE
-            ).first()
+            asset = (
+                access.visible_assets(user)
+                .filter(pk=source.asset_id, role=Asset.Role.IMAGE)
+                .first()
+            )
             if asset is None:
                 raise UploadRejected(NOT_AVAILABLE)
             urls.append(public_url(asset))

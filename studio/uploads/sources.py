@@ -10,6 +10,7 @@ from typing import Any, Literal
 from django.core.files.uploadedfile import UploadedFile
 
 from studio.generation.models import Asset
+from studio.teams import access
 from studio.uploads.images import PreparedImage
 
 
@@ -99,10 +100,10 @@ def as_sources_data(value: Any) -> SourcesData:
 
 
 def own_images(user: Any, asset_ids: list[uuid.UUID]):
-    """The user's image assets among `asset_ids` (role image, an image file)."""
-    return Asset.objects.filter(
+    """The image assets among `asset_ids` that `user` may see (their own, their teams';
+    role image, an image file)."""
+    return access.visible_assets(user).filter(
         pk__in=asset_ids,
-        generation__user=user,
         role=Asset.Role.IMAGE,
         content_type__startswith="image/",
     )

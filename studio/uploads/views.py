@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_safe
 
 from studio.generation.models import Asset
+from studio.teams import access
 from studio.uploads.models import Upload
 from studio.uploads.public import file_extension, token_is_valid
 
@@ -55,12 +56,12 @@ def public_asset(request, token: str, object_id: uuid.UUID, ext: str):
 @login_required
 @require_GET
 def picker(request):
-    """The person's stored images, newest first, PICKER_PAGE_SIZE at a time, as buttons the
+    """The stored images of the current workspace, newest first, PICKER_PAGE_SIZE at a time, as buttons the
     sources widget turns into picks. Page 1 is the dialog's content; later pages ("Load
     more", ?page=N) are the `items` partial that replaces the "Load more" row."""
     assets = (
-        Asset.objects.filter(
-            generation__user=request.user,
+        access.workspace_assets(request.workspace, request.user)
+        .filter(
             role=Asset.Role.IMAGE,
             content_type__startswith="image/",
         )

@@ -5,25 +5,26 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from studio.accounts.models import ProviderKey
-from studio.accounts.services import get_key_for_user
 from studio.generation import assist
+from studio.teams import access
 
 CREDITS_CHANGED = "credits-changed"
 
 
 def own_key(request, key_id: str | None) -> ProviderKey | None:
-    """The person's key `key_id` (404 for anyone else's or a malformed id); without an id,
-    the key they used last, or None when they have none."""
+    """A key of the current workspace this person may use (404 for any other or a
+    malformed id); without an id, the one used last there, or None when there is none."""
     if not key_id:
-        return assist.balance_key(request.user)
+        return assist.balance_key(request.user, request.workspace)
     try:
-        return get_key_for_user(request.user, key_id)
+        return get_object_or_404(access.workspace_keys(request.workspace, request.user), pk=key_id)
     except (ValueError, ValidationError) as exc:
         raise Http404 from exc
 
@@ -60,6 +61,6 @@ def enhance(request):
 def credits(request):
     """The header's balance (GET /subscription/account-info), loaded by htmx after the page
     so a slow provider never holds a page; empty-handed when the person has no key."""
-    key = assist.balance_key(request.user)
+    key = assist.balance_key(request.user, request.workspace)
     balance = assist.key_balance(key) if key else None
     return TemplateResponse(request, "generation/_credits.html#balance", {"balance": balance})

@@ -47,7 +47,7 @@ def midjourney_new(request):
 @require_POST
 def midjourney_preview(request):
     """The composed prompt and its cost as they will be sent, or the form's errors."""
-    form = MidjourneyForm(request.POST, user=request.user)
+    form = MidjourneyForm(request.POST, user=request.user, workspace=request.workspace)
     form.is_valid()
     return TemplateResponse(request, "generation/midjourney.html#preview", {"form": form})
 

@@ -11,7 +11,8 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from studio.generation import services
-from studio.generation.models import Asset, Generation, Model, Status
+from studio.generation.models import Model, Status
+from studio.teams import access
 from studio.web.ranges import file_response
 
 PAGE_SIZE = 24
@@ -19,7 +20,7 @@ PAGE_SIZE = 24
 
 def _gallery_queryset(request):
     queryset = (
-        Generation.objects.filter(user=request.user)
+        access.workspace_generations(request.workspace, request.user)
         .select_related("parent")
         .prefetch_related("assets")
     )
@@ -49,7 +50,7 @@ def gallery(request):
             (Status.DONE, "Done"),
             (Status.FAILED, "Failed"),
         ],
-        "has_key": request.user.provider_keys.exists(),
+        "workspace_keys": access.workspace_keys(request.workspace, request.user),
     }
     template = "generation/gallery.html"
     if request.htmx and request.GET.get("page"):
@@ -77,7 +78,9 @@ def detail(request, generation_id):
     generation = services.get_generation_for_user(request.user, generation_id)
     context = {
         "generation": generation,
-        "children": generation.children.filter(user=request.user).order_by("created_at"),
+        "children": access.visible_generations(request.user)
+        .filter(parent=generation)
+        .order_by("created_at"),
     }
     return TemplateResponse(request, "generation/detail.html", context)
 
@@ -85,12 +88,12 @@ def detail(request, generation_id):
 @login_required
 @require_GET
 def asset_file(request, asset_id, kind):
-    """A stored file (image or video) or its thumbnail, only for the person who owns the
-    generation. Byte ranges are served so a video can be seeked."""
+    """A stored file (image or video) or its thumbnail, only for those who may see the
+    generation (its maker, or its team). Byte ranges are served so a video can be seeked."""
     if kind not in ("file", "thumb"):
         raise Http404
     asset = get_object_or_404(
-        Asset.objects.select_related("generation"), pk=asset_id, generation__user=request.user
+        access.visible_assets(request.user).select_related("generation"), pk=asset_id
     )
     field = asset.thumbnail if kind == "thumb" else asset.file
     if not field:

@@ -19,8 +19,8 @@ from django_htmx.http import HttpResponseStopPolling
 from django_q.tasks import fetch
 
 from studio.generation import tasks
-from studio.generation.models import Generation
 from studio.generation.views.assist import own_key
+from studio.teams import access
 
 SESSION_KEY = "studio_import"
 # With no result by then the task did not run (no worker) or its record was pruned.
@@ -87,9 +87,8 @@ def import_status(request):
     since = _since(request)
     if since and outcome.get("created"):
         new_cards = (
-            Generation.objects.filter(
-                user=request.user, pk__in=outcome["created"], created_at__gt=since
-            )
+            access.workspace_generations(request.workspace, request.user)
+            .filter(pk__in=outcome["created"], created_at__gt=since)
             .select_related("parent")
             .prefetch_related("assets")
             .order_by("-created_at")[:MAX_NEW_CARDS]

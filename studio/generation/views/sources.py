@@ -14,8 +14,9 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from studio.generation import assist, services
-from studio.generation.models import Asset, Generation
+from studio.generation.models import Generation
 from studio.generation.services import GenerationError
+from studio.teams import access
 from studio.uploads.fields import ImageSourcesField
 from studio.uploads.services import UploadRejected, materialize
 
@@ -39,8 +40,9 @@ def source_parent(user, sources) -> Generation | None:
     for source in sources:
         if source.kind == "asset":
             asset = (
-                Asset.objects.select_related("generation")
-                .filter(pk=source.asset_id, generation__user=user)
+                access.visible_assets(user)
+                .select_related("generation")
+                .filter(pk=source.asset_id)
                 .first()
             )
             if asset is not None:
@@ -63,6 +65,20 @@ def _initial(request, form_class) -> dict:
     return initial
 
 
+def no_key_redirect(request):
+    """Where a form goes when the current workspace has no key this person may use: their
+    Keys page, or (in a team) the gallery with a sentence saying who can fix it."""
+    workspace = request.workspace
+    if workspace.is_personal:
+        messages.info(request, "First add an ImaginePro key, or choose the sandbox.")
+        return redirect(f"{reverse('keys')}?next={request.path}")
+    if not workspace.allows(access.CREATE):
+        messages.info(request, f"You are a viewer in {workspace.label}: you cannot generate there.")
+    else:
+        messages.info(request, f"{workspace.label} has no API key yet: a team owner can add one.")
+    return redirect("generation:gallery")
+
+
 def form_view(
     request,
     form_class,
@@ -81,13 +97,13 @@ def form_view(
     A refused upload or a GenerationError comes back on the form, nothing lost but files.
     `context` goes to the template (title, intro, submit_label for TEMPLATE).
     """
-    if not request.user.provider_keys.exists():
-        messages.info(request, "First add an ImaginePro key, or choose the sandbox.")
-        return redirect(f"{reverse('keys')}?next={request.path}")
+    if not access.workspace_keys(request.workspace, request.user).exists():
+        return no_key_redirect(request)
     form = form_class(
         request.POST or None,
         request.FILES or None,
         user=request.user,
+        workspace=request.workspace,
         initial=_initial(request, form_class),
     )
     if request.method == "POST" and form.is_valid() and not (refuse and refuse(form)):

@@ -1,0 +1,225 @@
+"""Who may see and do what: the one place generations, assets and keys are fetched through.
+
+DESIGN.md "People": a personal generation is its maker's alone; a team generation is seen by
+every member, made and pressed by creators and owners, managed by owners. Views never
+filter by `user=` themselves; they call these helpers, which answer 404 to anyone who may
+not see an object and 403 (with a sentence) to a member whose role is too low.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from studio.teams.models import ROLE_RANK, Membership, Role, Team
+
+SESSION_KEY = "workspace"
+
+# What an action needs, as the lowest role allowed.
+VIEW = Role.VIEWER
+CREATE = Role.CREATOR
+MANAGE = Role.OWNER
+
+_REFUSALS = {
+    CREATE: "Viewers can look but not generate: ask a team owner to make you a creator.",
+    MANAGE: "Only a team owner can do that.",
+}
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Where the person works now: their own gallery (`team` None) or a team's."""
+
+    team: Team | None
+    role: str  # a Role value; OWNER in one's own workspace
+
+    @property
+    def is_personal(self) -> bool:
+        return self.team is None
+
+    @property
+    def label(self) -> str:
+        return "Personal" if self.team is None else self.team.name
+
+    @property
+    def value(self) -> str:
+        """What the workspace switch posts: "" for personal, else the team id."""
+        return "" if self.team is None else str(self.team.pk)
+
+    def allows(self, need: str) -> bool:
+        return ROLE_RANK[self.role] >= ROLE_RANK[need]
+
+
+PERSONAL = Workspace(team=None, role=Role.OWNER)
+
+
+def member_team_ids(user) -> QuerySet:
+    """A subquery of the ids of the teams `user` belongs to."""
+    return Membership.objects.filter(user=user).values("team_id")
+
+
+def membership(user, team_id) -> Membership | None:
+    if team_id is None or not user.is_authenticated:
+        return None
+    return Membership.objects.filter(user=user, team_id=team_id).select_related("team").first()
+
+
+def role_in(user, team_id) -> str | None:
+    """`user`'s role in the team, or None when not a member."""
+    found = membership(user, team_id)
+    return found.role if found else None
+
+
+# --- workspaces ------------------------------------------------------------------------------
+
+
+def current_workspace(request) -> Workspace:
+    """The workspace chosen in this session, if the person still belongs to that team;
+    otherwise (never chosen, left, removed) their personal one."""
+    team_id = request.session.get(SESSION_KEY)
+    if not team_id or not request.user.is_authenticated:
+        return PERSONAL
+    try:
+        found = membership(request.user, team_id)
+    except (ValueError, ValidationError):
+        found = None
+    if found is None:
+        request.session.pop(SESSION_KEY, None)
+        return PERSONAL
+    return Workspace(team=found.team, role=found.role)
+
+
+def workspace_select(request, team_id: str | None) -> Workspace:
+    """Switch the session to the team `team_id` ("" or None: personal). 404 when the
+    person is not a member of it."""
+    if not team_id:
+        request.session.pop(SESSION_KEY, None)
+        return PERSONAL
+    try:
+        found = membership(request.user, team_id)
+    except (ValueError, ValidationError) as exc:
+        raise Http404 from exc
+    if found is None:
+        raise Http404
+    request.session[SESSION_KEY] = str(found.team_id)
+    return Workspace(team=found.team, role=found.role)
+
+
+def workspaces(user) -> list[Workspace]:
+    """Personal first, then each team the person belongs to, by name."""
+    found = Membership.objects.filter(user=user).select_related("team").order_by("team__name")
+    return [PERSONAL, *(Workspace(team=m.team, role=m.role) for m in found)]
+
+
+# --- generations and their files ---------------------------------------------------------------
+
+
+def _visible_q(user, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}team__isnull": True, f"{prefix}user": user}) | Q(
+        **{f"{prefix}team__in": member_team_ids(user)}
+    )
+
+
+def visible_generations(user) -> QuerySet:
+    """Every generation `user` may see: their personal ones and their teams'."""
+    from studio.generation.models import Generation
+
+    return Generation.objects.filter(_visible_q(user))
+
+
+def workspace_generations(workspace: Workspace, user) -> QuerySet:
+    """The gallery of one workspace (the caller got `workspace` from current_workspace)."""
+    from studio.generation.models import Generation
+
+    if workspace.team is None:
+        return Generation.objects.filter(team__isnull=True, user=user)
+    return Generation.objects.filter(team=workspace.team)
+
+
+def visible_assets(user) -> QuerySet:
+    """Stored files of every generation `user` may see."""
+    from studio.generation.models import Asset
+
+    return Asset.objects.filter(_visible_q(user, "generation__"))
+
+
+def workspace_assets(workspace: Workspace, user) -> QuerySet:
+    """Stored files of one workspace's generations (the gallery picker offers these)."""
+    from studio.generation.models import Asset
+
+    if workspace.team is None:
+        return Asset.objects.filter(generation__team__isnull=True, generation__user=user)
+    return Asset.objects.filter(generation__team=workspace.team)
+
+
+def allowed(user, generation, need: str = VIEW) -> bool:
+    """True when `user` may do what `need` names to `generation` (no query for personal
+    generations; one for team ones)."""
+    if generation.team_id is None:
+        return generation.user_id == user.pk
+    role = role_in(user, generation.team_id)
+    return role is not None and ROLE_RANK[role] >= ROLE_RANK[need]
+
+
+def require(user, generation, need: str = VIEW) -> None:
+    """404 when `user` may not see `generation`; 403 with a sentence when they may see it
+    but their role does not allow `need`."""
+    if generation.team_id is None:
+        if generation.user_id != user.pk:
+            raise Http404
+        return
+    role = role_in(user, generation.team_id)
+    if role is None:
+        raise Http404
+    if ROLE_RANK[role] < ROLE_RANK[need]:
+        raise PermissionDenied(_REFUSALS[need])
+
+
+def can_delete(user, generation) -> bool:
+    """The maker (while they can still see it) or a team owner."""
+    if not allowed(user, generation, VIEW):
+        return False
+    return generation.user_id == user.pk or allowed(user, generation, MANAGE)
+
+
+def get_generation(user, generation_id, need: str = VIEW, queryset: QuerySet | None = None):
+    """The one way views fetch a generation. Raises Http404 (unknown, not a UUID, or not
+    visible) or PermissionDenied (visible, role too low for `need`)."""
+    from studio.generation.models import Generation
+
+    queryset = Generation.objects.all() if queryset is None else queryset
+    try:
+        generation = queryset.get(pk=generation_id)
+    except (Generation.DoesNotExist, ValueError, ValidationError) as exc:
+        raise Http404 from exc
+    require(user, generation, need)
+    return generation
+
+
+# --- keys --------------------------------------------------------------------------------------
+
+
+def workspace_keys(workspace: Workspace, user) -> QuerySet:
+    """The keys one may generate with in `workspace`: one's own personal keys, or the
+    team's keys for a creator or owner (a viewer has none). Newest first."""
+    from studio.accounts.models import ProviderKey
+
+    if workspace.team is None:
+        keys = ProviderKey.objects.filter(user=user, team__isnull=True)
+    elif workspace.allows(CREATE):
+        keys = ProviderKey.objects.filter(team=workspace.team)
+    else:
+        keys = ProviderKey.objects.none()
+    return keys.order_by("-created_at")
+
+
+def key_usable(user, key) -> bool:
+    """True when `user` may spend with `key`: their own personal key, or a key of a team
+    where they are a creator or owner."""
+    if key.team_id is None:
+        return key.user_id == user.pk
+    role = role_in(user, key.team_id)
+    return role is not None and ROLE_RANK[role] >= ROLE_RANK[CREATE]
