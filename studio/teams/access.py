@@ -52,6 +52,16 @@ class Workspace:
     def allows(self, need: str) -> bool:
         return ROLE_RANK[self.role] >= ROLE_RANK[need]
 
+    @property
+    def can_create(self) -> bool:
+        """For templates: may generate and press buttons here."""
+        return self.allows(CREATE)
+
+    @property
+    def can_manage(self) -> bool:
+        """For templates: may manage members, keys and budgets here."""
+        return self.allows(MANAGE)
+
 
 PERSONAL = Workspace(team=None, role=Role.OWNER)
 
