@@ -11,6 +11,7 @@ from studio.generation import services, services_models
 from studio.generation.forms_models import LumiGirlForm, NanoBananaForm, VideoForm
 from studio.generation.services import GenerationError
 from studio.generation.views.sources import form_view, plain_params
+from studio.teams import access
 
 
 @login_required
@@ -92,7 +93,7 @@ def video_new(request):
 @require_POST
 def video_extend(request, generation_id):
     """Extend one video of a finished video generation (POST /video/mj/extend)."""
-    parent = services.get_generation_for_user(request.user, generation_id)
+    parent = services.get_generation_for_user(request.user, generation_id, access.CREATE)
     try:
         index = int(request.POST.get("index", "1"))
         child = services_models.video_extend(user=request.user, parent=parent, index=index)
