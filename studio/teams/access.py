@@ -83,6 +83,24 @@ def role_in(user, team_id) -> str | None:
     return found.role if found else None
 
 
+def get_membership(user, team_id, need: str = VIEW) -> Membership:
+    """The one way views fetch a team: `user`'s membership of it (its `team` joined).
+
+    Raises Http404 when the team is unknown, `team_id` is not a UUID, or `user` is not a
+    member (a stranger learns nothing); PermissionDenied with a sentence when `user` is a
+    member whose role does not allow `need`.
+    """
+    try:
+        found = membership(user, team_id)
+    except (ValueError, ValidationError) as exc:
+        raise Http404 from exc
+    if found is None:
+        raise Http404
+    if not found.allows(need):
+        raise PermissionDenied(_REFUSALS[need])
+    return found
+
+
 # --- workspaces ------------------------------------------------------------------------------
 
 
