@@ -1,0 +1,75 @@
+"""The staff console's own state: the audit log and which DIY-plan key the console uses."""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.db import models
+
+
+class AuditEntry(models.Model):
+    """One staff action: who, when, what on which target, and what the provider answered.
+
+    `action` is a short dotted name ("queue.pause", "token.toggle", "banwords.update", …);
+    `target` names the object acted on (an account id, a token id, a message id); `details`
+    holds the request's inputs (never a secret); `answer` is the provider's answer or status
+    text as shown to the staff member; `ok` is False when the provider refused or failed.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="console_audit_entries",
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    action = models.CharField(max_length=60, db_index=True)
+    target = models.CharField(max_length=200, blank=True, default="")
+    details = models.JSONField(default=dict, blank=True)
+    answer = models.TextField(blank=True, default="")
+    ok = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        who = self.user.get_username() if self.user else "?"
+        return f"{self.created_at:%Y-%m-%d %H:%M} {who} {self.action} {self.target}".strip()
+
+    @property
+    def details_text(self) -> str:
+        """`details` as compact JSON for the audit page."""
+        return json.dumps(self.details, ensure_ascii=False, sort_keys=True)
+
+
+class ConsoleSettings(models.Model):
+    """A single row: the DIY-plan key the console talks to the provider with.
+
+    Use `ConsoleSettings.load()`; the key is one a staff member stored on their Keys page.
+    """
+
+    diy_key = models.ForeignKey(
+        "accounts.ProviderKey",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "console settings"
+
+    def __str__(self) -> str:
+        return f"Console settings (key {self.diy_key_id or 'not chosen'})"
+
+    @classmethod
+    def load(cls) -> ConsoleSettings:
+        """The single settings row (pk 1), created empty on first use."""
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj
