@@ -11,6 +11,7 @@ import io
 import logging
 import re
 from datetime import timedelta
+from math import gcd
 
 import requests
 from django.conf import settings
@@ -177,6 +178,45 @@ def _store_outputs(generation: Generation, message) -> None:
         store_asset(generation, role=Asset.Role.GRID, index=1, url=message.grid_url)
 
 
+# Ratios people ask for by name; a delivered size within SNAP_TOLERANCE of one is called by it
+# (providers round sizes to multiples of 8 or 64, e.g. 1456×816 is "16:9").
+COMMON_RATIOS = ("1:1", "4:3", "3:4", "3:2", "2:3", "16:9", "9:16", "21:9")
+SNAP_TOLERANCE = 0.02
+
+
+def aspect_ratio_of(width: int, height: int) -> str:
+    """A pixel size as "W:H": the nearest of COMMON_RATIOS when within ~2 %, else the size
+    reduced by its greatest common divisor (e.g. 1000×700 → "10:7"); "" for a zero size."""
+    if width <= 0 or height <= 0:
+        return ""
+    actual = width / height
+    nearest = min(COMMON_RATIOS, key=lambda name: abs(actual / _ratio(name) - 1))
+    if abs(actual / _ratio(nearest) - 1) <= SNAP_TOLERANCE:
+        return nearest
+    divisor = gcd(width, height)
+    return f"{width // divisor}:{height // divisor}"
+
+
+def _ratio(name: str) -> float:
+    w, h = name.split(":")
+    return int(w) / int(h)
+
+
+def aspect_ratio_record(generation: Generation) -> str:
+    """Store the delivered aspect ratio on the generation (the gallery filters by it): its
+    first image's, else its first video's. Returns it ("" when nothing has a size)."""
+    first = (
+        Asset.objects.filter(generation=generation, role__in=(Asset.Role.IMAGE, Asset.Role.VIDEO))
+        .order_by("role", "index")  # "image" sorts before "video"
+        .values_list("width", "height")
+        .first()
+    )
+    ratio = aspect_ratio_of(*first) if first else ""
+    if ratio:
+        Generation.objects.filter(pk=generation.pk).update(aspect_ratio=ratio)
+    return ratio
+
+
 def generation_download(generation_id) -> bool:
     """Download every output of a generation in DOWNLOADING, then mark it DONE.
 
@@ -207,6 +247,7 @@ def generation_download(generation_id) -> bool:
             )
         log.warning("download of generation %s failed: %s", generation.pk, exc)
         return False
+    aspect_ratio_record(generation)
     return transitions.advance(
         generation.pk,
         (Status.DOWNLOADING,),
