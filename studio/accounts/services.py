@@ -11,6 +11,7 @@ from studio.accounts.models import ProviderKey
 from studio.provider.errors import ProviderError
 from studio.provider.imaginepro import ImagineProClient
 from studio.sandbox.services import sandbox_account_create
+from studio.teams.models import Team
 
 
 class KeyRejected(Exception):
@@ -18,18 +19,24 @@ class KeyRejected(Exception):
 
 
 def get_key_for_user(user: AbstractBaseUser, key_id) -> ProviderKey:
+    """One of the person's personal keys (team keys are managed on the team's page); 404
+    for any other."""
     return get_object_or_404(ProviderKey, pk=key_id, user=user, team__isnull=True)
 
 
 @sensitive_variables("api_key")
-def key_create(*, user: AbstractBaseUser, name: str, api_key: str) -> tuple[ProviderKey, str]:
+def key_create(
+    *, user: AbstractBaseUser, name: str, api_key: str, team: Team | None = None
+) -> tuple[ProviderKey, str]:
     """Check an ImaginePro key with a free call, then store it encrypted.
 
+    `team`: store it as that team's key (its creators spend with it; `user` is who added
+    it); the caller has checked that `user` is an owner there. None: a personal key.
     Returns (key, warning): the warning is "" when the provider accepted the key, or says
     that it could not be checked now (network, 5xx) and was saved anyway.
     Raises KeyRejected on a 401, storing nothing.
     """
-    key = ProviderKey(user=user, name=name, is_sandbox=False)
+    key = ProviderKey(user=user, team=team, name=name, is_sandbox=False)
     key.set_api_key(api_key)
     warning = ""
     try:
@@ -45,11 +52,13 @@ def key_create(*, user: AbstractBaseUser, name: str, api_key: str) -> tuple[Prov
     return key, warning
 
 
-def sandbox_key_create(*, user: AbstractBaseUser) -> ProviderKey:
-    """Open a sandbox account (simulated images, starting credits) and store its key."""
+def sandbox_key_create(*, user: AbstractBaseUser, team: Team | None = None) -> ProviderKey:
+    """Open a sandbox account (simulated images, starting credits) and store its key:
+    the person's own, or `team`'s (the caller has checked that `user` owns it)."""
+    label = user.get_username() if team is None else f"team {team.name}"
     with transaction.atomic():
-        api_key = sandbox_account_create(label=user.get_username())
-        key = ProviderKey(user=user, name="Sandbox", is_sandbox=True)
+        api_key = sandbox_account_create(label=label)
+        key = ProviderKey(user=user, team=team, name="Sandbox", is_sandbox=True)
         key.set_api_key(api_key)
         key.save()
     return key

@@ -15,8 +15,9 @@ from studio.accounts import services
 from studio.accounts.forms import KeyForm, KeyRenameForm, SignupForm
 
 
-def _safe_next(request, url: str | None, default: str) -> str:
-    """Follow `next` only within this site (as Django's LoginView does)."""
+def safe_next(request, url: str | None, default: str) -> str:
+    """Follow `next` only within this site (as Django's LoginView does); else `default`
+    (a URL name or path)."""
     if url and url_has_allowed_host_and_scheme(
         url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
@@ -27,16 +28,24 @@ def _safe_next(request, url: str | None, default: str) -> str:
 @require_http_methods(["GET", "POST"])
 @sensitive_post_parameters("password1", "password2")
 def signup(request):
-    """Create an account and log straight in; next stop: choosing a key."""
+    """Create an account and log straight in; next stop: choosing a key, or the page that
+    sent the person here (`?next=`, this site only: e.g. an invitation link)."""
+    next_url = request.POST.get("next") or request.GET.get("next")
     if request.user.is_authenticated:
-        return redirect("generation:gallery")
+        return redirect(safe_next(request, next_url, "generation:gallery"))
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        target = safe_next(request, next_url, "")
+        if target:
+            messages.success(request, "Welcome! Your account is ready.")
+            return redirect(target)
         messages.success(request, "Welcome! Add an ImaginePro key, or try the sandbox first.")
         return redirect("keys")
-    return TemplateResponse(request, "registration/signup.html", {"form": form})
+    return TemplateResponse(
+        request, "registration/signup.html", {"form": form, "next": next_url or ""}
+    )
 
 
 @login_required
@@ -59,9 +68,10 @@ def keys(request):
                 messages.warning(request, warning)
             else:
                 messages.success(request, "Key saved. ImaginePro accepted it.")
-            return redirect(_safe_next(request, request.GET.get("next"), "keys"))
+            return redirect(safe_next(request, request.GET.get("next"), "keys"))
     context = {
         "form": form,
+        # Personal keys only: a team's keys are managed on the team's page.
         "keys": request.user.provider_keys.filter(team__isnull=True),
         "next": request.GET.get("next", ""),
     }
@@ -73,7 +83,7 @@ def keys(request):
 def key_sandbox(request):
     services.sandbox_key_create(user=request.user)
     messages.success(request, "Sandbox ready: simulated images, 1000 free sandbox credits.")
-    return redirect(_safe_next(request, request.POST.get("next"), "generation:gallery"))
+    return redirect(safe_next(request, request.POST.get("next"), "generation:gallery"))
 
 
 @login_required

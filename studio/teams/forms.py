@@ -1,0 +1,31 @@
+"""The team pages' forms. They check shapes; the rules are in studio.teams.services."""
+
+from __future__ import annotations
+
+from django import forms
+
+from studio.teams.models import Role
+from studio.teams.services import DEFAULT_EXPIRY_DAYS, EXPIRY_DAYS
+
+
+class TeamNameForm(forms.Form):
+    name = forms.CharField(label="Team name", max_length=80)
+
+
+class InviteForm(forms.Form):
+    invitee = forms.CharField(
+        label="Email or username",
+        max_length=254,
+        help_text="An email address (they may sign up with it) or the username of an account here.",
+    )
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.CREATOR)
+    days = forms.TypedChoiceField(
+        label="The link works for",
+        choices=[(days, f"{days} day{'s' if days > 1 else ''}") for days in EXPIRY_DAYS],
+        coerce=int,
+        initial=DEFAULT_EXPIRY_DAYS,
+    )
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
