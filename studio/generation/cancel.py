@@ -5,7 +5,8 @@ The provider cancels with a press on the running message itself: POST /nova/butt
 `{"messageId": <the job's>, "button": "Cancel Job"}`, only while progress < 100. What the
 studio does depends on where the generation is:
 
-- QUEUED (never sent): closed at once as failed; nothing was spent, so its cost becomes 0.
+- QUEUED (never sent): closed at once as failed; nothing was spent, so its cost becomes 0
+  and its charge in the credits ledger is refunded.
 - SUBMITTED / PROCESSING: `cancel_requested_at` is set and a task sends the press; the
   poller then sees the provider's FAIL ("Job cancelled") and closes the generation.
 - SUBMITTING (request in flight): `cancel_requested_at` is set and the worker sends the
@@ -26,7 +27,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from studio.generation import tasks, worker
+from studio.generation import tasks, transitions, worker
 from studio.generation.models import POLLED, Action, Generation, Lease, Model, Status
 from studio.generation.presses import CANCEL_JOB
 from studio.generation.services import GenerationError
@@ -104,18 +105,19 @@ def generation_cancel(*, user: AbstractBaseUser, generation: Generation) -> str:
 
 
 def _close_unsent(generation_id, from_status: str) -> bool:
+    """Close a generation that was never sent; its charge is refunded (transitions.advance)."""
     now = timezone.now()
-    return bool(
-        Generation.objects.filter(pk=generation_id, status=from_status).update(
-            status=Status.FAILED,
-            error=UNSENT_NOTE,
-            cost=0,
-            cancel_requested_at=now,
-            status_note="",
-            finished_at=now,
-            next_poll_at=None,
-            updated_at=now,
-        )
+    return transitions.advance(
+        generation_id,
+        (from_status,),
+        status=Status.FAILED,
+        error=UNSENT_NOTE,
+        cost=0,
+        cancel_requested_at=now,
+        status_note="",
+        finished_at=now,
+        next_poll_at=None,
+        updated_at=now,
     )
 
 

@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
 from django.utils import timezone
 
 from studio.accounts.models import ProviderKey
@@ -63,8 +64,11 @@ def generation_create(
     personal gallery); a child must be in its parent's workspace and starts nothing new:
     its `root` is the parent's.
 
-    Raises GenerationError when the person may not spend with the key (not theirs, or a
-    team where they are not a creator), or the parent is in another workspace.
+    Its cost is booked in the credits ledger in the same transaction. Raises
+    GenerationError when the person may not spend with the key (not theirs, or a team
+    where they are not a creator), or the parent is in another workspace; BudgetExceeded
+    (studio.credits.budgets, a GenerationError) when it would pass the member's or the
+    team's monthly cap. Nothing is saved or queued when it raises.
     """
     if not access.key_usable(user, provider_key):
         raise GenerationError("That API key is not yours to use.")
@@ -93,8 +97,15 @@ def generation_create(
         deadline_at=timezone.now() + timedelta(seconds=timeout) + SUBMIT_DEADLINE_MARGIN,
     )
     generation.root_id = (parent.root_id or parent.pk) if parent is not None else generation.pk
-    generation.save(force_insert=True)
-    tasks.enqueue_submit(generation.pk)
+    from studio.credits import budgets, ledger  # they import this module (GenerationError)
+
+    # The cap check, the row and its charge in one transaction: the member's row is locked
+    # until the charge is booked, so two submits cannot both fit under one cap.
+    with transaction.atomic():
+        budgets.check(user=user, team_id=provider_key.team_id, cost=cost)
+        generation.save(force_insert=True)
+        ledger.charge(generation)
+        tasks.enqueue_submit(generation.pk)
     return generation
 
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from studio.credits import ledger
 from studio.generation.models import ACTIVE, Generation, Status
 from studio.provider.messages import DONE, FAIL, PROCESSING, QUEUED, Message
 
@@ -20,10 +22,21 @@ DOWNLOAD_LEASE = timedelta(minutes=2)
 
 
 def advance(generation_id, from_statuses, **fields) -> bool:
-    """Set `fields` on the generation if its status is in `from_statuses`. True if applied."""
+    """Set `fields` on the generation if its status is in `from_statuses`. True if applied.
+
+    The one door to FAILED: a move there refunds the generation's credits in the same
+    transaction (studio.credits.ledger.refund, once per generation however often the
+    news comes).
+    """
     fields.setdefault("updated_at", timezone.now())
-    changed = Generation.objects.filter(pk=generation_id, status__in=from_statuses).update(**fields)
-    return changed == 1
+    rows = Generation.objects.filter(pk=generation_id, status__in=from_statuses)
+    if fields.get("status") != Status.FAILED:
+        return rows.update(**fields) == 1
+    with transaction.atomic():
+        changed = rows.update(**fields) == 1
+        if changed:
+            ledger.refund(generation_id, reason=fields.get("error", ""))
+    return changed
 
 
 def fail(generation_id, error: str, *, from_statuses=ACTIVE) -> bool:

@@ -1,0 +1,153 @@
+"""Monthly caps: a team's and each member's, checked before anything is queued (issue 4).
+
+`Team.monthly_cap` and `Membership.monthly_cap` are credits per calendar month (UTC); None
+means no cap. The personal workspace has none. `check` runs in `generation_create`, inside
+the transaction that saves the generation and books its charge, so two submits at the same
+moment cannot both squeeze under a cap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Sum
+
+from studio.credits import ledger
+from studio.generation.services import GenerationError
+from studio.teams.models import Membership, Role, Team
+
+
+class BudgetExceeded(GenerationError):
+    """A submit that would pass a monthly cap; the message names the cap, the spend, the
+    cost and who can raise it. Nothing was stored, queued or sent."""
+
+
+@dataclass(frozen=True)
+class Budget:
+    """One cap and this month's spend against it (credits)."""
+
+    cap: int | None
+    spent: int
+
+    @property
+    def left(self) -> int | None:
+        return None if self.cap is None else max(0, self.cap - self.spent)
+
+    @property
+    def percent(self) -> int | None:
+        """Share of the cap spent, 0–100, for a meter; None without a cap."""
+        if self.cap is None:
+            return None
+        if self.cap == 0:
+            return 100
+        return min(100, max(0, round(100 * self.spent / self.cap)))
+
+    def allows(self, cost: int) -> bool:
+        return self.cap is None or self.spent + cost <= self.cap
+
+
+def owner_names(team: Team) -> list[str]:
+    """The usernames of the team's owners, in order of joining (they can raise caps)."""
+    return list(
+        Membership.objects.filter(team=team, role=Role.OWNER)
+        .order_by("joined_at")
+        .values_list("user__username", flat=True)
+    )
+
+
+def team_budget(team: Team) -> Budget:
+    return Budget(cap=team.monthly_cap, spent=ledger.spent(team))
+
+
+def member_budget(membership: Membership) -> Budget:
+    return Budget(
+        cap=membership.monthly_cap, spent=ledger.spent(membership.team, membership.user_id)
+    )
+
+
+def check(*, user, team_id, cost: int) -> None:
+    """Refuse a submit of `cost` credits by `user` in the team `team_id` that would pass
+    the member's or the team's monthly cap. Raises BudgetExceeded (a GenerationError);
+    returns None when it fits, costs nothing, or in the personal workspace (`team_id` None).
+
+    Must run inside `transaction.atomic()` (it raises otherwise): the member's row is
+    locked (`select_for_update`; SQLite's IMMEDIATE transactions serialize writers) so the
+    spend read here stays true until the charge is booked in the same transaction.
+    """
+    if team_id is None or cost <= 0:
+        return
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("budgets.check must run inside the transaction that books the charge")
+    membership = (
+        Membership.objects.select_for_update()
+        .select_related("team")
+        .filter(team_id=team_id, user=user)
+        .first()
+    )
+    if membership is None:
+        return  # access rules (key_usable) already refused strangers
+    team = membership.team
+    member = member_budget(membership)
+    if not member.allows(cost):
+        raise BudgetExceeded(
+            _refusal(f"your monthly cap in {team.name}", member, cost, owner_names(team))
+        )
+    whole = team_budget(team)
+    if not whole.allows(cost):
+        raise BudgetExceeded(
+            _refusal(f"the monthly cap of {team.name}", whole, cost, owner_names(team))
+        )
+
+
+def _refusal(which: str, budget: Budget, cost: int, owners: list[str]) -> str:
+    who = f"A team owner ({', '.join(owners)})" if owners else "A team owner"
+    return (
+        f"This would pass {which}: {budget.spent} of {budget.cap} credits spent this month, "
+        f"and this costs {cost}. {who} can raise it."
+    )
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    """A member on the budgets page: their membership, cap and this month's spend."""
+
+    membership: Membership
+    budget: Budget
+
+
+def member_rows(team: Team) -> list[MemberRow]:
+    """Every member of `team` with this month's spend, in two queries (members; one
+    grouped sum of the month's ledger)."""
+    start = ledger.month_start()
+    spent_by_user = dict(
+        ledger.entries(team)
+        .filter(created_at__gte=start, created_at__lt=ledger.next_month(start))
+        .values("user_id")
+        .annotate(total=Sum("credits"))
+        .values_list("user_id", "total")
+        .order_by()
+    )
+    members = Membership.objects.filter(team=team).select_related("user").order_by("user__username")
+    return [
+        MemberRow(m, Budget(cap=m.monthly_cap, spent=spent_by_user.get(m.user_id) or 0))
+        for m in members
+    ]
+
+
+def caps_set(*, team: Team, team_cap: int | None, member_caps: dict[int, int | None]) -> None:
+    """Save the team's monthly cap and its members' (membership id → cap; None: no cap).
+
+    Only memberships of `team` are changed; ids of other teams are ignored. The caller
+    checks that the person is an owner (studio.teams.access MANAGE).
+    """
+    with transaction.atomic():
+        Team.objects.filter(pk=team.pk).update(monthly_cap=team_cap)
+        team.monthly_cap = team_cap
+        for membership in Membership.objects.select_for_update().filter(
+            team=team, pk__in=member_caps
+        ):
+            cap = member_caps[membership.pk]
+            if membership.monthly_cap != cap:
+                membership.monthly_cap = cap
+                membership.save(update_fields=["monthly_cap"])
