@@ -2,7 +2,18 @@ from __future__ import annotations
 
 from django.urls import path
 
-from studio.generation.views import assist, buttons, create, gallery, imports, models, prices, tools
+from studio.generation.views import (
+    assist,
+    buttons,
+    create,
+    gallery,
+    imports,
+    lightbox,
+    lineage,
+    models,
+    prices,
+    tools,
+)
 
 app_name = "generation"
 
@@ -28,5 +39,7 @@ urlpatterns = [
     path("g/<uuid:generation_id>/press/", buttons.press, name="press"),
     path("g/<uuid:generation_id>/vary-region/", buttons.vary_region, name="vary_region"),
     path("g/<uuid:generation_id>/cancel/", buttons.cancel, name="cancel"),
+    path("g/<uuid:generation_id>/lineage/", lineage.lineage, name="lineage"),
+    path("g/<uuid:generation_id>/panel/", lightbox.panel, name="lightbox"),
     path("a/<uuid:asset_id>/<str:kind>/", gallery.asset_file, name="asset"),
 ]

@@ -1,0 +1,149 @@
+"""The lightbox's hooks and its details panel (the overlay itself: tests/browser).
+
+The panel is fetched per image: prompt, model, step, aspect ratio, size, cost, maker,
+dates, status, a link to the detail page and "Reuse settings" in a new tab; only for people
+who may see the generation, and only for its own files."""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from studio.accounts.services import sandbox_key_create
+from studio.generation import presses, services
+from studio.generation.models import Status
+from studio.teams.models import Membership, Role, Team
+from tests.support import run_to_final
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def panel_url(generation, asset=None) -> str:
+    url = reverse("generation:lightbox", args=[generation.pk])
+    return f"{url}?asset={asset.pk}" if asset else url
+
+
+def facts(html: str) -> dict[str, str]:
+    """The panel's <dt>/<dd> pairs as plain text."""
+    pairs = re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", html, re.S)
+    return {
+        term: " ".join(htmllib.unescape(re.sub(r"<[^>]+>", " ", value)).split())
+        for term, value in pairs
+    }
+
+
+@pytest.fixture
+def grid(alice, alice_key, sandbox_url):
+    prompt = "a lighthouse at dusk --ar 3:2"
+    generation = run_to_final(
+        services.midjourney_create(
+            user=alice, provider_key=alice_key, prompt=prompt, params={"prompt": prompt}
+        )
+    )
+    assert generation.status == Status.DONE, generation.error
+    return generation
+
+
+def test_gallery_and_detail_images_open_in_the_lightbox(alice_client, grid):
+    """Each image link keeps its file as href (middle-click, no JavaScript) and names the
+    panel of its own image; the detail page loads the script."""
+    gallery = alice_client.get(reverse("generation:gallery")).content.decode()
+    detail = alice_client.get(grid.get_absolute_url()).content.decode()
+    for page in (gallery, detail):
+        for asset in grid.images:
+            file_url = reverse("generation:asset", args=[asset.pk, "file"])
+            assert re.search(
+                rf'<a href="{re.escape(file_url)}"[^>]* data-lightbox '
+                rf'data-panel="{re.escape(panel_url(grid, asset))}"',
+                htmllib.unescape(page),
+            ), "image link without its lightbox hook"
+    assert "js/lightbox.js" in detail and "css/lightbox.css" in detail
+
+
+def test_the_panel_tells_everything_about_one_image(alice_client, grid):
+    third = grid.images[2]
+    response = alice_client.get(panel_url(grid, third))
+    assert response.status_code == 200
+    html = response.content.decode()
+    shown = facts(html)
+    assert shown["Prompt"] == "a lighthouse at dusk --ar 3:2"
+    assert shown["Model"] == "Midjourney sandbox"
+    assert shown["Step"] == "Midjourney"
+    assert shown["Aspect ratio"] == "3:2"
+    assert shown["Size"].startswith(f"{third.width}×{third.height} px")
+    assert shown["Cost"] == "10 credits"
+    assert shown["Made by"] == "you"
+    assert shown["Status"] == "done"
+    assert "Image 3 of 4" in html
+    assert f'href="{grid.get_absolute_url()}"' in html
+    # "Reuse settings" opens the Midjourney form, filled, in a new tab.
+    reuse = re.search(
+        r'<a href="([^"]+)" target="_blank" rel="noopener" class="lightbox-reuse"', html
+    )
+    assert reuse and htmllib.unescape(reuse.group(1)) == (
+        f"{reverse('generation:midjourney_new')}?retry={grid.pk}"
+    )
+    form = alice_client.get(htmllib.unescape(reuse.group(1))).content.decode()
+    assert "a lighthouse at dusk" in form
+
+
+def test_a_button_press_reuses_the_first_prompts_settings(alice, alice_client, grid):
+    u1 = run_to_final(presses.button_press(user=alice, parent=grid, button="U1"))
+    assert u1.status == Status.DONE, u1.error
+    html = alice_client.get(panel_url(u1, u1.images[0])).content.decode()
+    assert facts(html)["Step"] == "U1"
+    assert f"?retry={grid.pk}" in html and f"?retry={u1.pk}" not in html
+    assert "Reuse settings of Midjourney" in html
+
+
+def test_strangers_and_other_files_get_404(alice_client, charlie, grid, alice, alice_key):
+    stranger = Client()
+    stranger.force_login(charlie)
+    assert stranger.get(panel_url(grid, grid.images[0])).status_code == 404
+    # A file of another generation, or not a file id at all.
+    other = run_to_final(
+        services.flux_create(
+            user=alice,
+            provider_key=alice_key,
+            prompt="a red apple",
+            n=1,
+            output_format="png",
+            aspect_ratio="1:1",
+            params={"prompt": "a red apple"},
+        )
+    )
+    assert alice_client.get(panel_url(grid, other.images[0])).status_code == 404
+    url = reverse("generation:lightbox", args=[grid.pk])
+    assert alice_client.get(f"{url}?asset=not-a-uuid").status_code == 404
+    # Anonymous: to the login page.
+    assert Client().get(panel_url(grid, grid.images[0])).status_code == 302
+
+
+def test_a_team_member_sees_who_made_it(alice, sandbox_url, django_user_model):
+    team = Team.objects.create(name="Harbour Studio", created_by=alice)
+    Membership.objects.create(team=team, user=alice, role=Role.OWNER)
+    bob = django_user_model.objects.create_user("bob", "bob@example.com", "correct-horse-42")
+    Membership.objects.create(team=team, user=bob, role=Role.VIEWER)
+    key = sandbox_key_create(user=alice)
+    key.team = team
+    key.save()
+    generation = run_to_final(
+        services.flux_create(
+            user=alice,
+            provider_key=key,
+            prompt="a red apple",
+            n=1,
+            output_format="png",
+            aspect_ratio="1:1",
+            params={"prompt": "a red apple"},
+        )
+    )
+    member = Client()
+    member.force_login(bob)
+    html = member.get(panel_url(generation, generation.images[0])).content.decode()
+    assert facts(html)["Made by"] == "alice"
+    assert facts(html)["Step"] == "Flux"
