@@ -3,59 +3,69 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from studio.generation import services
-from studio.generation.models import Model, Status
+from studio.library import gallery as library_gallery
+from studio.library.filters import GalleryFilter
 from studio.teams import access
 from studio.web.ranges import file_response
 
-PAGE_SIZE = 24
 
-
-def _gallery_queryset(request):
-    queryset = (
-        access.workspace_generations(request.workspace, request.user)
-        .select_related("parent")
-        .prefetch_related("assets")
+def _gallery_filter(request) -> GalleryFilter:
+    workspace = request.workspace
+    return GalleryFilter(
+        request.GET,
+        access.workspace_generations(workspace, request.user),
+        request=request,
+        workspace=workspace,
+        ratios=library_gallery.workspace_ratios(workspace, request.user),
     )
-    model, status = request.GET.get("model", ""), request.GET.get("status", "")
-    if model in Model.values:
-        queryset = queryset.filter(model=model)
-    if status == "running":
-        queryset = queryset.exclude(status__in=(Status.DONE, Status.FAILED))
-    elif status in Status.values:
-        queryset = queryset.filter(status=status)
-    return queryset
+
+
+def _page_query(request) -> str:
+    """The filters of this URL without the page number and empty values, for "more"."""
+    query = QueryDict(mutable=True)
+    for name, values in request.GET.lists():
+        kept = [value for value in values if value]
+        if name != "page" and kept:
+            query.setlist(name, kept)
+    return query.urlencode()
 
 
 @login_required
 @require_GET
 def gallery(request):
-    """Newest first, filtered by model and status; htmx asks for further pages as you scroll."""
-    page = Paginator(_gallery_queryset(request), PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    """Newest first, filtered (studio.library.filters); htmx asks for further pages as you
+    scroll, and swaps the grid when a filter changes. A constant number of queries per page,
+    whatever its size (studio.library.gallery)."""
+    filters = _gallery_filter(request)
+    page = library_gallery.gallery_page(
+        filters.qs,
+        request.user,
+        number=library_gallery.page_number_of(request.GET.get("page")),
+        per_page=library_gallery.per_page_of(request.GET.get("per_page")),
+    )
     context = {
         "page": page,
-        "query": query.urlencode(),
-        "model_choices": Model.choices,
-        "status_choices": [
-            ("running", "Running"),
-            (Status.DONE, "Done"),
-            (Status.FAILED, "Failed"),
-        ],
+        "filter": filters,
+        "query": _page_query(request),
+        "page_sizes": library_gallery.PAGE_SIZES,
         "workspace_keys": access.workspace_keys(request.workspace, request.user),
     }
     template = "generation/gallery.html"
-    if request.htmx and request.GET.get("page"):
+    wants_grid = request.GET.get("page") or request.htmx.target == "gallery-grid"
+    if request.htmx and not request.htmx.history_restore_request and wants_grid:
         template += "#page"
-    return TemplateResponse(request, template, context)
+    response = TemplateResponse(request, template, context)
+    # The same URL answers a whole page or only the grid: caches must tell them apart.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 @login_required
