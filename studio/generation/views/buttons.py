@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
+from studio.banwords import guard
 from studio.generation import cancel as cancels
 from studio.generation import presses, services
 
@@ -24,6 +25,19 @@ def _boost_choice(value: str | None) -> bool | None:
     if value in ("0", "false", "off"):
         return False
     return None
+
+
+def _banned(parent, button: str, prompt: str) -> guard.Refusal | None:
+    """Our list on the prompt a press would send: a remix prompt the person edited (an
+    unchanged one is not sent) or a Vary (Region) prompt. None when it may go."""
+    typed = " ".join(prompt.split())
+    if not typed:
+        return None
+    if button != presses.VARY_REGION and (
+        not presses.takes_remix(button) or typed == " ".join(parent.prompt.split())
+    ):
+        return None
+    return guard.check_text(prompt, midjourney=True)
 
 
 @login_required
@@ -41,7 +55,14 @@ def press(request, generation_id):
     if button == presses.VARY_REGION:  # e.g. "Retry" of a failed Vary (Region): draw again
         editor = reverse("generation:vary_region", args=[parent.pk])
         return HttpResponseClientRedirect(editor) if request.htmx else redirect(editor)
+    banned = _banned(parent, button, prompt)
+    if banned is not None and request.htmx:  # the sentence and the prompt with words marked
+        return TemplateResponse(
+            request, "banwords/_refusals.html", {"refusals": [banned], "with_sentence": True}
+        )
     try:
+        if banned is not None:
+            raise services.GenerationError(banned.sentence)
         child = presses.button_press(
             user=request.user,
             parent=parent,
@@ -83,10 +104,15 @@ def vary_region(request, generation_id):
         "prompt": "",
         "error": "",
         "boost": presses.press_boost(parent, None),
+        "banned": [],
     }
     if request.method == "POST":
         mask, prompt = request.POST.get("mask", ""), request.POST.get("prompt", "")
+        banned = _banned(parent, presses.VARY_REGION, prompt)
         try:
+            if banned is not None:  # before the mask is even looked at: nothing is sent
+                context["banned"] = [banned]
+                raise services.GenerationError(banned.sentence)
             child = presses.button_press(
                 user=request.user,
                 parent=parent,

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from studio.banwords import guard
 from studio.generation import assist, services
 from studio.generation.forms import FluxForm, MidjourneyForm, params_of
 from studio.generation.views.sources import form_view
@@ -40,15 +41,18 @@ def midjourney_new(request):
         create,
         template="generation/midjourney.html",
         refuse=refuse_banned_prompt,
+        midjourney=True,
     )
 
 
 @login_required
 @require_POST
 def midjourney_preview(request):
-    """The composed prompt and its cost as they will be sent, or the form's errors."""
+    """The composed prompt and its cost as they will be sent, or the form's errors (our
+    banned words marked as they are typed; the list is cached, so no query per keystroke)."""
     form = MidjourneyForm(request.POST, user=request.user, workspace=request.workspace)
-    form.is_valid()
+    if form.is_valid():
+        guard.refuse_form(form, midjourney=True)
     return TemplateResponse(request, "generation/midjourney.html#preview", {"form": form})
 
 

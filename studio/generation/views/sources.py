@@ -13,6 +13,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from studio.banwords import guard
 from studio.generation import assist, services
 from studio.generation.models import Generation
 from studio.generation.services import GenerationError
@@ -86,12 +87,15 @@ def form_view(
     *,
     template: str = TEMPLATE,
     refuse: Callable[..., bool] | None = None,
+    midjourney: bool = False,
     **context,
 ):
     """The one GET/POST flow of every model and tool form.
 
-    GET: the form (prefilled, see _initial). POST: validate; `refuse(form)`, if given, may
-    stop the submit by adding errors (a refused prompt) before anything is stored; then
+    GET: the form (prefilled, see _initial). POST: validate; our banned-word list
+    (studio.banwords.guard; `midjourney`: the prompt is Midjourney syntax) and then
+    `refuse(form)`, if given, may stop the submit by adding errors (a refused prompt)
+    before anything is stored; then
     the images are stored and signed and `create(form, urls, parent)` makes the generation
     (urls: field name → list of URLs; parent: the generation of the first gallery pick).
     A refused upload or a GenerationError comes back on the form, nothing lost but files.
@@ -106,7 +110,12 @@ def form_view(
         workspace=request.workspace,
         initial=_initial(request, form_class),
     )
-    if request.method == "POST" and form.is_valid() and not (refuse and refuse(form)):
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and not guard.refuse_form(form, midjourney=midjourney)
+        and not (refuse and refuse(form))
+    ):
         urls: dict[str, list[str]] = {}
         parent = None
         try:

@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from studio.banwords import guard
 from studio.generation import assist, costs, services, services_tools
 from studio.generation.forms_tools import (
     BlendForm,
@@ -175,6 +176,7 @@ def tool_new(request, tool):
         form_class,
         lambda form, urls, parent: create(request, form, urls, parent),
         refuse=_refuse_image_to_image if tool == "image-to-image" else None,
+        midjourney=tool == "image-to-image",
         title=title,
         intro=intro,
         submit_label=submit_label,
@@ -195,6 +197,10 @@ def describe_generate(request, generation_id):
         return redirect(described)
     if described.provider_key is None:
         messages.error(request, "The key that described this image was deleted.")
+        return redirect(described)
+    banned = guard.check_text(prompt, midjourney=True)
+    if banned is not None:  # "Edit first" opens the form, where the words are marked
+        messages.error(request, f"{banned.sentence} “Edit first” opens it in the form.")
         return redirect(described)
     try:
         child = services.midjourney_create(
