@@ -75,29 +75,36 @@ def check(*, user, team_id, cost: int) -> None:
     locked (`select_for_update`; SQLite's IMMEDIATE transactions serialize writers) so the
     spend read here stays true until the charge is booked in the same transaction.
     """
-    if team_id is None or cost <= 0:
-        return
-    if not transaction.get_connection().in_atomic_block:
+    if team_id is not None and not transaction.get_connection().in_atomic_block:
         raise RuntimeError("budgets.check must run inside the transaction that books the charge")
-    membership = (
-        Membership.objects.select_for_update()
-        .select_related("team")
-        .filter(team_id=team_id, user=user)
-        .first()
-    )
+    sentence = _over(user, team_id, cost, lock=True)
+    if sentence:
+        raise BudgetExceeded(sentence)
+
+
+def refusal(*, user, provider_key, cost: int) -> str | None:
+    """For a form, before anything else is done (an upload stored, a free provider check):
+    the sentence `check` would raise for spending `cost` credits with `provider_key`, or
+    None when it fits. Reads without locking; `generation_create` checks again for real."""
+    return _over(user, provider_key.team_id, cost, lock=False)
+
+
+def _over(user, team_id, cost: int, *, lock: bool) -> str | None:
+    """The refusal for spending `cost` in the team, or None when it fits."""
+    if team_id is None or cost <= 0:
+        return None
+    members = Membership.objects.select_for_update() if lock else Membership.objects
+    membership = members.select_related("team").filter(team_id=team_id, user=user).first()
     if membership is None:
-        return  # access rules (key_usable) already refused strangers
+        return None  # access rules (key_usable) refuse strangers
     team = membership.team
     member = member_budget(membership)
     if not member.allows(cost):
-        raise BudgetExceeded(
-            _refusal(f"your monthly cap in {team.name}", member, cost, owner_names(team))
-        )
+        return _refusal(f"your monthly cap in {team.name}", member, cost, owner_names(team))
     whole = team_budget(team)
     if not whole.allows(cost):
-        raise BudgetExceeded(
-            _refusal(f"the monthly cap of {team.name}", whole, cost, owner_names(team))
-        )
+        return _refusal(f"the monthly cap of {team.name}", whole, cost, owner_names(team))
+    return None
 
 
 def _refusal(which: str, budget: Budget, cost: int, owners: list[str]) -> str:

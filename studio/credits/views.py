@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_http_methods
@@ -14,7 +12,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 from studio.credits import budgets, usage
 from studio.credits.forms import BudgetsForm
 from studio.teams import access
-from studio.teams.models import Membership
 
 
 @login_required
@@ -32,27 +29,16 @@ def usage_page(request):
     return TemplateResponse(request, "credits/usage.html", context)
 
 
-def _membership(user, team_id) -> Membership:
-    """The person's membership of the team; 404 for a stranger or a malformed id."""
-    try:
-        found = access.membership(user, team_id)
-    except (ValueError, ValidationError) as exc:
-        raise Http404 from exc
-    if found is None:
-        raise Http404
-    return found
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def budgets_page(request, team_id):
     """Owners see and edit the team's cap and every member's; other members see the
     team's cap and their own, read only (a POST from them is 403). Strangers get 404."""
-    mine = _membership(request.user, team_id)
+    mine = access.get_membership(
+        request.user, team_id, access.MANAGE if request.method == "POST" else access.VIEW
+    )
     team = mine.team
     is_owner = mine.allows(access.MANAGE)
-    if request.method == "POST" and not is_owner:
-        raise PermissionDenied("Only a team owner can change budgets.")
     context = {"team": team, "is_owner": is_owner, "team_budget": budgets.team_budget(team)}
     if not is_owner:
         context["my_budget"] = budgets.member_budget(mine)
