@@ -224,7 +224,7 @@ def delete(request):
     if request.method == "POST" and request.POST.get("confirm"):
         if not deletable and any(r == services.RIGHTS_REFUSAL for _, r in kept):
             raise PermissionDenied(services.RIGHTS_REFUSAL)
-        result = services.generations_delete(request.user, [g.pk for g in deletable])
+        result = services.generations_delete(request.user, ids)
         if result.deleted:
             messages.success(
                 request,

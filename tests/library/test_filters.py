@@ -1,0 +1,201 @@
+"""Each gallery filter narrows the grid as a person expects; the form stays in the URL and
+htmx swaps only the grid."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from studio.generation.models import Model, Status
+from studio.library.models import Collection, CollectionItem, Favourite
+from tests.library.conftest import HTMX, client_for, make_asset, make_generation, member
+
+pytestmark = pytest.mark.django_db
+
+
+def card_ids(html: str) -> list[str]:
+    return re.findall(r'<article class="card[^"]*" id="card-([0-9a-f-]{36})"', html)
+
+
+def shown(client, query: str = "", **headers) -> list[str]:
+    response = client.get(f"/?{query}", headers=headers)
+    assert response.status_code == 200
+    return card_ids(response.content.decode())
+
+
+def ids(*generations) -> list[str]:
+    return [str(g.pk) for g in generations]
+
+
+def test_search_finds_prompt_text_whatever_its_case(alice, alice_client):
+    fox = make_generation(alice, prompt="A Red FOX in the snow", minutes_ago=1)
+    make_generation(alice, prompt="a lighthouse at dusk", minutes_ago=2)
+    foxes = make_generation(alice, prompt="two foxes playing", minutes_ago=3)
+
+    assert shown(alice_client, "q=fox") == ids(fox, foxes)
+    assert shown(alice_client, "q=red+fox") == ids(fox)
+    assert shown(alice_client, "q=zebra") == []
+    assert "Nothing matches these filters." in alice_client.get("/?q=zebra").content.decode()
+
+
+def test_model_filter(alice, alice_client):
+    mj = make_generation(alice, model=Model.MIDJOURNEY)
+    flux = make_generation(alice, model=Model.FLUX)
+
+    assert shown(alice_client, "model=flux") == ids(flux)
+    assert shown(alice_client, "model=midjourney") == ids(mj)
+
+
+def test_kind_video_is_the_video_model_or_a_stored_video(alice, alice_client):
+    still = make_generation(alice, model=Model.FLUX, minutes_ago=1)
+    make_asset(still)
+    clip = make_generation(alice, model=Model.VIDEO, minutes_ago=2)
+    extended = make_generation(alice, model=Model.MIDJOURNEY, minutes_ago=3)
+    make_asset(extended, role="video")
+
+    assert shown(alice_client, "kind=video") == ids(clip, extended)
+    assert shown(alice_client, "kind=image") == ids(still)
+
+
+def test_status_filter(alice, alice_client):
+    running = make_generation(alice, status=Status.PROCESSING, minutes_ago=1)
+    queued = make_generation(alice, status=Status.QUEUED, minutes_ago=2)
+    done = make_generation(alice, status=Status.DONE, minutes_ago=3)
+    failed = make_generation(alice, status=Status.FAILED, minutes_ago=4)
+
+    assert shown(alice_client, "status=running") == ids(running, queued)
+    assert shown(alice_client, "status=done") == ids(done)
+    assert shown(alice_client, "status=failed") == ids(failed)
+
+
+def test_date_range_includes_both_days(alice, alice_client):
+    day = timedelta(days=1)
+    today = make_generation(alice, minutes_ago=0)
+    two_days = make_generation(alice, minutes_ago=2 * 24 * 60)
+    old = make_generation(alice, minutes_ago=10 * 24 * 60)
+    now = timezone.localdate()
+
+    assert shown(alice_client, f"date_from={now - 3 * day}") == ids(today, two_days)
+    assert shown(alice_client, f"date_to={now - 3 * day}") == ids(old)
+    both = f"date_from={now - 2 * day}&date_to={now - 2 * day}"
+    assert shown(alice_client, both) == ids(two_days)
+
+
+def test_dates_the_wrong_way_round_say_so(alice, alice_client):
+    make_generation(alice)
+
+    html = alice_client.get("/?date_from=2026-05-02&date_to=2026-05-01").content.decode()
+
+    assert "The end date is before the start date." in html
+    assert 'role="alert"' in html
+
+
+def test_aspect_ratio_offers_the_ratios_present_and_filters(alice, alice_client, charlie):
+    wide = make_generation(alice, aspect_ratio="16:9", minutes_ago=1)
+    make_generation(alice, aspect_ratio="1:1", minutes_ago=2)
+    make_generation(charlie, aspect_ratio="21:9")  # someone else's: not a choice
+
+    html = alice_client.get("/").content.decode()
+    select = re.search(r'<select name="aspect_ratio".*?</select>', html, re.DOTALL).group(0)
+    assert re.findall(r'<option value="([^"]*)"', select) == ["", "16:9", "1:1"]
+    assert shown(alice_client, "aspect_ratio=16:9") == ids(wide)
+
+    refused = alice_client.get("/?aspect_ratio=21:9").content.decode()
+    assert "Select a valid choice. 21:9 is not one of the available choices." in refused
+
+
+def test_member_filter_in_a_team_and_not_in_ones_own_gallery(team, alice_client):
+    olga, cora = member(team, "olga"), member(team, "cora")
+    by_olga = make_generation(olga, team=team, minutes_ago=1)
+    by_cora = make_generation(cora, team=team, minutes_ago=2)
+    client = client_for(cora, team)
+
+    assert shown(client, f"member={olga.pk}") == ids(by_olga)
+    assert shown(client, f"member={cora.pk}") == ids(by_cora)
+    html = client.get("/").content.decode()
+    assert re.findall(r'<select name="member".*?</select>', html, re.DOTALL)
+    assert "olga" in html and "vera" in html  # every member is a choice
+    assert 'name="member"' not in alice_client.get("/").content.decode()
+
+
+def test_favourites_only_shows_mine(alice, alice_client, team):
+    starred = make_generation(alice, minutes_ago=1)
+    make_generation(alice, minutes_ago=2)
+    Favourite.objects.create(user=alice, generation=starred)
+
+    assert shown(alice_client, "favourites=on") == ids(starred)
+
+    # In a team, a teammate's star is not mine.
+    olga, cora = member(team, "olga"), member(team, "cora")
+    shared = make_generation(olga, team=team)
+    Favourite.objects.create(user=olga, generation=shared)
+    assert shown(client_for(olga, team), "favourites=on") == ids(shared)
+    assert shown(client_for(cora, team), "favourites=on") == []
+
+
+def test_collection_filter(alice, alice_client):
+    kept = make_generation(alice, minutes_ago=1)
+    make_generation(alice, minutes_ago=2)
+    trip = Collection.objects.create(owner=alice, name="Trip")
+    CollectionItem.objects.create(collection=trip, generation=kept)
+
+    assert shown(alice_client, f"collection={trip.pk}") == ids(kept)
+
+
+def test_filters_combine_and_load_more_keeps_them(alice, alice_client):
+    for minutes in range(30):
+        make_generation(alice, model=Model.FLUX, prompt=f"fox {minutes}", minutes_ago=minutes)
+    make_generation(alice, model=Model.MIDJOURNEY, prompt="fox in mj")
+    make_generation(alice, model=Model.FLUX, prompt="a cat")
+
+    html = alice_client.get("/?q=fox&model=flux&kind=&status=").content.decode()
+
+    assert len(card_ids(html)) == 24
+    # Empty fields are left out of the next page's address; the filters stay.
+    assert 'hx-get="?q=fox&amp;model=flux&page=2" hx-trigger="revealed"' in html
+    rest = shown(alice_client, "q=fox&model=flux&page=2", **HTMX)
+    assert len(rest) == 6
+
+
+def test_96_per_page(alice, alice_client):
+    for minutes in range(100):
+        make_generation(alice, minutes_ago=minutes)
+
+    html = alice_client.get("/?per_page=96").content.decode()
+
+    assert len(card_ids(html)) == 96
+    assert 'hx-get="?per_page=96&page=2"' in html
+    assert '<option value="96" selected>' in html
+    assert len(shown(alice_client, "per_page=96&page=2", **HTMX)) == 4
+    assert len(shown(alice_client, "per_page=1000")) == 24  # only 24 or 96
+
+
+def test_htmx_filter_answers_the_grid_only_and_varies(alice, alice_client):
+    flux = make_generation(alice, model=Model.FLUX)
+    make_generation(alice, model=Model.MIDJOURNEY)
+
+    response = alice_client.get("/?model=flux", headers={**HTMX, "HX-Target": "gallery-grid"})
+
+    html = response.content.decode()
+    assert card_ids(html) == ids(flux)
+    assert "<h1>" not in html and '<form method="get"' not in html
+    assert "HX-Request" in response["Vary"]
+    # Back button: htmx asks for the whole page when its history cache misses.
+    restore = alice_client.get(
+        "/?model=flux", headers={**HTMX, "HX-History-Restore-Request": "true"}
+    ).content.decode()
+    assert "<h1>Gallery</h1>" in restore
+
+
+def test_the_form_is_in_the_url_and_works_without_javascript(alice, alice_client):
+    html = alice_client.get("/?q=fox&model=flux").content.decode()
+
+    form = re.search(r'<form method="get" action="/".*?</form>', html, re.DOTALL).group(0)
+    assert 'hx-get="/"' in form and 'hx-push-url="true"' in form
+    assert 'hx-target="#gallery-grid"' in form
+    assert 'value="fox"' in form
+    assert '<option value="flux" selected>' in form
+    assert '<button type="submit"' in form
