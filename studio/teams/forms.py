@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from studio.accounts.forms import KeyForm
 from studio.teams.models import Role
 from studio.teams.services import DEFAULT_EXPIRY_DAYS, EXPIRY_DAYS
 
@@ -29,3 +30,14 @@ class InviteForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
+
+
+class TeamKeyForm(KeyForm):
+    """An ImaginePro key for a team: like a personal one, but shown by its name only."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["api_key"].help_text = (
+            "From the team's ImaginePro dashboard (Setup). Stored encrypted; afterwards "
+            "members, owners included, see only the key's name."
+        )

@@ -14,11 +14,11 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from studio.accounts import services as keys
-from studio.accounts.forms import KeyForm, KeyRenameForm
+from studio.accounts.forms import KeyRenameForm
 from studio.accounts.models import ProviderKey
 from studio.accounts.views import safe_next
 from studio.teams import access, services
-from studio.teams.forms import InviteForm, RoleForm, TeamNameForm
+from studio.teams.forms import InviteForm, RoleForm, TeamKeyForm, TeamNameForm
 from studio.teams.models import Invitation, Membership, Role
 from studio.teams.services import TeamError
 
@@ -63,7 +63,7 @@ def _detail(request, membership, *, status=200, **forms):
     if context["is_owner"]:
         context["invitations"] = services.pending_invitations(team)
         context["invite_form"] = forms.get("invite_form") or InviteForm()
-        context["key_form"] = forms.get("key_form") or KeyForm(initial={"name": "ImaginePro"})
+        context["key_form"] = forms.get("key_form") or TeamKeyForm(initial={"name": "ImaginePro"})
         context["new_invitation"] = request.GET.get("invited", "")
     return TemplateResponse(request, "teams/detail.html", context, status=status)
 
@@ -265,7 +265,7 @@ def key_add(request, team_id):
     """An ImaginePro key for the team, checked with the provider first (like personal
     keys). Members spend with it and see only its name."""
     membership = access.get_membership(request.user, team_id, access.MANAGE)
-    form = KeyForm(request.POST)
+    form = TeamKeyForm(request.POST)
     if form.is_valid():
         try:
             _key, warning = keys.key_create(
