@@ -1,0 +1,161 @@
+"""The lightbox in chromium: open an image from the gallery, → and ← move across cards
+(image and details panel follow), focus stays inside, Esc closes and gives focus back,
+"Reuse settings" opens a filled form in a new tab; on a detail page, the lineage loads."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import Page, expect
+
+from studio.generation import presses, services
+from studio.generation.models import Status
+from tests.support import run_to_final
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def finished(generation):
+    generation = run_to_final(generation)
+    assert generation.status == Status.DONE, generation.error
+    return generation
+
+
+def log_in(page: Page, live_server, next_url: str) -> None:
+    page.goto(f"{live_server.url}/accounts/login/?next={next_url}")
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill("correct-horse-42")
+    page.locator("main").get_by_role("button", name="Log in").click()
+
+
+def file_url(asset) -> re.Pattern:
+    return re.compile(re.escape(reverse("generation:asset", args=[asset.pk, "file"])) + "$")
+
+
+def test_lightbox_from_the_gallery(page: Page, live_server, alice, alice_key, sandbox_url):
+    grid = finished(
+        services.midjourney_create(
+            user=alice,
+            provider_key=alice_key,
+            prompt="a lighthouse at dusk --ar 3:2",
+            params={"prompt": "a lighthouse at dusk --ar 3:2"},
+        )
+    )
+    apple = finished(  # newer: its card comes first in the gallery
+        services.flux_create(
+            user=alice,
+            provider_key=alice_key,
+            prompt="a red apple on a table",
+            n=1,
+            output_format="png",
+            aspect_ratio="1:1",
+            params={"prompt": "a red apple on a table", "n": 1, "aspect_ratio": "1:1"},
+        )
+    )
+    log_in(page, live_server, "/")
+    expect(page.locator(f"#card-{grid.pk} img")).to_have_count(4)
+    assert page.locator("script[src$='js/lightbox.js']").count(), (
+        "the gallery does not load js/lightbox.js: base.html must include it"
+    )
+    dialog = page.locator("dialog.lightbox")
+    shown = dialog.locator(".lightbox-media img")
+    panel = dialog.locator(".lightbox-panel")
+
+    # Open the second image of the grid.
+    page.locator(f"#card-{grid.pk} a[data-lightbox]").nth(1).click()
+    expect(dialog).to_be_visible()
+    expect(shown).to_have_attribute("src", file_url(grid.images[1]))
+    expect(panel).to_contain_text("Image 2 of 4")
+    expect(panel).to_contain_text("a lighthouse at dusk --ar 3:2")
+    expect(dialog.locator(".lightbox-count")).to_have_text("3 / 5")
+    assert page.url.rstrip("/") == live_server.url  # no navigation happened
+
+    # → and ← follow the page's order, across cards.
+    page.keyboard.press("ArrowRight")
+    expect(shown).to_have_attribute("src", file_url(grid.images[2]))
+    expect(panel).to_contain_text("Image 3 of 4")
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowLeft")
+    expect(shown).to_have_attribute("src", file_url(grid.images[0]))
+    page.keyboard.press("ArrowLeft")
+    expect(shown).to_have_attribute("src", file_url(apple.images[0]))
+    expect(panel).to_contain_text("a red apple on a table")
+    expect(panel).not_to_contain_text("lighthouse")
+    page.keyboard.press("ArrowLeft")  # the first: stays
+    expect(dialog.locator(".lightbox-count")).to_have_text("1 / 5")
+
+    # Focus stays inside while open.
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.closest('dialog.lightbox') !== null")
+
+    # Esc closes and gives focus back to the link of the image last shown.
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    focused = page.evaluate("document.activeElement.getAttribute('data-panel')")
+    assert focused and f"asset={apple.images[0].pk}" in focused
+
+    # "Reuse settings" opens the Flux form, filled, in a new tab; this page stays as it is.
+    page.locator(f"#card-{apple.pk} a[data-lightbox]").click()
+    with page.context.expect_page() as opened:
+        panel.get_by_role("link", name="Reuse settings").click()
+    form = opened.value
+    form.wait_for_load_state()
+    assert f"retry={apple.pk}" in form.url
+    expect(form.get_by_label("Prompt", exact=True)).to_have_value("a red apple on a table")
+    expect(dialog).to_be_visible()
+    expect(shown).to_have_attribute("src", file_url(apple.images[0]))
+
+
+def test_lightbox_and_lineage_on_a_detail_page(
+    page: Page, live_server, alice, alice_key, sandbox_url
+):
+    grid = finished(
+        services.midjourney_create(
+            user=alice,
+            provider_key=alice_key,
+            prompt="a red kite --ar 3:2",
+            params={"prompt": "a red kite --ar 3:2"},
+        )
+    )
+    u3 = finished(presses.button_press(user=alice, parent=grid, button="U3"))
+    log_in(page, live_server, grid.get_absolute_url())
+
+    # The lineage arrives with htmx: the first prompt (this page, highlighted) and U3.
+    tree = page.locator("#lineage .lineage-tree")
+    expect(tree.locator(".lineage-node")).to_have_count(2)
+    expect(tree.locator(".lineage-node.current > .lineage-entry")).to_contain_text("Midjourney")
+    expect(tree.get_by_role("link", name="U3")).to_have_attribute("href", u3.get_absolute_url())
+
+    page.locator(".full-images a[data-lightbox]").nth(3).click()
+    dialog = page.locator("dialog.lightbox")
+    expect(dialog.locator(".lightbox-media img")).to_have_attribute("src", file_url(grid.images[3]))
+    expect(dialog.locator(".lightbox-panel")).to_contain_text("Image 4 of 4")
+    dialog.get_by_role("button", name="Previous image").click()
+    expect(dialog.locator(".lightbox-panel")).to_contain_text("Image 3 of 4")
+    dialog.get_by_role("button", name="Close (Esc)").click()
+    expect(dialog).to_be_hidden()
+
+    # From the tree to U3's page.
+    tree.get_by_role("link", name="U3").click()
+    expect(page).to_have_url(re.compile(re.escape(u3.get_absolute_url()) + "$"))
+    expect(page.locator("#lineage .lineage-node.current")).to_contain_text("U3")
+
+    # Share it: the public link appears in place and opens for someone with no account.
+    page.get_by_text("Share…").click()
+    page.get_by_label("Link expires after").select_option("1")
+    page.get_by_role("button", name="Create public link").click()
+    address = page.locator(".share-url")
+    expect(address).to_have_value(re.compile(r"/s/[\w-]{43}/$"))
+    stranger = page.context.browser.new_context()
+    try:
+        public = stranger.new_page()
+        public.goto(address.input_value())
+        expect(public.locator("img")).to_have_count(1)
+        public.wait_for_function("document.querySelector('img').naturalWidth > 0")  # served
+        expect(public.locator("blockquote")).to_have_text("a red kite --ar 3:2")
+        expect(public.locator("nav")).to_have_count(0)
+    finally:
+        stranger.close()
