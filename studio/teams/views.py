@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -43,7 +44,10 @@ def index(request):
             )
             return redirect("teams:detail", team.pk)
     memberships = (
-        Membership.objects.filter(user=request.user).select_related("team").order_by("team__name")
+        Membership.objects.filter(user=request.user)
+        .select_related("team")
+        .annotate(member_count=Count("team__memberships"))
+        .order_by("team__name")
     )
     return TemplateResponse(request, "teams/index.html", {"form": form, "memberships": memberships})
 

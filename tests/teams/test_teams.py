@@ -82,6 +82,7 @@ class TestCreate:
         html = alice_client.get("/teams/").content.decode()
 
         assert "Acme" in html and "Owner" in html
+        assert "<td>3</td>" in html  # alice, bob and vera
         assert "Charlie" not in html
 
     def test_anonymous_is_sent_to_log_in(self, client):
