@@ -11,12 +11,14 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import requests
 from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
 from requests.adapters import HTTPAdapter
 
+from studio.provider import diy
 from studio.provider.errors import ProviderError
 from studio.provider.messages import Message, SubmitResult, parse_message, parse_submit
 
@@ -46,6 +48,19 @@ PATHS: dict[str, tuple[str, str | None]] = {
     "video_message": ("/video/mj/fetch/{message_id}", "/message/fetch/{message_id}"),
     "images": ("/nova/images", None),
     "account_info": ("/subscription/account-info", None),
+    # DIY plan (§3.18): documented routes…
+    "discord_tokens": ("/discord/tokens", None),
+    "discord_token": ("/discord/token/{token_id}", None),
+    "message_trace": ("/message/trace/{message_id}", None),
+    "commands": ("/nova/commands", None),
+    # …and the provisional ones of DESIGN.md "Providers" (the provider publishes none).
+    "diy_queue_count": ("/diy/queue/count", None),
+    "diy_queue_pause": ("/diy/queue/pause", None),
+    "diy_queue_resume": ("/diy/queue/resume", None),
+    "diy_queue_reboot": ("/diy/queue/reboot", None),
+    "diy_ban_words": ("/diy/ban-words", None),
+    "diy_accounts": ("/diy/accounts", None),
+    "diy_account_queue": ("/diy/accounts/{account_id}/queue", None),
 }
 # Routes that start a job and answer with a messageId (what `submit` accepts).
 SUBMIT_ROUTES = frozenset(
@@ -124,6 +139,20 @@ def button_body(*, message_id: str, button: str, prompt: str = "", mask: str = "
     if mask:
         body["mask"] = mask
     return body
+
+
+def _path_id(value: int | str) -> str:
+    """A numeric id for a URL path (DIY token and account ids are integers); ValueError
+    otherwise, so nothing else can be spliced into the path."""
+    text = str(value).strip()
+    if not text.isdigit():
+        raise ValueError(f"{value!r} is not a numeric id")
+    return text
+
+
+def _path_part(value: str) -> str:
+    """One URL path segment, percent-encoded (a pasted messageId cannot change the path)."""
+    return quote(str(value).strip(), safe="")
 
 
 def _retry_after(response: requests.Response) -> float | None:
@@ -324,6 +353,93 @@ class ImagineProClient:
         data = self._request("GET", "account_info")
         return data if isinstance(data, dict) else {}
 
+    # --- DIY plan (§3.18; provisional routes: DESIGN.md "Providers") -------------------------
+
+    def discord_tokens(self) -> list[diy.DiscordToken]:
+        """GET /discord/tokens (OLD:/list-tokens): the linked Discord tokens with their
+        status, concurrency and `/info`. 403 on other plans."""
+        return self._read("GET", "discord_tokens", diy.parse_tokens, "token list")
+
+    def discord_token(self, token_id: int | str) -> diy.DiscordToken:
+        """GET /discord/token/{id} (D:216008264; documented as an array of one token)."""
+        return self._read(
+            "GET", "discord_token", diy.parse_one_token, "token", token_id=_path_id(token_id)
+        )
+
+    def discord_token_toggle(self, token_id: int | str, is_active: bool) -> diy.DiscordToken:
+        """PUT /discord/token/{id} `{"isActive": bool}` (OLD:/toggle-tokens): the updated
+        token; its `info` is usually left out of this answer."""
+        return self._read(
+            "PUT",
+            "discord_token",
+            diy.parse_one_token,
+            "token",
+            json={"isActive": bool(is_active)},
+            token_id=_path_id(token_id),
+        )
+
+    def message_trace(self, message_id: str) -> diy.Trace:
+        """GET /message/trace/{messageId} (D:236382162): which token ran the job, with that
+        token's info. 404 for an unknown job."""
+        return self._read(
+            "GET", "message_trace", diy.parse_trace, "trace", message_id=_path_part(message_id)
+        )
+
+    def command(self, *, cmd: str, token_id: int | str, **base: Any) -> SubmitResult:
+        """POST /nova/commands (seed 001, D:254009155): run a Midjourney bot command
+        (`cmd`: info, fast, relax or turbo) on linked token `token_id`. Answers a
+        messageId; poll it with fetch_message (the bot's answer arrives as its `prompt`)."""
+        if cmd not in ("info", "fast", "relax", "turbo"):
+            raise ValueError(f"unknown command {cmd!r}")
+        body = {"cmd": cmd, "tokenId": int(_path_id(token_id)), **self._base(**base)}
+        return self._submit("commands", body)
+
+    def queue_count(self) -> diy.QueueState:
+        """GET /diy/queue/count (provisional): jobs waiting in the DIY queue."""
+        return self._read("GET", "diy_queue_count", diy.parse_queue_state, "queue")
+
+    def queue_pause(self) -> diy.QueueState:
+        """POST /diy/queue/pause (provisional): queued jobs wait until resumed."""
+        return self._read("POST", "diy_queue_pause", diy.parse_queue_state, "queue", json={})
+
+    def queue_resume(self) -> diy.QueueState:
+        """POST /diy/queue/resume (provisional)."""
+        return self._read("POST", "diy_queue_resume", diy.parse_queue_state, "queue", json={})
+
+    def queue_reboot(self) -> diy.QueueState:
+        """POST /diy/queue/reboot (provisional): restarts the queue; running jobs fail."""
+        return self._read("POST", "diy_queue_reboot", diy.parse_queue_state, "queue", json={})
+
+    def ban_words(self) -> list[str]:
+        """GET /diy/ban-words (provisional) → the provider-side ban list of the account."""
+        return self._read("GET", "diy_ban_words", diy.parse_ban_words, "ban list")
+
+    def ban_words_update(self, words: list[str]) -> list[str]:
+        """POST /diy/ban-words `{"words": [...]}` (provisional): replace the list; returns
+        the list as the provider stored it (trimmed, deduplicated)."""
+        return self._read(
+            "POST",
+            "diy_ban_words",
+            diy.parse_ban_words,
+            "ban list",
+            json={"words": [str(word) for word in words]},
+        )
+
+    def diy_accounts(self) -> list[diy.LinkedAccount]:
+        """GET /diy/accounts (provisional): linked accounts with status and job counts."""
+        return self._read("GET", "diy_accounts", diy.parse_accounts, "linked account list")
+
+    def diy_account_queue(self, account_id: int | str) -> diy.AccountQueue:
+        """GET /diy/accounts/{id}/queue (provisional): one linked account's jobs."""
+        account_id = _path_id(account_id)
+        return self._read(
+            "GET",
+            "diy_account_queue",
+            lambda data: diy.parse_account_queue(data, account_id),
+            "account queue",
+            account_id=account_id,
+        )
+
     def check_key(self) -> None:
         """Cheap check that the key is accepted: fetch a job id that cannot exist.
 
@@ -338,6 +454,18 @@ class ImagineProClient:
             raise
 
     # --- plumbing --------------------------------------------------------------------------
+
+    def _read(self, method: str, route: str, parse, what: str, *, json: Any = None, **params):
+        """Call `route` and read the answer with `parse`; an answer it cannot use is a
+        ProviderError ("The provider's <what> answer was unreadable")."""
+        data = self._request(method, route, json=json, **params)
+        try:
+            return parse(data)
+        except (ValueError, TypeError, KeyError) as exc:
+            raise ProviderError(
+                f"The provider's {what} answer was unreadable ({exc}).",
+                retryable=method == "GET",
+            ) from exc
 
     @staticmethod
     def _base(

@@ -56,7 +56,7 @@ def prompt_extend(request: HttpRequest, account) -> dict:
 def prompt_check(request: HttpRequest, account) -> dict:
     """POST nova/prompt-check (§3.9): `{"prompt"}` → `{"status": "SUCCESS"}` or
     `{"status": "FAIL", "message"}`, free."""
-    return tools.prompt_check(read_prompt(parse_json(request.body)))
+    return tools.prompt_check(read_prompt(parse_json(request.body)), account.ban_words)
 
 
 @api("GET")

@@ -21,6 +21,7 @@ DURATIONS: dict[str, tuple[float, float]] = {
     "universal": (1.0, 9.0),  # Nano Banana, Lumi Girl
     "tool": (1.0, 4.0),  # Flux upscale, remove-bg, describe, face swap
     "video": (4.0, 36.0),  # MJ video generate / extend (S000: "up to 15 min" in production)
+    "command": (1.0, 2.0),  # a Midjourney bot command (/info, /fast …) on a DIY token
     "instant": (0.0, 0.0),  # the answer to a Cancel Job press: DONE when it is created
 }
 # Boost endpoints (§3.4) "optimise CDN upload and progress handling": the same work, this

@@ -23,9 +23,53 @@ class SandboxAccount(models.Model):
     credits_quota = models.IntegerField()
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
+    # DIY plan (imaginepro.md §3.18; diy.py): sandbox accounts are on it unless switched off,
+    # which makes the DIY routes answer 403 like the provider would for another plan.
+    diy = models.BooleanField(default=True, help_text="on the DIY plan (own Discord accounts)")
+    queue_paused_at = models.DateTimeField(
+        null=True, blank=True, help_text="the DIY queue is paused since (empty: running)"
+    )
+    ban_words = models.JSONField(default=list, blank=True, help_text="the DIY ban list")
 
     def __str__(self) -> str:
         return f"{self.label} (…{self.key_last4})"
+
+
+class SandboxDiscordToken(models.Model):
+    """A linked Midjourney (Discord) account of a DIY sandbox account: the token object of
+    imaginepro.md §3.18 (`GET /discord/tokens`), its mode and its `/info` numbers."""
+
+    class Mode(models.TextChoices):
+        FAST = "fast", "Fast"
+        RELAX = "relax", "Relax"
+        TURBO = "turbo", "Turbo"
+
+    account = models.ForeignKey(
+        SandboxAccount, on_delete=models.CASCADE, related_name="discord_tokens"
+    )
+    # Simulated Discord credentials: the provider returns them whole; the studio masks them.
+    token = models.CharField(max_length=200)
+    channel_id = models.CharField(max_length=30)
+    server_id = models.CharField(max_length=30)
+    is_active = models.BooleanField(default=True)
+    banned = models.BooleanField(default=False)
+    mode = models.CharField(max_length=5, choices=Mode.choices, default=Mode.FAST)
+    concurrency = models.PositiveSmallIntegerField(default=3)
+    subscription = models.CharField(max_length=200)
+    visibility = models.CharField(max_length=20, default="Public")
+    # Fast time as Midjourney's /info reports it: "<left>/<total> <unit> (<pct>%)".
+    fast_time_unit = models.CharField(max_length=10, default="minutes")
+    fast_time_total = models.FloatField(default=200.0)
+    fast_time_used = models.FloatField(default=0.0)
+    lifetime_images = models.PositiveIntegerField(default=0)
+    relaxed_images = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"token {self.pk} of {self.account_id}"
 
 
 class SandboxJob(models.Model):
@@ -43,6 +87,7 @@ class SandboxJob(models.Model):
         DESCRIBE = "describe", "Midjourney describe"
         FACESWAP = "faceswap", "Midjourney face swap"
         BLEND = "blend", "Midjourney blend"
+        COMMAND = "command", "Midjourney bot command"
 
     class Shape(models.TextChoices):
         GRID = "grid", "2×2 grid"  # uri = grid, images = 4 tiles
@@ -89,6 +134,15 @@ class SandboxJob(models.Model):
     ends_at = models.DateTimeField(db_index=True, help_text="terminal moment")
     outcome = models.CharField(max_length=4, choices=Outcome.choices)
     error = models.TextField(blank=True)
+
+    # DIY plan (diy.py): the linked Discord account that runs the job, when it is held in a
+    # paused queue (its timeline is then pushed far ahead and restored on resume), and a
+    # bot command's answer (shown as the message's `prompt` once DONE, like describe).
+    token = models.ForeignKey(
+        SandboxDiscordToken, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    held_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    answer = models.TextField(blank=True)
 
     files_ready = models.BooleanField(default=False)
     webhook_sent_at = models.DateTimeField(null=True, blank=True, db_index=True)

@@ -33,18 +33,21 @@ MIDJOURNEY_KINDS = (
 def message_payload(job: SandboxJob, *, base_url: str, now: datetime) -> dict:
     """The Message object (imaginepro.md §1.3, seed S004) of `job` at `now`.
 
-    Every key is always present (null / [] when not applicable) except
-    `originatingMessageId`, which only button results and video extensions carry, and
-    `videoUrl` + `results`, which only videos carry (JS SDK VideoMessageResponse): when DONE
-    `videoUrl` = `uri` = the MP4, `results` = `[{"url": <the MP4>, "index": 0}]`, `images`
-    = []. A describe's four prompts are its `prompt`, shown once DONE ("" before). File URLs
-    are absolute, under `base_url` (the sandbox root, ending in "/").
+        Every key is always present (null / [] when not applicable) except
+        `originatingMessageId`, which only button results and video extensions carry, and
+        `videoUrl` + `results`, which only videos carry (JS SDK VideoMessageResponse): when DONE
+        `videoUrl` = `uri` = the MP4, `results` = `[{"url": <the MP4>, "index": 0}]`, `images`
+        = []. A describe's four prompts are its `prompt`, shown once DONE ("" before). File URLs
+        are absolute, under `base_url` (the sandbox root, ending in "/"). A bot command's `prompt`
+    is the command ("/info") until DONE, then the bot's answer (diy.py).
     """
     state = job_state(job, now)
     is_video = job.kind == SandboxJob.Kind.VIDEO
     prompt = job.prompt
     if job.kind == SandboxJob.Kind.DESCRIBE and state.status != DONE:
         prompt = ""
+    if job.kind == SandboxJob.Kind.COMMAND and state.status == DONE:
+        prompt = job.answer  # the bot's answer replaces "/info" once it arrives
     payload = {
         "messageId": str(job.id),
         "prompt": prompt,

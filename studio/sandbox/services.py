@@ -22,6 +22,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from . import buttons as btn
+from . import diy
 from .files import decode_mask
 from .inputs import Fetched, fetch_images, store_inputs
 from .lifecycle import DONE, job_state, plan_timeline
@@ -307,6 +308,8 @@ def create_job(
         )
         if not charged:
             raise ApiError(401, "Insufficient credits")
+        # DIY plan: the linked account that runs it, held while the queue is paused.
+        timeline, diy_fields = diy.place_job(account, fields, timeline, now)
         job = SandboxJob.objects.create(
             account=account,
             endpoint=endpoint,
@@ -324,6 +327,7 @@ def create_job(
             error=timeline.error,
             inputs=[item.url for item in fetched],
             **fields,
+            **diy_fields,
         )
         # Inside the transaction: if storing fails, neither the charge nor the job remain.
         store_inputs(job, fetched)
@@ -352,8 +356,9 @@ def cancel_job(
     if btn.CANCEL_JOB not in btn.available_buttons(target, job_state(target, now).status):
         raise unavailable
     # Conditional: a job that ended meanwhile is not rewritten.
+    # A job held in a paused DIY queue (diy.py) is released by its cancellation.
     cancelled = SandboxJob.objects.filter(pk=target.pk, ends_at__gt=now).update(
-        ends_at=now, outcome=SandboxJob.Outcome.FAIL, error=btn.CANCELLED
+        ends_at=now, outcome=SandboxJob.Outcome.FAIL, error=btn.CANCELLED, held_at=None
     )
     if not cancelled:
         raise unavailable

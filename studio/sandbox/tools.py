@@ -11,6 +11,7 @@ import uuid
 
 from .bodies import ImageUrlRequest, UpscaleRequest
 from .compose import MAX_UPSCALE_PIXELS
+from .diy import find_listed_word
 from .inputs import fetch_images
 from .models import SandboxAccount, SandboxJob
 from .prompts import find_banned_word, parse_prompt, seed_from_id
@@ -105,10 +106,11 @@ def prompt_extend(prompt: str) -> dict:
     return {"prompt": extend_prompt(prompt)}
 
 
-def prompt_check(prompt: str) -> dict:
+def prompt_check(prompt: str, ban_words: list[str] | None = None) -> dict:
     """POST nova/prompt-check → `{"status": "SUCCESS"}`, or `{"status": "FAIL", "message"}`
-    with the text an imagine of this prompt would FAIL with (banned word, bad parameter)."""
-    word = find_banned_word(prompt)
+    with the text an imagine of this prompt would FAIL with (banned word, bad parameter).
+    `ban_words`: the account's DIY ban list (diy.py), checked first, as its submit would be."""
+    word = find_listed_word(ban_words or [], prompt) or find_banned_word(prompt)
     if word:
         return {"status": "FAIL", "message": f'Banned prompt detected: "{word}"'}
     problem = parse_prompt(prompt).problem

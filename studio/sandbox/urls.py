@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.urls import path, re_path
 
-from . import endpoints, views
+from . import diy_views, endpoints, views
 
 app_name = "sandbox"
 
@@ -50,6 +50,23 @@ urlpatterns = [
     path("api/v1/midjourney/message/<str:message_id>", views.message, name="midjourney-message"),
     path("api/v1/video/mj/fetch/<str:message_id>", views.message, name="video-fetch"),
     path("api/v1/subscription/account-info", views.subscription_info, name="account-info"),
+    # DIY plan (§3.18): documented token, trace and command routes, and the provisional
+    # queue, ban-list and linked-account routes of DESIGN.md "Providers" (diy.py).
+    path("api/v1/discord/tokens", diy_views.tokens, name="discord-tokens"),
+    path("api/v1/discord/token/<str:token_id>", diy_views.token, name="discord-token"),
+    path("api/v1/message/trace/<str:message_id>", diy_views.trace, name="message-trace"),
+    _post("nova/commands", diy_views.command, "nova-commands"),
+    path("api/v1/diy/queue/count", diy_views.queue_count, name="diy-queue-count"),
+    path("api/v1/diy/queue/pause", diy_views.queue_pause, name="diy-queue-pause"),
+    path("api/v1/diy/queue/resume", diy_views.queue_resume, name="diy-queue-resume"),
+    path("api/v1/diy/queue/reboot", diy_views.queue_reboot, name="diy-queue-reboot"),
+    path("api/v1/diy/ban-words", diy_views.ban_words, name="diy-ban-words"),
+    path("api/v1/diy/accounts", diy_views.accounts, name="diy-accounts"),
+    path(
+        "api/v1/diy/accounts/<str:token_id>/queue",
+        diy_views.account_queue,
+        name="diy-account-queue",
+    ),
     path("cdn/<uuid:message_id>/<str:name>", views.cdn, name="cdn"),
     # Anything else under the API answers like NestJS does for an unknown route.
     re_path(r"^api/v1(?:/.*)?$", views.not_found, name="api-not-found"),

@@ -21,7 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from studio.web.ranges import file_response
 
-from . import services
+from . import diy, services
 from .files import content_type, ensure_files, file_names, storage_name
 from .lifecycle import DONE, job_state
 from .models import SandboxJob
@@ -32,9 +32,10 @@ from .webhooks import sweep_backstop
 log = logging.getLogger(__name__)
 
 
-def _json(data: dict, status: int = 200) -> JsonResponse:
-    # Raw UTF-8 like the provider's Node server, so emoji buttons stay readable.
-    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+def _json(data: dict | list, status: int = 200) -> JsonResponse:
+    # Raw UTF-8 like the provider's Node server, so emoji buttons stay readable. Some DIY
+    # answers are documented as bare arrays (discord/tokens), hence safe=False.
+    return JsonResponse(data, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
 
 
 def root_url(request: HttpRequest) -> str:
@@ -50,7 +51,7 @@ def _route_not_found(request: HttpRequest) -> JsonResponse:
 
 
 def api(*methods: str) -> Callable:
-    """Wrap an API view `view(request, account, **kwargs) -> dict`: method check, webhook
+    """Wrap an API view `view(request, account, **kwargs) -> dict | list`: method check, webhook
     backstop sweep, bearer auth, ApiError → provider-shaped error body."""
 
     def decorator(view: Callable) -> Callable:
@@ -83,12 +84,14 @@ def index(request: HttpRequest) -> JsonResponse:
 
 
 def submit_view(reader: Callable[[dict], object], submit: Callable, doc: str) -> Callable:
-    """An API view for a generating POST: JSON body → `reader` (400s) → `submit(account,
+    """An API view for a generating POST: JSON body → the account's ban list (400) →
+    `reader` (400s) → `submit(account,
     request, endpoint=, base_url=, body=)` → the submit response (§1.2). URL kwargs other
     than `endpoint` (e.g. `boost`) are passed on to `submit`."""
 
     def view(request: HttpRequest, account, *, endpoint: str, **options) -> dict:
         data = parse_json(request.body)
+        diy.refuse_banned(account, data)  # the account's DIY ban list: 400, nothing charged
         job = submit(
             account,
             reader(data),

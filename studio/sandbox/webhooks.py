@@ -31,8 +31,8 @@ BATCH = 50
 
 def schedule_delivery(job: SandboxJob) -> None:
     """After the submit commits, start a daemon timer that sweeps when `job` ends."""
-    if not job.webhook_url:
-        return
+    if not job.webhook_url or job.held_at:
+        return  # a job held in a paused queue is scheduled again when it is released
 
     def start() -> None:
         delay = max(0.0, (job.ends_at - timezone.now()).total_seconds()) + 0.05
