@@ -10,7 +10,6 @@ person may see (studio.teams.access) are in the tree.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -75,11 +74,30 @@ class Node:
             return f"{generation.get_absolute_url()}#actions"
         return f"{reverse('generation:tools')}?image={generation.images[0].pk}"
 
-    def walk(self, depth: int = 0) -> Iterator[tuple[Node, int]]:
-        """Every node under (and including) this one, depth first, with its depth."""
-        yield self, depth
-        for child in self.children:
-            yield from child.walk(depth + 1)
+    def rows(self) -> list[Row]:
+        """This node and every one under it, depth first, as rows a template renders as
+        nested lists without recursion (a long chain of pans or zooms would overflow
+        Python's stack through recursive includes)."""
+        found: list[Row] = []
+        stack: list[tuple[Node, int]] = [(self, 0)]
+        while stack:
+            node, depth = stack.pop()
+            found.append(Row(node, depth))
+            stack.extend((child, depth + 1) for child in reversed(node.children))
+        for row, after in zip(found, [*found[1:], None], strict=True):
+            if not row.node.children:
+                row.closes = range(row.depth - (after.depth if after else 0))
+        return found
+
+
+@dataclass
+class Row:
+    """A node in reading order: `depth` (0 for the top) and, after a leaf, `closes`: how
+    many enclosing lists end there (a range, for the template to loop over)."""
+
+    node: Node
+    depth: int
+    closes: range = range(0)
 
 
 def root_id_of(generation: Generation):

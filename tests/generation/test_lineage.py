@@ -181,3 +181,42 @@ def test_a_deleted_middle_step_leaves_its_children_on_the_root(
     tree = lineage.lineage_tree(alice, upscale)
     assert shape(tree) == ("Vary (Strong)", [("Upscale ×2", [])])
     assert section(alice_client, upscale).count("lineage-node") == 2
+
+
+def test_a_long_chain_renders_as_nested_lists(alice, alice_key, alice_client):
+    """A hundred and fifty zoom-outs in a row (rows made here: no provider needed) nest that deep, and
+    the section is well formed: every list that opens closes, at the right place."""
+    root = Generation.objects.create(
+        user=alice, provider_key=alice_key, model="midjourney", status=Status.DONE
+    )
+    Generation.objects.filter(pk=root.pk).update(root=root)
+    parent = root
+    for _ in range(150):
+        parent = Generation.objects.create(
+            user=alice,
+            provider_key=alice_key,
+            model="midjourney",
+            status=Status.DONE,
+            action=Action.BUTTON,
+            button="Zoom Out 2x",
+            parent=parent,
+            root=root,
+        )
+    sibling = Generation.objects.create(
+        user=alice,
+        provider_key=alice_key,
+        model="midjourney",
+        action=Action.BUTTON,
+        button="U1",
+        parent=root,
+        root=root,
+    )
+    html = section(alice_client, parent)
+    assert html.count('class="lineage-node') == 152
+    # The tree's own list, the first prompt's children, and one under each zoom but the last.
+    assert html.count("<ul") == html.count("</ul>") == 151
+    assert html.count("<li") == html.count("</li>") == 152
+    # U1 is the first prompt's second child: back at depth one after the long branch.
+    assert re.search(
+        rf"</span>\s*</li>(</ul>\s*</li>\s*){{149}}<li[^>]+data-id=\"{sibling.pk}\"", html
+    )
