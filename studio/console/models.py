@@ -73,3 +73,38 @@ class ConsoleSettings(models.Model):
         """The single settings row (pk 1), created empty on first use."""
         obj, _ = cls.objects.get_or_create(pk=1)
         return obj
+
+
+class ConsoleCommand(models.Model):
+    """A Midjourney bot command a staff member sent to a linked token (POST /nova/commands,
+    seed 001): the messageId it answered, and the bot's answer once a task has polled it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for the bot"
+        DONE = "done", "Answered"
+        FAILED = "failed", "Failed"
+
+    key = models.ForeignKey(
+        "accounts.ProviderKey", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    token_id = models.CharField(max_length=40)
+    cmd = models.CharField(max_length=10)
+    message_id = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    result = models.TextField(blank=True, help_text="the bot's answer")
+    error = models.TextField(blank=True, help_text="why no answer came, as a sentence")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"/{self.cmd} on token {self.token_id} ({self.status})"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status != self.Status.PENDING

@@ -1,15 +1,26 @@
+"""The staff console, mounted at /staff/ (every view is behind access.staff_required)."""
+
 from __future__ import annotations
 
 from django.urls import path
 
-from studio.console.views import audit, stub
+from studio.console.views import accounts, audit, queue, settings, tokens, trace
 
 app_name = "console"
 urlpatterns = [
-    path("", stub.index, name="index"),
-    path("accounts/", stub.accounts, name="accounts"),
-    path("tokens/", stub.tokens, name="tokens"),
-    path("trace/", stub.trace, name="trace"),
+    path("", queue.index, name="index"),
+    path("queue/status/", queue.queue_status, name="queue_status"),
+    path("queue/pause/", queue.queue_pause, name="queue_pause"),
+    path("queue/resume/", queue.queue_resume, name="queue_resume"),
+    path("queue/reboot/", queue.queue_reboot, name="queue_reboot"),
+    path("accounts/", accounts.accounts, name="accounts"),
+    path("accounts/<int:account_id>/queue/", accounts.account_queue, name="account_queue"),
+    path("tokens/", tokens.tokens, name="tokens"),
+    path("tokens/<int:token_id>/", tokens.token_detail, name="token_detail"),
+    path("tokens/<int:token_id>/active/", tokens.token_toggle, name="token_toggle"),
+    path("tokens/<int:token_id>/command/", tokens.token_command, name="token_command"),
+    path("commands/<int:command_id>/", tokens.command_status, name="command_status"),
+    path("trace/", trace.trace, name="trace"),
     path("audit/", audit.audit, name="audit"),
-    path("settings/", stub.settings, name="settings"),
+    path("settings/", settings.settings, name="settings"),
 ]

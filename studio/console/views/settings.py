@@ -1,0 +1,32 @@
+"""Which DIY-plan key the console uses: one of the staff member's own keys (audited)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+
+from studio.console import services
+from studio.console.access import staff_required
+from studio.console.models import ConsoleSettings
+
+
+@staff_required
+def settings(request):
+    if request.method == "POST":
+        try:
+            key = services.choose_key(request.user, request.POST.get("key", ""))
+        except services.ConsoleError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"The console now uses “{key.name}” ({key.masked}).")
+            return redirect("console:settings")
+    current = ConsoleSettings.load()
+    return render(
+        request,
+        "console/settings.html",
+        {
+            "key": current.diy_key,
+            "current": current,
+            "choices": services.choosable_keys(request.user),
+        },
+    )
