@@ -151,16 +151,43 @@ def skipped_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _trie_pattern(entries: Iterable[str]) -> str:
+    """One regular expression body matching any of `entries`, written as a trie
+    ("gore", "gory" → "gor(?:e|y)"), so a long list costs one walk per word start, not one
+    try per entry. The space between the words of a phrase matches any run of separators.
+    A longer entry is tried before an entry it extends, so a phrase wins over its first word.
+    """
+    trie: dict = {}
+    for entry in entries:
+        node = trie
+        for char in entry:
+            node = node.setdefault(char, {})
+        node[""] = {}  # an entry ends here
+    return _render(trie)
+
+
+def _render(node: dict) -> str:
+    branches = [
+        (r"\W+" if char == " " else re.escape(char)) + _render(child)
+        for char, child in sorted(node.items())
+        if char
+    ]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if "" in node:  # an entry ends here: the longer ones are optional, tried first (greedy)
+        return body + "?" if len(branches) == 1 and len(body) == 1 else f"(?:{body})?"
+    return body
+
+
 class Matcher:
-    """A compiled list: one regular expression for every entry (longest first, so a phrase
-    wins over a word it starts with). Build once per list version and reuse it."""
+    """A compiled list: one regular expression for every entry (a trie, see _trie_pattern).
+    Build once per list version and reuse it."""
 
     def __init__(self, words: Iterable[str]) -> None:
         self.words: tuple[str, ...] = tuple(normalize_list(words))
-        alternatives = sorted(self.words, key=len, reverse=True)
-        # Words of an entry are matched with any run of separators between them.
-        body = "|".join(r"\W+".join(map(re.escape, entry.split())) for entry in alternatives)
-        self.pattern = re.compile(rf"(?<!\w)(?:{body})(?!\w)") if alternatives else None
+        body = _trie_pattern(self.words)
+        self.pattern = re.compile(rf"(?<!\w)(?:{body})(?!\w)") if self.words else None
 
     def __bool__(self) -> bool:
         return bool(self.words)
