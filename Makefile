@@ -16,12 +16,13 @@ PIP := $(PY) -m pip install --disable-pip-version-check --no-input --progress-ba
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help run test lint fmt clean distclean venv deps dev-deps chromium check-migrations check-static
+.PHONY: help run test lint fmt clean distclean venv deps dev-deps chromium check-migrations check-static bench
 
 help:
 	@echo "make run     start the studio (web + task cluster) on http://$(HOST):$(PORT)"
 	@echo "make test    lint, migration and static checks, then all tests (what CI runs)"
 	@echo "make lint    ruff check + ruff format --check"
+	@echo "make bench   measured figures on a throw-away 100,000-generation database (var/bench/)"
 	@echo "make fmt     ruff format + ruff check --fix"
 	@echo "make clean   remove caches and collected static files (keeps .venv and var/)"
 	@echo "make distclean   clean, and remove .venv too"
@@ -81,6 +82,12 @@ check-migrations: dev-deps
 # Prerequisites run left to right (CI runs make without -j).
 test: dev-deps chromium lint check-migrations check-static
 	$(PY) -m pytest
+
+# --- measuring ------------------------------------------------------------------------------
+
+# Builds var/bench/bench.sqlite3 once (BENCH_REBUILD=1 builds it again), then prints a table.
+bench: deps
+	$(PY) bench/run.py
 
 # --- housekeeping ---------------------------------------------------------------------------
 

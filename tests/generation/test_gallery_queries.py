@@ -1,0 +1,78 @@
+"""The gallery's first page costs the same number of queries for 24 and 96 cards, and never
+counts the whole gallery (infinite scroll shows no total)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from studio.generation.models import Action, Asset, Generation, Model, Status
+from studio.library.models import Collection, CollectionItem, Favourite
+from tests.library.conftest import (  # noqa: F401 (fixtures: the team, a fresh cache)
+    _fresh_cache,
+    client_for,
+    make_asset,
+    make_generation,
+    member,
+    team,
+)
+
+pytestmark = pytest.mark.django_db
+
+STATUSES = [Status.DONE, Status.DONE, Status.DONE, Status.PROCESSING, Status.FAILED]
+
+
+def queries_for(client, url: str) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return [query["sql"] for query in captured.captured_queries]
+
+
+@pytest.fixture
+def big_team_gallery(team):
+    olga, cora = member(team, "olga"), member(team, "cora")
+    board = Collection.objects.create(owner=olga, team=team, name="Board")
+    for n in range(120):
+        generation = make_generation(
+            olga if n % 2 else cora,
+            team=team,
+            minutes_ago=n,
+            status=STATUSES[n % len(STATUSES)],
+            model=[Model.MIDJOURNEY, Model.FLUX, Model.VIDEO][n % 3],
+            action=Action.BUTTON if n % 7 == 0 else Action.IMAGINE,
+            button="U1" if n % 7 == 0 else "",
+            buttons=["U1", "U2", "V1", "🔄"],
+            aspect_ratio=["1:1", "16:9"][n % 2],
+        )
+        if generation.status == Status.DONE:
+            for index in (1, 2):
+                make_asset(generation, index)
+        if n % 3 == 0:
+            Favourite.objects.create(user=cora, generation=generation)
+        if n % 5 == 0:
+            CollectionItem.objects.create(collection=board, generation=generation)
+    assert Asset.objects.count() > 100
+    return team
+
+
+@pytest.mark.parametrize("query", ["", "&favourites=on&model=midjourney", "&kind=image"])
+def test_first_page_queries_do_not_grow_with_its_size(big_team_gallery, query):
+    client = client_for(member(big_team_gallery, "cora"), big_team_gallery)
+    client.get("/")  # the session and caches are warm, as for a person browsing
+
+    small = queries_for(client, f"/?per_page=24{query}")
+    large = queries_for(client, f"/?per_page=96{query}")
+
+    assert len(small) == len(large), "\n".join(large)
+    assert not any("COUNT(" in sql.upper() for sql in large)
+
+
+def test_the_96_card_page_shows_96(big_team_gallery):
+    client = client_for(member(big_team_gallery, "cora"), big_team_gallery)
+
+    html = client.get("/?per_page=96").content.decode()
+
+    assert html.count('<article class="card') == 96
+    assert Generation.objects.count() == 120
