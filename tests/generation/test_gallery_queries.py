@@ -9,13 +9,13 @@ from django.test.utils import CaptureQueriesContext
 
 from studio.generation.models import Action, Asset, Generation, Model, Status
 from studio.library.models import Collection, CollectionItem, Favourite
-from tests.library.conftest import (  # noqa: F401 (fixtures: the team, a fresh cache)
+from tests.library.conftest import (  # noqa: F401 (a fixture: a fresh cache)
     _fresh_cache,
     client_for,
     make_asset,
     make_generation,
+    make_team,
     member,
-    team,
 )
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +31,8 @@ def queries_for(client, url: str) -> list[str]:
 
 
 @pytest.fixture
-def big_team_gallery(team):
+def big_team_gallery(db):
+    team = make_team()
     olga, cora = member(team, "olga"), member(team, "cora")
     board = Collection.objects.create(owner=olga, team=team, name="Board")
     for n in range(120):

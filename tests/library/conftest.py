@@ -102,13 +102,17 @@ def alice_client(alice):
     return client_for(alice)
 
 
-@pytest.fixture
-def team(db):
+def make_team() -> Team:
     """Studio Nord: olga owns it, cora creates, vera views."""
     team = Team.objects.create(name="Studio Nord")
     for name, role in (("olga", Role.OWNER), ("cora", Role.CREATOR), ("vera", Role.VIEWER)):
         Membership.objects.create(team=team, user=make_user(name), role=role)
     return team
+
+
+@pytest.fixture
+def team(db):
+    return make_team()
 
 
 def member(team, username):

@@ -55,9 +55,11 @@ def test_a_creator_sees_them(team, team_gallery):
 
     for mark in CREATE_MARKS[:-1]:
         assert mark in html, mark
-    card = client_for(cora, team).get(
-        f"/g/{team_gallery['running'].pk}/card/", headers=HTMX
-    ).content.decode()
+    card = (
+        client_for(cora, team)
+        .get(f"/g/{team_gallery['running'].pk}/card/", headers=HTMX)
+        .content.decode()
+    )
     assert ">Cancel<" in card
 
 
