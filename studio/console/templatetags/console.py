@@ -1,0 +1,19 @@
+"""Template filters of the staff console."""
+
+from __future__ import annotations
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def amount(value) -> str:
+    """A number with at most two decimals and no trailing zeros: 199.0 → "199",
+    99.5 → "99.5", 61.733 → "61.73"; "" for None or text that is not a number."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return ""
+    text = f"{number:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
