@@ -99,3 +99,11 @@ def test_audit_page_filters(client, staff, alice):
     assert _rows(client, since="2000-01-01", until="2000-01-02")[0] == []
     rows, html = _rows(client, since="not a date")
     assert "Enter a valid date" in html and len(rows) == 3
+
+
+@pytest.mark.django_db
+def test_audit_page_says_when_dates_are_reversed(client, staff):
+    record(staff, "queue.pause", answer="paused")
+    client.force_login(staff)
+    rows, html = _rows(client, since="2030-01-02", until="2030-01-01")
+    assert "The end date is before the start date." in html

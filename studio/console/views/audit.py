@@ -13,8 +13,8 @@ from studio.console.models import AuditEntry
 
 @staff_required
 def audit(request):
-    flt = AuditFilter(request.GET)
-    page = Paginator(flt.queryset(), 50).get_page(request.GET.get("page"))
+    flt = AuditFilter(request.GET, queryset=AuditEntry.objects.select_related("user"))
+    page = Paginator(flt.qs, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
