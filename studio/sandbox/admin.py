@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from .models import SandboxAccount, SandboxJob
+from .models import SandboxAccount, SandboxDiscordToken, SandboxJob
 
 
 @admin.register(SandboxAccount)
 class SandboxAccountAdmin(admin.ModelAdmin):
-    list_display = ["label", "key_last4", "credits", "credits_quota", "created_at"]
+    list_display = ["label", "key_last4", "credits", "credits_quota", "diy", "created_at"]
     search_fields = ["label", "email"]
     exclude = ["key_hash"]
 
@@ -31,3 +31,13 @@ class SandboxJobAdmin(admin.ModelAdmin):
         "webhook_status",
         "webhook_error",
     ]
+
+
+@admin.register(SandboxDiscordToken)
+class SandboxDiscordTokenAdmin(admin.ModelAdmin):
+    """Linked Discord accounts of DIY sandbox accounts (the simulated token is not shown)."""
+
+    list_display = ["id", "account", "mode", "is_active", "banned", "concurrency"]
+    list_filter = ["mode", "is_active", "banned"]
+    raw_id_fields = ["account"]
+    exclude = ["token"]
