@@ -215,3 +215,26 @@ def test_deleting_from_its_own_page_returns_to_the_gallery(alice, alice_client):
     )
 
     assert response["Location"] == "/"
+
+
+def test_the_delete_service_refuses_with_the_reason(team, django_capture_on_commit_callbacks):
+    from django.core.exceptions import PermissionDenied
+
+    from studio.library import services
+
+    olga, cora = member(team, "olga"), member(team, "cora")
+    by_olga = make_generation(olga, team=team)
+    running = make_generation(cora, team=team, status=Status.SUBMITTED)
+    mine = make_generation(cora, team=team)
+    make_asset(mine)
+    files = stored_names(mine)
+
+    with pytest.raises(PermissionDenied, match="Only its maker or a team owner"):
+        services.generation_delete(cora, by_olga)
+    with pytest.raises(services.LibraryError, match="cancel it first"):
+        services.generation_delete(cora, running)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.generation_delete(cora, mine)
+
+    assert set(Generation.objects.all()) == {by_olga, running}
+    assert not any(default_storage.exists(name) for name in files)
