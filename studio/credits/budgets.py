@@ -71,9 +71,10 @@ def check(*, user, team_id, cost: int) -> None:
     the member's or the team's monthly cap. Raises BudgetExceeded (a GenerationError);
     returns None when it fits, costs nothing, or in the personal workspace (`team_id` None).
 
-    Must run inside `transaction.atomic()` (it raises otherwise): the member's row is
-    locked (`select_for_update`; SQLite's IMMEDIATE transactions serialize writers) so the
-    spend read here stays true until the charge is booked in the same transaction.
+    Must run inside `transaction.atomic()` (it raises otherwise): the member's row and the
+    team's are locked (`select_for_update` over the join; SQLite's IMMEDIATE transactions
+    serialize writers anyway), so the spend read here stays true until the charge is
+    booked in the same transaction, for the member's cap and the team's alike.
     """
     if team_id is not None and not transaction.get_connection().in_atomic_block:
         raise RuntimeError("budgets.check must run inside the transaction that books the charge")

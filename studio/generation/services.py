@@ -99,8 +99,8 @@ def generation_create(
     generation.root_id = (parent.root_id or parent.pk) if parent is not None else generation.pk
     from studio.credits import budgets, ledger  # they import this module (GenerationError)
 
-    # The cap check, the row and its charge in one transaction: the member's row is locked
-    # until the charge is booked, so two submits cannot both fit under one cap.
+    # The cap check, the row and its charge in one transaction: the member and the team are
+    # locked until the charge is booked, so two submits cannot both fit under one cap.
     with transaction.atomic():
         budgets.check(user=user, team_id=provider_key.team_id, cost=cost)
         generation.save(force_insert=True)
