@@ -22,6 +22,14 @@ ASPECT_PRESETS = [
 ]
 
 
+def key_label(key: ProviderKey) -> str:
+    """A key as the form lists it: a team's key by its name only (members never see any
+    part of it), one's own as "name (…last4)"."""
+    if key.team_id is not None:
+        return f"{key.name} (sandbox)" if key.is_sandbox else key.name
+    return str(key)
+
+
 class KeyChoiceMixin(forms.Form):
     """The keys of the current workspace (studio.teams.access.workspace_keys: one's own
     personal keys, or the team's for a creator); the newest is preselected."""
@@ -32,6 +40,7 @@ class KeyChoiceMixin(forms.Form):
         super().__init__(*args, **kwargs)
         keys = access.workspace_keys(workspace, user)
         self.fields["key"].queryset = keys
+        self.fields["key"].label_from_instance = key_label
         if not self.is_bound and keys:
             self.fields["key"].initial = keys[0].pk
 

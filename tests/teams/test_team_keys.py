@@ -157,11 +157,6 @@ class TestNeverShown:
                 assert api_key[-4:] not in html, url
         assert "Acme main" in bob_client.get(f"/teams/{team.pk}/").content.decode()
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="the model forms label keys with str(ProviderKey) = 'name (…last4)'; "
-        "needs KeyChoiceMixin to label team keys by name only (studio/generation/forms.py)",
-    )
     def test_the_forms_name_a_team_key_without_its_last_four(
         self, bob_client, alice, team, settings
     ):
