@@ -258,3 +258,31 @@ class TestPresses:
 
         assert SENTENCE in response.content.decode()
         assert Generation.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_flags_field_no_list_is_checked(alice_client, alice_key, ban):
+    ban("gore")
+    response = alice_client.post(
+        "/new/midjourney/",
+        {"prompt": "a quiet lake", "flags": "--tile --no gore", "speed": "fast",
+         "key": alice_key.pk},
+    )  # fmt: skip
+    assert "--tile --no <mark>gore</mark>" in response.content.decode()
+    assert not Generation.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.xfail(
+    reason="needs the 3-line hook in services.generation_create (reported to the integrator)",
+    strict=False,
+)
+def test_the_service_refuses_a_banned_prompt_whoever_calls_it(alice, alice_key, ban):
+    from studio.generation import services as generation_services
+
+    ban("gore")
+    with pytest.raises(generation_services.GenerationError, match="“gore” is not allowed"):
+        generation_services.midjourney_create(
+            user=alice, provider_key=alice_key, prompt="a gore scene", params={}
+        )
+    assert not Generation.objects.exists()
