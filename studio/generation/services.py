@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from studio.accounts.models import ProviderKey
+from studio.banwords.services import prompt_refusal
 from studio.generation import costs, tasks
 from studio.generation.models import Action, Generation, Model, Status
 from studio.teams import access
@@ -66,12 +67,17 @@ def generation_create(
 
     Its cost is booked in the credits ledger in the same transaction. Raises
     GenerationError when the person may not spend with the key (not theirs, or a team
-    where they are not a creator), or the parent is in another workspace; BudgetExceeded
+    where they are not a creator), the prompt has words of the studio's banned list
+    (studio.banwords; a prompt only inherited from the parent is not checked again), or
+    the parent is in another workspace; BudgetExceeded
     (studio.credits.budgets, a GenerationError) when it would pass the member's or the
     team's monthly cap. Nothing is saved or queued when it raises.
     """
     if not access.key_usable(user, provider_key):
         raise GenerationError("That API key is not yours to use.")
+    refusal = prompt_refusal(prompt, midjourney=model == Model.MIDJOURNEY)
+    if refusal and (parent is None or prompt != parent.prompt):  # inherited: checked when typed
+        raise GenerationError(refusal)
     if parent is not None and parent.team_id != provider_key.team_id:
         raise GenerationError(
             "That image belongs to another workspace: switch to it in the header first."

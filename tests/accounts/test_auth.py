@@ -32,7 +32,8 @@ class TestSignup:
         page = client.get("/accounts/keys/")
         assert page.status_code == 200
         assert page.wsgi_request.user == bob
-        assert "Log out bob" in page.content.decode()
+        assert "<summary>bob</summary>" in page.content.decode()  # the account menu
+        assert "Log out" in page.content.decode()
         assert "Welcome! Add an ImaginePro key" in page.content.decode()
 
     def test_mismatched_passwords_create_nobody(self, client):

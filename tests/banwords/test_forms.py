@@ -273,10 +273,6 @@ def test_the_flags_field_no_list_is_checked(alice_client, alice_key, ban):
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    reason="needs the 3-line hook in services.generation_create (reported to the integrator)",
-    strict=False,
-)
 def test_the_service_refuses_a_banned_prompt_whoever_calls_it(alice, alice_key, ban):
     from studio.generation import services as generation_services
 

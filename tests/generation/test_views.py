@@ -679,7 +679,8 @@ class TestDoneGrid:
             assert f'<img src="/a/{asset.pk}/file/"' in html
             assert f'href="/a/{asset.pk}/file/?download=1"' in html
         assert re.findall(r'name="button" value="([^"]+)"', html) == done_grid.buttons
-        assert "hx-post" not in html  # a plain form: the press opens the child's page
+        # Press forms are plain POSTs: the press opens the child's page.
+        assert not re.search(r"<form[^>]*class=\"inline press\"[^>]*hx-post", html)
 
     def test_download_link_saves_a_named_file(self, alice_client, done_grid):
         asset = sorted(done_grid.images, key=lambda a: a.index)[0]
