@@ -169,3 +169,29 @@ class TestFormRefusal:
         assert budgets.refusal(user=carol, provider_key=team_key, cost=12) == MEMBER_REFUSAL
         assert budgets.refusal(user=alice, provider_key=alice_key, cost=10_000) is None
         assert not Generation.objects.exists()
+
+    def test_an_upload_form_over_the_cap_stores_no_file(self, carol, acme, team_key):
+        """Nano Banana (6 credits) with a reference image: refused before the upload is
+        stored, with what was typed kept."""
+        from studio.uploads.models import Upload
+        from tests.uploads.conftest import image_file
+
+        set_caps(acme, carol=100)
+        spend(acme, carol, 97)
+
+        response = login(carol, acme).post(
+            "/new/nano-banana/",
+            {
+                "key": str(team_key.pk),
+                "prompt": "a fox made of glass",
+                "model": "nano-banana-2",
+                "reference_images": [image_file("fox.png")],
+            },
+        )
+
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert "This would pass your monthly cap in Acme: 97 of 100 credits" in html
+        assert "a fox made of glass" in html
+        assert not Upload.objects.exists()
+        assert not Generation.objects.exists()

@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from studio.banwords import guard
+from studio.credits import budgets
 from studio.generation import assist, services
 from studio.generation.models import Generation
 from studio.generation.services import GenerationError
@@ -80,6 +81,17 @@ def no_key_redirect(request):
     return redirect("generation:gallery")
 
 
+def _over_budget(request, form) -> bool:
+    """A submit that would pass a monthly cap is refused before any upload is stored or the
+    provider is asked anything; generation_create checks again, under lock."""
+    data = form.cleaned_data
+    cost = data.get("cost") or getattr(form, "cost", None) or getattr(form, "estimate", 0)
+    over = budgets.refusal(user=request.user, provider_key=data["key"], cost=cost or 0)
+    if over:
+        form.add_error(None, over)
+    return bool(over)
+
+
 def form_view(
     request,
     form_class,
@@ -94,6 +106,7 @@ def form_view(
 
     GET: the form (prefilled, see _initial). POST: validate; our banned-word list
     (studio.banwords.guard; `midjourney`: the prompt is Midjourney syntax) and then
+    the monthly caps (studio.credits.budgets), then
     `refuse(form)`, if given, may stop the submit by adding errors (a refused prompt)
     before anything is stored; then
     the images are stored and signed and `create(form, urls, parent)` makes the generation
@@ -114,6 +127,7 @@ def form_view(
         request.method == "POST"
         and form.is_valid()
         and not guard.refuse_form(form, midjourney=midjourney)
+        and not _over_budget(request, form)
         and not (refuse and refuse(form))
     ):
         urls: dict[str, list[str]] = {}
