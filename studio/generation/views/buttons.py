@@ -16,6 +16,7 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from studio.banwords import guard
 from studio.generation import cancel as cancels
 from studio.generation import presses, services
+from studio.teams import access
 
 
 def _boost_choice(value: str | None) -> bool | None:
@@ -49,7 +50,7 @@ def press(request, generation_id):
     person's form (and remix prompt) in place. Plain POST: redirects to the child; on an
     error back to the parent, its remix box reopened with the prompt as typed.
     """
-    parent = services.get_generation_for_user(request.user, generation_id)
+    parent = services.get_generation_for_user(request.user, generation_id, access.CREATE)
     button = request.POST.get("button", "")
     prompt = request.POST.get("prompt", "")
     if button == presses.VARY_REGION:  # e.g. "Retry" of a failed Vary (Region): draw again
@@ -93,7 +94,7 @@ def vary_region(request, generation_id):
     """The Vary (Region) mask editor over an upscaled image; its POST sends the press with
     the drawn `mask` (base64 PNG, white on black) and the optional region `prompt`.
     A refused mask re-renders the editor with the drawing and the prompt kept."""
-    parent = services.get_generation_for_user(request.user, generation_id)
+    parent = services.get_generation_for_user(request.user, generation_id, access.CREATE)
     if presses.VARY_REGION not in parent.buttons or not parent.images:
         messages.error(request, "This image has no Vary (Region) button.")
         return redirect(parent)
@@ -136,7 +137,7 @@ def vary_region(request, generation_id):
 def cancel(request, generation_id):
     """Cancel a queued or running Midjourney job (cancel.py). htmx answers the updated card
     (final when it was never sent); a plain POST goes to its page with a message."""
-    generation = services.get_generation_for_user(request.user, generation_id)
+    generation = services.get_generation_for_user(request.user, generation_id, access.CREATE)
     try:
         outcome = cancels.generation_cancel(user=request.user, generation=generation)
     except services.GenerationError as exc:

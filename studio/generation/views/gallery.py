@@ -88,6 +88,8 @@ def detail(request, generation_id):
     generation = services.get_generation_for_user(request.user, generation_id)
     context = {
         "generation": generation,
+        "may_create": access.allowed(request.user, generation, access.CREATE),
+        "can_delete": access.can_delete(request.user, generation),
         "children": access.visible_generations(request.user)
         .filter(parent=generation)
         .order_by("created_at"),

@@ -23,6 +23,7 @@ from studio.generation.forms_tools import (
 from studio.generation.models import Action, Status
 from studio.generation.services import GenerationError
 from studio.generation.views.sources import form_view
+from studio.teams import access
 
 
 def _upscale(request, form, urls, parent):
@@ -187,7 +188,7 @@ def tool_new(request, tool):
 @require_POST
 def describe_generate(request, generation_id):
     """One click from a described prompt to a Midjourney imagine with the same key."""
-    described = services.get_generation_for_user(request.user, generation_id)
+    described = services.get_generation_for_user(request.user, generation_id, access.CREATE)
     try:
         prompt = described.text_outputs[int(request.POST.get("index", ""))]
     except (ValueError, IndexError):
