@@ -225,6 +225,12 @@ IMAGINEPRO_BASE_URL = os.getenv("IMAGINEPRO_BASE_URL", "https://api.imaginepro.a
 SANDBOX_BASE_URL = os.getenv("SANDBOX_BASE_URL", f"{SITE_URL}/sandbox/imaginepro/api/v1").rstrip(
     "/"
 )
+IMAGINELAB_BASE_URL = os.getenv("IMAGINELAB_BASE_URL", "https://api.imagineview.art/api/v1")
+# The ImagineLab simulator, beside the ImaginePro one unless set on its own.
+SANDBOX_IMAGINELAB_BASE_URL = os.getenv(
+    "SANDBOX_IMAGINELAB_BASE_URL",
+    SANDBOX_BASE_URL.rsplit("/sandbox/", 1)[0] + "/sandbox/imaginelab/api/v1",
+).rstrip("/")
 # HTTP timeouts for provider calls, seconds: (connect, read).
 PROVIDER_TIMEOUT = (envfloat("PROVIDER_CONNECT_TIMEOUT", 5), envfloat("PROVIDER_READ_TIMEOUT", 30))
 

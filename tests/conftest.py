@@ -33,6 +33,7 @@ def sandbox_url(live_server, settings) -> str:
     """Point sandbox keys at the live server (workers build URLs from settings)."""
     url = f"{live_server.url}/sandbox/imaginepro/api/v1"
     settings.SANDBOX_BASE_URL = url
+    settings.SANDBOX_IMAGINELAB_BASE_URL = f"{live_server.url}/sandbox/imaginelab/api/v1"
     return url
 
 

@@ -20,7 +20,13 @@ class ProviderKey(models.Model):
     """
 
     PROVIDER_IMAGINEPRO = "imaginepro"
-    PROVIDER_CHOICES = [(PROVIDER_IMAGINEPRO, "ImaginePro")]
+    PROVIDER_IMAGINELAB = "imaginelab"
+    PROVIDER_CHOICES = [(PROVIDER_IMAGINEPRO, "ImaginePro"), (PROVIDER_IMAGINELAB, "ImagineLab")]
+    # ImagineLab: a dedicated API key, or a bearer token got by signing in (the password is
+    # never stored; `login_email` is kept to prefill the next sign-in).
+    AUTH_KEY = "key"
+    AUTH_TOKEN = "token"
+    AUTH_CHOICES = [(AUTH_KEY, "API key"), (AUTH_TOKEN, "Signed-in token")]
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(
@@ -34,6 +40,10 @@ class ProviderKey(models.Model):
         "teams.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="keys"
     )
     name = models.CharField(max_length=80)
+    auth = models.CharField(max_length=10, choices=AUTH_CHOICES, default=AUTH_KEY)
+    login_email = models.EmailField(blank=True)
+    # Set when the provider refused the token (expired): work waits until the person signs in.
+    needs_login_since = models.DateTimeField(null=True, blank=True)
     is_sandbox = models.BooleanField(default=False)
     api_key_encrypted = models.TextField(editable=False)
     last4 = models.CharField(max_length=4, editable=False)
@@ -59,9 +69,17 @@ class ProviderKey(models.Model):
 
     @property
     def base_url(self) -> str:
+        if self.provider == self.PROVIDER_IMAGINELAB:
+            if self.is_sandbox:
+                return settings.SANDBOX_IMAGINELAB_BASE_URL
+            return settings.IMAGINELAB_BASE_URL
         if self.is_sandbox:
             return settings.SANDBOX_BASE_URL
         return settings.IMAGINEPRO_BASE_URL
+
+    @property
+    def is_imaginelab(self) -> bool:
+        return self.provider == self.PROVIDER_IMAGINELAB
 
     @property
     def masked(self) -> str:

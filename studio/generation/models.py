@@ -36,6 +36,7 @@ class Model(models.TextChoices):
     LUMI_GIRL = "lumi_girl", "Lumi Girl"
     VIDEO = "mj_video", "Midjourney video"
     TOOLS = "tools", "Image tools"
+    IMAGINELAB = "imaginelab", "ImagineLab"  # the type is the action, the model in params
 
 
 class Action(models.TextChoices):
@@ -48,6 +49,11 @@ class Action(models.TextChoices):
     REMOVE_BG = "remove_bg", "Remove background"
     VIDEO = "video", "Video"
     EXTEND = "extend", "Extend video"
+    # ImagineLab generation types beyond image (IMAGINE) and video (VIDEO).
+    VOICE = "voice", "Voice"
+    MUSIC = "music", "Music"
+    INFOGRAPHIC = "infographic", "Infographic"
+    TEXT = "text", "Text"
 
 
 class Generation(models.Model):
@@ -237,6 +243,7 @@ class Asset(models.Model):
         IMAGE = "image", "Image"
         GRID = "grid", "Grid"
         VIDEO = "video", "Video"
+        AUDIO = "audio", "Audio"  # ImagineLab voice and music, with `duration`
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="assets")
@@ -249,7 +256,7 @@ class Asset(models.Model):
     height = models.PositiveIntegerField(default=0)
     bytes = models.PositiveBigIntegerField(default=0)
     sha256 = models.CharField(max_length=64)
-    duration = models.FloatField(null=True, blank=True, help_text="seconds, videos only")
+    duration = models.FloatField(null=True, blank=True, help_text="seconds, video and audio")
     source_url = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -95,6 +95,11 @@ class Message:
     video_url: str = ""
     # Video results in the provider's order: (index, url); JS SDK `results: [{url, index}]`.
     results: list[tuple[int, str]] = field(default_factory=list)
+    # ImagineLab outputs beyond images and videos: audio files (voice, music), text results,
+    # and the job's real cost (`credit_cost`, S002) when the provider reports one.
+    audio_urls: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    credits: int | None = None
 
     @property
     def is_final(self) -> bool:
