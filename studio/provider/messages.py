@@ -73,6 +73,8 @@ class SubmitResult:
 
     message_id: str
     created_at: datetime | None
+    # The cost the provider reserved, when it says (ImagineLab `credit_cost`, S002).
+    credits: int | None = None
 
 
 @dataclass(frozen=True)
