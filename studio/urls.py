@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("studio.generation.urls")),
     path("accounts/", include("studio.accounts.urls")),
     path("sandbox/imaginepro/", include("studio.sandbox.urls")),
+    path("sandbox/imaginelab/", include("studio.sandbox.imaginelab.urls")),
     path("", include("studio.uploads.urls")),
     path("teams/", include("studio.teams.urls")),
     path("usage/", include("studio.credits.urls")),

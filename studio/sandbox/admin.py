@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from .imaginelab.models import SandboxLabAccount, SandboxLabGeneration, SandboxLabToken
 from .models import SandboxAccount, SandboxDiscordToken, SandboxJob
 
 
@@ -41,3 +42,39 @@ class SandboxDiscordTokenAdmin(admin.ModelAdmin):
     list_filter = ["mode", "is_active", "banned"]
     raw_id_fields = ["account"]
     exclude = ["token"]
+
+
+# ImagineLab sandbox (studio/sandbox/imaginelab/). Importing its models here also registers
+# them with the `sandbox` app at start-up (admin autodiscovery), for makemigrations.
+
+
+class SandboxLabTokenInline(admin.TabularInline):
+    model = SandboxLabToken
+    extra = 0
+    fields = ["created_at", "expires_at"]
+    readonly_fields = ["created_at"]
+
+
+@admin.register(SandboxLabAccount)
+class SandboxLabAccountAdmin(admin.ModelAdmin):
+    """ImagineLab sandbox accounts: the wallet and the fault injection (`force_429`) are
+    editable; the password and API key hashes are never shown."""
+
+    list_display = ["email", "credits", "api_key_last4", "force_429", "created_at"]
+    search_fields = ["email", "full_name"]
+    exclude = ["password", "api_key_hash", "rate_window_start", "rate_count"]
+    readonly_fields = ["api_key_last4", "created_at"]
+    inlines = [SandboxLabTokenInline]
+
+    def has_add_permission(self, request) -> bool:
+        # Accounts come from POST /auth/signup or services.sandbox_lab_account_create.
+        return False
+
+
+@admin.register(SandboxLabGeneration)
+class SandboxLabGenerationAdmin(admin.ModelAdmin):
+    list_display = ["id", "generation_type", "model_name", "account", "outcome", "created_at"]
+    list_filter = ["generation_type", "outcome"]
+    search_fields = ["=id", "prompt"]
+    raw_id_fields = ["account"]
+    readonly_fields = ["file_key", "settings", "refunded", "files_ready"]
