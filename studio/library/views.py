@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -54,6 +54,21 @@ def _ids(request) -> list:
         except ValueError:
             continue
     return list(dict.fromkeys(found))
+
+
+def _chosen(request) -> list:
+    """The chosen ids (see `_ids`) of generations the person may see, in the order given.
+    Raises Http404 when ids were sent and none of them is visible: someone asking for
+    another workspace's images learns nothing, and nothing happens."""
+    ids = _ids(request)
+    if not ids:
+        return []
+    visible = set(
+        access.visible_generations(request.user).filter(pk__in=ids).values_list("pk", flat=True)
+    )
+    if not visible:
+        raise Http404("No such generations.")
+    return [pk for pk in ids if pk in visible]
 
 
 # --- favourites ----------------------------------------------------------------------------
@@ -205,7 +220,7 @@ def collection_add(request):
 def zip_download(request):
     """The chosen generations' stored files as one ZIP, streamed from a temporary file."""
     try:
-        stream, _count = archive.zip_build(request.user, _ids(request))
+        stream, _count = archive.zip_build(request.user, _chosen(request))
     except services.LibraryError as exc:
         messages.error(request, str(exc))
         return redirect(_next_url(request))
@@ -218,7 +233,7 @@ def zip_download(request):
 def delete(request):
     """Delete the chosen generations (`ids`): first a page that lists what will go and what
     stays (with why), then, with `confirm`, the deletion and a redirect back."""
-    ids = _ids(request)
+    ids = _chosen(request)
     deletable, kept = services.deletion_plan(request.user, ids)
     back = _next_url(request)
     if request.method == "POST" and request.POST.get("confirm"):

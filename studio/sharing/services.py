@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -54,8 +55,9 @@ def share_create(
     collection: Collection | None = None,
 ) -> ShareLink:
     """A new link to `generation` or `collection` (exactly one), valid for `days` (one of
-    EXPIRY_DAYS). Raises Http404 when the person may not see the object, ShareError (with
-    a sentence) when they may see it but not share it, or the request is not valid."""
+    EXPIRY_DAYS). Raises Http404 when the person may not see the object, PermissionDenied
+    (with a sentence, 403) when they may see it but not share it (a viewer and a team's
+    collection), ShareError (with a sentence) when the request is not valid."""
     if (generation is None) == (collection is None):
         raise ShareError("Choose one image or one collection to share.")
     if days not in EXPIRY_DAYS:
@@ -68,7 +70,7 @@ def share_create(
         if not collection_visible(user, collection):
             raise Http404
         if not collection_shareable(user, collection):
-            raise ShareError("Viewers cannot share a team's collection: ask a team owner.")
+            raise PermissionDenied("Viewers cannot share a team's collection: ask a team owner.")
     return ShareLink.objects.create(
         generation=generation,
         collection=collection,

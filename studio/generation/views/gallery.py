@@ -86,6 +86,11 @@ def card(request, generation_id):
 @require_GET
 def detail(request, generation_id):
     generation = services.get_generation_for_user(request.user, generation_id)
+    if generation.parent_id and not access.allowed(request.user, generation.parent):
+        # A picture picked from the maker's personal gallery and made with a team's key:
+        # the team sees the child, never the parent (its title, its address). In memory
+        # only: the page says "none".
+        generation.parent = None
     context = {
         "generation": generation,
         "may_create": access.allowed(request.user, generation, access.CREATE),

@@ -20,6 +20,7 @@ from django_q.tasks import fetch
 
 from studio.generation import tasks
 from studio.generation.views.assist import own_key
+from studio.generation.views.sources import require_create
 from studio.teams import access
 
 SESSION_KEY = "studio_import"
@@ -40,7 +41,9 @@ def _since(request) -> datetime | None:
 @login_required
 @require_POST
 def import_start(request):
-    """Queue an import of the chosen key's history (GET /nova/images) and follow it."""
+    """Queue an import of the chosen key's history (GET /nova/images) and follow it. A team
+    viewer may not fill the team's gallery: 403 with a sentence."""
+    require_create(request)
     key = own_key(request, request.POST.get("key"))
     if key is None:
         messages.error(request, "Add an ImaginePro key first.")

@@ -81,6 +81,14 @@ def no_key_redirect(request):
     return redirect("generation:gallery")
 
 
+def require_create(request) -> None:
+    """Raise PermissionDenied (access's sentence, 403) when the current workspace is a team
+    where the person is a viewer: they may look, not submit. No query otherwise."""
+    workspace = request.workspace
+    if not workspace.is_personal and not workspace.allows(access.CREATE):
+        access.get_membership(request.user, workspace.team.pk, access.CREATE)
+
+
 def _over_budget(request, form) -> bool:
     """A submit that would pass a monthly cap is refused before any upload is stored or the
     provider is asked anything; generation_create checks again, under lock."""
@@ -113,7 +121,10 @@ def form_view(
     (urls: field name → list of URLs; parent: the generation of the first gallery pick).
     A refused upload or a GenerationError comes back on the form, nothing lost but files.
     `context` goes to the template (title, intro, submit_label for TEMPLATE).
+    A team viewer's GET is sent back to the gallery with a sentence; their POST is 403.
     """
+    if request.method == "POST":
+        require_create(request)
     if not access.workspace_keys(request.workspace, request.user).exists():
         return no_key_redirect(request)
     form = form_class(
