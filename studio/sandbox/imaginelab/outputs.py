@@ -341,15 +341,21 @@ def infographic(prompt: str, seed: int, options: dict) -> Image.Image:
     pen = ImageDraw.Draw(picture)
     unit = min(width, height)
     margin = round(unit * 0.07)
-    title_font = _font(max(14, unit // 14))
     small_font = _font(max(10, unit // 32))
     # Title band in the palette's first colour.
     band = round(unit * 0.2)
     pen.rectangle((0, 0, width, band), fill=colours[0])
-    title = caption_words(prompt, limit=6) or "Infographic"
+    title = caption_words(prompt, limit=8) or "Infographic"
+    title_size = max(14, unit // 14)
+    while title_size > 14 and pen.textlength(title, font=_font(title_size)) > width - 2 * margin:
+        title_size -= 2
+    title_font = _font(title_size)
     while len(title) > 4 and pen.textlength(title, font=title_font) > width - 2 * margin:
         title = title[:-2].rstrip() + "…"
-    pen.text((margin, band / 2), title, font=title_font, fill=(255, 255, 255), anchor="lm")
+    # Dark ink on a light band, white on a dark one (ITU-R BT.601 luma).
+    luma = 0.299 * colours[0][0] + 0.587 * colours[0][1] + 0.114 * colours[0][2]
+    title_ink = (20, 20, 28) if luma > 150 else (255, 255, 255)
+    pen.text((margin, band / 2), title, font=title_font, fill=title_ink, anchor="lm")
     pen.text(
         (margin, band + margin * 0.6),
         "Key figures (sandbox data)",
@@ -362,7 +368,7 @@ def infographic(prompt: str, seed: int, options: dict) -> Image.Image:
     values = [rng.randint(12, 100) for _ in labels]
     top = band + margin * 1.4
     bottom = height - margin * 1.6
-    slot = (bottom - top) / len(labels)
+    slot = min((bottom - top) / len(labels), unit * 0.14)  # few labels: slimmer bars
     label_width = max(pen.textlength(label, font=small_font) for label in labels) + margin / 2
     bar_left = margin + label_width
     bar_span = width - margin - bar_left - margin * 1.5
@@ -421,7 +427,9 @@ def text_output(prompt: str, seed: int, max_words: int = 120) -> str:
     `max_words` words. Deterministic for (prompt, seed)."""
     rng = random.Random(f"{prompt}|{seed}|text")
     subject = " ".join(prompt.split()[:12]).rstrip(".!?") or "this idea"
-    subject = subject[0].lower() + subject[1:] if subject[:2] != subject[:2].upper() else subject
+    first = subject.split()[0]
+    if not (len(first) > 1 and first.isupper()):  # keep an acronym, lower "A neon …"
+        subject = subject[0].lower() + subject[1:]
     keywords = [w for w in _WORD.findall(prompt) if w.lower() not in _STOP] or ["it"]
     sentences = [rng.choice(_OPENINGS).format(subject=subject)]
     middles = list(_MIDDLES)

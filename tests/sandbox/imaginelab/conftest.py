@@ -50,18 +50,23 @@ class LabApi:
         return response.json()["balance"]
 
     def wait(self, generation_id: int, limit: float = 20.0) -> dict:
-        """Poll the status route (slower than the rate limit) until final; return the record."""
+        """Poll the status route until final and return the record; a 429 waits its
+        Retry-After, as a polite client does (the sandbox allows 10 requests a second)."""
         deadline = time.monotonic() + limit
+        path = f"generations/{generation_id}/status"
         while True:
-            response = self.get(f"generations/{generation_id}/status")
+            assert time.monotonic() < deadline, f"not final after {limit}s"
+            response = self.get(path)
+            if response.status_code == 429:
+                time.sleep(float(response.headers["Retry-After"]))
+                continue
             assert response.status_code == 200, response.text
-            if response.json()["status"] in FINAL:
-                break
-            assert time.monotonic() < deadline, f"still {response.json()} after {limit}s"
+            if path.endswith("/status") and response.json()["status"] in FINAL:
+                path = f"generations/{generation_id}"
+                continue
+            if not path.endswith("/status"):
+                return response.json()
             time.sleep(0.15)
-        response = self.get(f"generations/{generation_id}")
-        assert response.status_code == 200, response.text
-        return response.json()
 
 
 @pytest.fixture
