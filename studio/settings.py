@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "studio.sharing",
     "studio.console",
     "studio.banwords",
+    "studio.imaginelab",
 ]
 
 MIDDLEWARE = [

@@ -8,6 +8,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("studio.generation.urls")),
     path("accounts/", include("studio.accounts.urls")),
+    path("imaginelab/", include("studio.imaginelab.urls")),
     path("sandbox/imaginepro/", include("studio.sandbox.urls")),
     path("sandbox/imaginelab/", include("studio.sandbox.imaginelab.urls")),
     path("", include("studio.uploads.urls")),

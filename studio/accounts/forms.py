@@ -35,3 +35,52 @@ class KeyForm(forms.Form):
 
 class KeyRenameForm(forms.Form):
     name = forms.CharField(max_length=80)
+
+
+class LabKeyForm(KeyForm):
+    """A dedicated ImagineLab API key (Ultimate Visionary Studio and Titan Studio plans,
+    seed 002). Masked, never rendered back."""
+
+    prefix = "lab"
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].initial = "ImagineLab"
+        self.fields["api_key"].help_text = (
+            "A dedicated key from your ImagineLab plan. Stored encrypted; shown afterwards "
+            "only as its last four characters."
+        )
+
+
+class LabSignInForm(forms.Form):
+    """Email and password for ImagineLab's sign-in (POST /auth/login). The password is sent
+    once to ImagineLab for a token and never stored or shown again."""
+
+    prefix = "signin"
+
+    name = forms.CharField(max_length=80, initial="ImagineLab")
+    email = forms.EmailField(label="ImagineLab email")
+    password = forms.CharField(
+        label="ImagineLab password",
+        max_length=500,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="Sent once to ImagineLab for a sign-in token; the studio keeps the token "
+        "(encrypted), never the password.",
+    )
+    sandbox = forms.BooleanField(
+        required=False,
+        label="Sign in to the ImagineLab sandbox (simulated) instead",
+    )
+
+
+class LabSignInAgainForm(forms.Form):
+    """A new sign-in for a key whose token expired: replaces the token."""
+
+    email = forms.EmailField(label="ImagineLab email")
+    password = forms.CharField(
+        label="ImagineLab password",
+        max_length=500,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+    )

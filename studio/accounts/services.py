@@ -1,6 +1,10 @@
-"""Storing provider keys: a real ImaginePro key (checked on save) or a sandbox account."""
+"""Storing provider keys: a real ImaginePro key (checked on save) or a sandbox account;
+for ImagineLab a dedicated API key, a token got by signing in (the password is never
+stored), or an ImagineLab sandbox account."""
 
 from __future__ import annotations
+
+import logging
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -9,9 +13,13 @@ from django.views.decorators.debug import sensitive_variables
 
 from studio.accounts.models import ProviderKey
 from studio.provider.errors import ProviderError
+from studio.provider.imaginelab import ImagineLabClient
 from studio.provider.imaginepro import ImagineProClient
+from studio.sandbox.imaginelab.services import sandbox_lab_account_create
 from studio.sandbox.services import sandbox_account_create
 from studio.teams.models import Team
+
+log = logging.getLogger(__name__)
 
 
 class KeyRejected(Exception):
@@ -73,3 +81,140 @@ def key_rename(*, key: ProviderKey, name: str) -> ProviderKey:
 def key_delete(*, key: ProviderKey) -> None:
     """Delete a key. Its generations stay; unfinished ones fail with a clear reason."""
     key.delete()
+
+
+# --- ImagineLab ------------------------------------------------------------------------------
+
+
+def _lab_key(
+    *, user: AbstractBaseUser, team: Team | None, name: str, is_sandbox: bool, auth: str
+) -> ProviderKey:
+    return ProviderKey(
+        user=user,
+        team=team,
+        name=name,
+        provider=ProviderKey.PROVIDER_IMAGINELAB,
+        auth=auth,
+        is_sandbox=is_sandbox,
+    )
+
+
+@sensitive_variables("api_key")
+def lab_key_create(
+    *,
+    user: AbstractBaseUser,
+    name: str,
+    api_key: str,
+    team: Team | None = None,
+    is_sandbox: bool = False,
+) -> tuple[ProviderKey, str]:
+    """Check a dedicated ImagineLab API key with a free call (GET /auth/me), then store it
+    encrypted, like an ImaginePro key. `team`: a team's key (the caller checked that `user`
+    owns the team). Returns (key, warning): the warning says when the key could not be
+    checked now (network, 5xx) and was saved anyway. Raises KeyRejected on a 401 (nothing
+    stored)."""
+    key = _lab_key(
+        user=user, team=team, name=name, is_sandbox=is_sandbox, auth=ProviderKey.AUTH_KEY
+    )
+    key.set_api_key(api_key)
+    warning = ""
+    try:
+        ImagineLabClient(base_url=key.base_url, token=api_key).me()
+    except ProviderError as exc:
+        if exc.status == 401:
+            raise KeyRejected(
+                "ImagineLab did not accept this key (401 Unauthorized). Copy it again from "
+                "your ImagineLab account; nothing was saved."
+            ) from exc
+        warning = f"The key was saved but could not be checked just now: {exc.describe()}"
+    key.save()
+    return key, warning
+
+
+@sensitive_variables("password", "token")
+def _lab_login(*, base_url: str, email: str, password: str) -> str:
+    """A bearer token for email + password (POST /auth/login, form-encoded, seed 002).
+    Raises KeyRejected with a sentence; the password goes nowhere but that request."""
+    try:
+        return ImagineLabClient.login(base_url=base_url, email=email, password=password)
+    except ProviderError as exc:
+        if exc.status in (400, 401, 403):
+            raise KeyRejected(
+                "ImagineLab did not accept this email and password. Nothing was saved."
+            ) from exc
+        raise KeyRejected(f"Could not sign in to ImagineLab: {exc.describe()}") from exc
+
+
+@sensitive_variables("password", "token")
+def lab_sign_in(
+    *,
+    user: AbstractBaseUser,
+    name: str,
+    email: str,
+    password: str,
+    team: Team | None = None,
+    is_sandbox: bool = False,
+) -> ProviderKey:
+    """Sign in to ImagineLab and store the token it gives (encrypted, `auth="token"`) with
+    the email (to prefill the next sign-in). The password is used for that one request and
+    never stored or logged. Raises KeyRejected (refused, or ImagineLab unreachable)."""
+    key = _lab_key(
+        user=user, team=team, name=name, is_sandbox=is_sandbox, auth=ProviderKey.AUTH_TOKEN
+    )
+    token = _lab_login(base_url=key.base_url, email=email, password=password)
+    key.set_api_key(token)
+    key.login_email = email
+    key.save()
+    return key
+
+
+@sensitive_variables("password", "token")
+def lab_sign_in_again(*, key: ProviderKey, email: str, password: str) -> int:
+    """Replace the token of a signed-in ImagineLab key after it expired (or early), clear
+    `needs_login_since`, and let the work that waited go on: its queued and running
+    generations become due now and a poll is started. Returns how many generations were
+    waiting. Raises KeyRejected (nothing changed)."""
+    token = _lab_login(base_url=key.base_url, email=email, password=password)
+    key.set_api_key(token)
+    key.login_email = email
+    key.auth = ProviderKey.AUTH_TOKEN
+    key.needs_login_since = None
+    key.save(
+        update_fields=["api_key_encrypted", "last4", "login_email", "auth", "needs_login_since"]
+    )
+    from studio.generation import tasks, worker  # the generation app imports this module
+
+    released = worker.release_waiting(key)
+    if released:
+        transaction.on_commit(tasks.enqueue_poll)
+    log.info("imaginelab key %s signed in again; %d generations go on", key.pk, released)
+    return released
+
+
+def lab_sandbox_key_create(*, user: AbstractBaseUser, team: Team | None = None) -> ProviderKey:
+    """Open an ImagineLab sandbox account (simulated outputs, a starting wallet) and store
+    its dedicated API key, for the person or `team` (the caller checked `user` owns it)."""
+    label = user.get_username() if team is None else f"team {team.name}"
+    with transaction.atomic():
+        _email, _password, api_key = sandbox_lab_account_create(label=label)
+        key = _lab_key(
+            user=user,
+            team=team,
+            name="ImagineLab sandbox",
+            is_sandbox=True,
+            auth=ProviderKey.AUTH_KEY,
+        )
+        key.set_api_key(api_key)
+        key.save()
+    return key
+
+
+def needs_login_keys(user: AbstractBaseUser):
+    """The person's own ImagineLab keys whose sign-in expired (the Keys page and the
+    gallery ask them to sign in again)."""
+    return ProviderKey.objects.filter(
+        user=user,
+        team__isnull=True,
+        provider=ProviderKey.PROVIDER_IMAGINELAB,
+        needs_login_since__isnull=False,
+    )

@@ -21,8 +21,8 @@ from django.utils import timezone
 from PIL import Image, ImageOps
 
 from studio.generation import transitions
-from studio.generation.models import Action, Asset, Generation, Status
-from studio.provider.messages import parse_message
+from studio.generation.models import Action, Asset, Generation, Model, Status
+from studio.provider.messages import Message, parse_message
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,8 @@ _FORMATS = {
 
 
 _VIDEO_EXTENSIONS = {"video/mp4": "mp4", "video/webm": "webm", "video/quicktime": "mov"}
+_AUDIO_EXTENSIONS = {"audio/wav": "wav", "audio/mpeg": "mp3", "audio/ogg": "ogg"}
+MAX_AUDIO_SECONDS = 60 * 60.0  # longer is refused: no voice or music result is an hour
 
 
 class DownloadError(Exception):
@@ -132,7 +134,15 @@ def store_video(generation: Generation, *, index: int, url: str) -> Asset | None
         info = probe_video(data)
         poster = poster_frame(data)
     except VideoError as exc:
-        raise DownloadError(f"a result file is not a playable video ({exc})") from exc
+        converted = animation_to_mp4(data)
+        if converted is None:
+            raise DownloadError(f"a result file is not a playable video ({exc})") from exc
+        data = converted
+        try:
+            info = probe_video(data)
+            poster = poster_frame(data)
+        except VideoError as again:
+            raise DownloadError(f"a result file could not be made playable ({again})") from again
     asset = Asset(
         generation=generation,
         role=role,
@@ -144,6 +154,152 @@ def store_video(generation: Generation, *, index: int, url: str) -> Asset | None
     )
     ext = _VIDEO_EXTENSIONS.get(info.content_type, "mp4")
     return _save(asset, data, url, ext=ext, thumbnail=poster, thumb_suffix="poster")
+
+
+MAX_ANIMATION_FRAMES = 1800  # an animated image longer than this is not converted
+
+
+def animation_to_mp4(data: bytes) -> bytes | None:
+    """An animated image (ImagineLab may deliver a video as an animated WebP, seed 002) as
+    an H.264 MP4, so every video plays in a <video> with a poster, controls and seeking.
+    Frame timing follows the image's durations at the nearest whole fps (1–60). Returns None
+    when `data` is not an animated image (one frame, or not an image); raises DownloadError
+    for one too large to convert."""
+    from studio.media.video import VideoError, encode_mp4
+
+    try:
+        image = Image.open(io.BytesIO(data))
+        frames_count = getattr(image, "n_frames", 1)
+    except Exception:  # Pillow raises many types for bad data
+        return None
+    if frames_count < 2:
+        return None
+    if frames_count > MAX_ANIMATION_FRAMES:
+        raise DownloadError(f"an animation of {frames_count} frames is too long to convert")
+    frames, total_ms = [], 0.0
+    try:
+        for number in range(frames_count):
+            image.seek(number)
+            frames.append(image.convert("RGB"))  # loads the frame, and with it its duration
+            total_ms += float(image.info.get("duration") or 100)
+    except Exception as exc:
+        raise DownloadError("an animated result file could not be read") from exc
+    fps = max(1, min(60, round(frames_count / (total_ms / 1000.0)))) if total_ms else 10
+    try:
+        return encode_mp4(frames, fps=fps)
+    except VideoError as exc:
+        raise DownloadError(f"an animated result file could not be converted ({exc})") from exc
+
+
+def audio_info(data: bytes) -> tuple[str, float]:
+    """(content type, duration in seconds) of a WAV, MP3 or Ogg file. WAV is read with the
+    `wave` module; MP3 and Ogg with PyAV. Raises DownloadError for anything else, an
+    unreadable file, or one longer than MAX_AUDIO_SECONDS."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
+        content_type, duration = "audio/wav", _wav_duration(data)
+    elif data[:4] == b"OggS":
+        content_type, duration = "audio/ogg", _probe_duration(data)
+    elif data[:3] == b"ID3" or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0):
+        content_type, duration = "audio/mpeg", _probe_duration(data)
+    else:
+        raise DownloadError("a result file is not WAV, MP3 or Ogg audio")
+    if not 0 < duration <= MAX_AUDIO_SECONDS:
+        raise DownloadError(f"a result file's audio lasts {duration:.1f} s")
+    return content_type, duration
+
+
+def _wav_duration(data: bytes) -> float:
+    import wave
+
+    try:
+        with wave.open(io.BytesIO(data)) as reader:
+            rate = reader.getframerate()
+            return reader.getnframes() / rate if rate else 0.0
+    except (wave.Error, EOFError) as exc:
+        raise DownloadError(f"a result file is not readable WAV audio ({exc})") from exc
+
+
+def _probe_duration(data: bytes) -> float:
+    """Seconds of the first audio stream, by PyAV: the container's duration, else the
+    stream's, else the sum of its packets' durations."""
+    import av
+
+    try:
+        with av.open(io.BytesIO(data), mode="r") as container:
+            streams = container.streams.audio
+            if not streams:
+                raise DownloadError("a result file has no audio")
+            stream = streams[0]
+            if container.duration:
+                return container.duration / av.time_base
+            if stream.duration and stream.time_base:
+                return float(stream.duration * stream.time_base)
+            ticks = sum(packet.duration or 0 for packet in container.demux(stream))
+            return float(ticks * stream.time_base) if stream.time_base else 0.0
+    except DownloadError:
+        raise
+    except Exception as exc:  # PyAV raises FFmpeg's many error types
+        raise DownloadError("a result file is not readable audio") from exc
+
+
+def store_audio(generation: Generation, *, index: int, url: str) -> Asset | None:
+    """Download a voice or music result (WAV, MP3 or Ogg) and store it as an AUDIO asset
+    with its duration (1-based `index`). It has no thumbnail. Returns None if already
+    stored. Raises DownloadError (failed fetch, over ASSET_MAX_BYTES, not such audio)."""
+    role = Asset.Role.AUDIO
+    if Asset.objects.filter(generation=generation, role=role, index=index).exists():
+        return None
+    data = fetch_bytes(url)
+    content_type, duration = audio_info(data)
+    asset = Asset(
+        generation=generation,
+        role=role,
+        index=index,
+        content_type=content_type,
+        duration=round(duration, 3),
+        bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        source_url=url,
+    )
+    asset.file.save(
+        f"{role}-{index}.{_AUDIO_EXTENSIONS[content_type]}", ContentFile(data), save=False
+    )
+    try:
+        asset.save()
+    except IntegrityError:
+        asset.file.delete(save=False)
+        return None
+    return asset
+
+
+def lab_outputs(generation: Generation, message: Message) -> tuple[list[str], list[str]]:
+    """(audio URLs, texts) of an ImagineLab result: from the message, else from what the
+    worker added to the stored message (worker._keep_lab_outputs)."""
+    raw = generation.raw_message or {}
+    audio = list(message.audio_urls) or [u for u in raw.get("audioUrls") or [] if u]
+    texts = list(message.texts) or [t for t in raw.get("texts") or [] if isinstance(t, str)]
+    return audio, texts
+
+
+def _store_lab_outputs(generation: Generation, message: Message) -> None:
+    """Every output of an ImagineLab generation: images (image, infographic), videos
+    (MP4, or an animated image converted to MP4), audio (voice, music) and text results
+    (into `text_outputs`). Raises DownloadError when there is none."""
+    audio, texts = lab_outputs(generation, message)
+    videos = [url for _, url in message.video_urls]
+    images = message.output_urls
+    if generation.action == Action.VIDEO:  # a video delivered as an image (animated WebP)
+        videos, images = videos + [u for u in images if u not in videos], []
+    if not (audio or texts or videos or images):
+        raise DownloadError("the provider reported success but sent no result")
+    if texts:
+        Generation.objects.filter(pk=generation.pk).update(text_outputs=texts)
+    for index, url in enumerate(videos, start=1):
+        store_video(generation, index=index, url=url)
+    for index, url in enumerate(audio, start=1):
+        store_audio(generation, index=index, url=url)
+    for index, url in enumerate(images, start=1):
+        store_asset(generation, role=Asset.Role.IMAGE, index=index, url=url)
 
 
 _NUMBERED = re.compile(r"^\s*(?:[1-9]\ufe0f?\u20e3|[1-9][.)])\s*", re.MULTILINE)
@@ -161,6 +317,9 @@ def described_prompts(text: str) -> list[str]:
 
 def _store_outputs(generation: Generation, message) -> None:
     """Store every output of a finished message; raises DownloadError if there is none."""
+    if generation.model == Model.IMAGINELAB:
+        _store_lab_outputs(generation, message)
+        return
     if generation.action == Action.DESCRIBE:
         prompts = described_prompts(message.prompt)
         if not prompts:
@@ -222,7 +381,7 @@ def generation_download(generation_id) -> bool:
 
     Outputs come from the stored Message: `images` (1-based index, like U1–U4), for a
     Midjourney grid `uri` as the grid, for a video `results`/`videoUrl`, for a describe the
-    prompts in `prompt`. On failure the generation stays DOWNLOADING and the poller retries
+    prompts in `prompt`; for ImagineLab also audio (voice, music) and text results. On failure the generation stays DOWNLOADING and the poller retries
     later; after MAX_DOWNLOAD_FAILURES it is closed as failed.
     Returns True when the generation is DONE.
     """

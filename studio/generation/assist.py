@@ -1,5 +1,6 @@
 """Free, synchronous help around a prompt and an account: enhance a prompt, check it before a
-Midjourney submit, read the key's credit balance (imaginepro.md §3.9, §3.10, §3.14).
+Midjourney submit, read the key's credit balance (imaginepro.md §3.9, §3.10, §3.14; for an
+ImagineLab key its wallet, §8).
 
 These are the only provider calls made inside a web request, because the provider answers
 them at once and charges nothing; each uses a short timeout so a slow provider costs the
@@ -112,6 +113,8 @@ class Balance:
     key_name: str
     is_sandbox: bool
     credits: int | None = None
+    # ImagineLab's wallet (GET /credits/wallet, seed 002) rather than ImaginePro's account.
+    is_imaginelab: bool = False
     plan_credits: int | None = None
     extra_credits: int | None = None
     plan: str = ""
@@ -166,6 +169,10 @@ def key_balance(key: ProviderKey) -> Balance:
     if cached is not None:
         return cached
     base = {"key_name": key.name, "is_sandbox": key.is_sandbox}
+    if key.is_imaginelab:
+        balance = _lab_balance(key, base)
+        cache.set(name, balance, BALANCE_TTL if balance.credits is not None else BALANCE_ERROR_TTL)
+        return balance
     try:
         info = _client(key, BALANCE_TIMEOUT).account_info()
     except ProviderError as exc:
@@ -184,6 +191,26 @@ def key_balance(key: ProviderKey) -> Balance:
             )
     cache.set(name, balance, BALANCE_TTL if balance.credits is not None else BALANCE_ERROR_TTL)
     return balance
+
+
+@sensitive_variables("token")
+def _lab_balance(key: ProviderKey, base: dict) -> Balance:
+    """An ImagineLab key's wallet (GET /credits/wallet) as a Balance; a refused sign-in
+    marks the key as needing a new one (the header says so)."""
+    from studio.provider.imaginelab import ImagineLabClient
+
+    token = key.api_key
+    lab = ImagineLabClient(base_url=key.base_url, token=token, timeout=BALANCE_TIMEOUT)
+    try:
+        wallet = lab.wallet()
+    except ProviderError as exc:
+        if exc.status == 401 and key.auth == ProviderKey.AUTH_TOKEN:
+            from studio.imaginelab.services import mark_needs_login  # it imports this app
+
+            mark_needs_login(key)
+            return Balance(**base, is_imaginelab=True, error="Sign in to ImagineLab again.")
+        return Balance(**base, is_imaginelab=True, error=exc.describe())
+    return Balance(**base, is_imaginelab=True, credits=wallet.balance)
 
 
 def balance_forget(key: ProviderKey) -> None:

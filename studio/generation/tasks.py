@@ -21,6 +21,11 @@ def enqueue_submit(generation_id) -> None:
     )
 
 
+def enqueue_poll() -> None:
+    """Start the poller now (e.g. after a new ImagineLab sign-in let waiting work go on)."""
+    async_task(POLL, task_name="poll-now", q_options={"timeout": 90})
+
+
 def enqueue_download(generation_id) -> None:
     async_task(DOWNLOAD, str(generation_id), task_name=f"download-{generation_id}")
 
@@ -49,20 +54,28 @@ def download(generation_id: str) -> bool:
 
 
 def enqueue_import(key_id) -> str:
-    """Queue an import of the key's last 24 hours; returns the django-q task id, whose
-    result (ImportResult.as_dict()) the gallery shows. Takes the key's id, never the key."""
+    """Queue an import of the key's history (ImaginePro: the last 24 hours; ImagineLab: its
+    GET /generations); returns the django-q task id, whose result (ImportResult.as_dict())
+    the gallery shows. Takes the key's id, never the key."""
     return async_task(IMPORT, str(key_id), task_name=f"import-{key_id}", q_options={"timeout": 150})
 
 
 def import_history(key_id: str) -> dict:
-    """Create a generation per new history item, then start the poller for them."""
+    """Create a generation per new history item, then start the poller for them. An
+    ImagineLab key's history comes from studio.imaginelab.history."""
+    from studio.accounts.models import ProviderKey
+
+    def start_poll():
+        async_task(POLL, task_name="poll-after-import", q_options={"timeout": 90})
+
+    key = ProviderKey.objects.filter(pk=key_id).only("provider").first()
     try:
-        result = imports.history_import(
-            key_id,
-            start_poll=lambda: async_task(
-                POLL, task_name="poll-after-import", q_options={"timeout": 90}
-            ),
-        )
+        if key is not None and key.is_imaginelab:
+            from studio.imaginelab.history import lab_history_import  # it imports this app
+
+            result = lab_history_import(key_id, start_poll=start_poll)
+        else:
+            result = imports.history_import(key_id, start_poll=start_poll)
     except imports.ImportRefused as exc:
         result = imports.ImportResult(error=str(exc))
     return result.as_dict()

@@ -23,18 +23,77 @@ from studio.accounts.models import ProviderKey
 from studio.generation import transitions
 from studio.generation.models import ACTIVE, POLLED, Generation, Lease, Model, Status
 from studio.provider.errors import ProviderError
+from studio.provider.imaginelab import ImagineLabClient
 from studio.provider.imaginepro import ImagineProClient
-from studio.provider.messages import Message, SubmitResult
+from studio.provider.messages import DONE, Message, SubmitResult
 
 log = logging.getLogger(__name__)
 
 DEADLINE_MARGIN = timedelta(seconds=120)  # beyond the `timeout` we sent
 MAX_POLL_FAILURES = 5  # consecutive 401/404 answers before we give up on a job
 PROGRESS_RATE = 10.0  # progress requests per second per key (provider SYS page)
+# ImagineLab: the provider's example polls every 2 s (seed 002); never slower than ours.
+LAB_POLL_INTERVAL = 2.0
+# A signed-in ImagineLab token the provider refused (401): the work waits, looked at again
+# this often (no provider call while waiting), its deadline pushed so it is not closed.
+LOGIN_NOTE = "waiting: sign in to ImagineLab again"
+LOGIN_RECHECK = timedelta(seconds=60)
 
 
-def client_for(key: ProviderKey) -> ImagineProClient:
+def client_for(key: ProviderKey) -> ImagineProClient | ImagineLabClient:
+    """The provider's client for `key`: ImagineLab (its API key or signed-in token, sent as
+    a bearer token) or ImaginePro."""
+    if key.is_imaginelab:
+        return ImagineLabClient(base_url=key.base_url, token=key.api_key)
     return ImagineProClient(base_url=key.base_url, api_key=key.api_key)
+
+
+def poll_interval(generation: Generation) -> float:
+    """Seconds between two polls of one job: POLL_INTERVAL, at most LAB_POLL_INTERVAL for
+    ImagineLab."""
+    if generation.model == Model.IMAGINELAB:
+        return min(settings.POLL_INTERVAL, LAB_POLL_INTERVAL)
+    return settings.POLL_INTERVAL
+
+
+# --- ImagineLab sign-in ---------------------------------------------------------------------
+
+
+def _token_refused(key: ProviderKey | None, exc: ProviderError) -> bool:
+    """True when ImagineLab refused a signed-in token (401): the key is marked as needing a
+    new sign-in (ProviderKey.needs_login_since) and its work must wait, not fail."""
+    if key is None or exc.status != 401 or not key.is_imaginelab:
+        return False
+    if key.auth != ProviderKey.AUTH_TOKEN:
+        return False
+    now = timezone.now()
+    ProviderKey.objects.filter(pk=key.pk, needs_login_since__isnull=True).update(
+        needs_login_since=now
+    )
+    key.needs_login_since = key.needs_login_since or now
+    return True
+
+
+def _wait_for_login(generation: Generation, from_statuses, **fields) -> None:
+    """Park a generation until its key is signed in again: the note on the card, the next
+    look in LOGIN_RECHECK, the deadline pushed as far as a fresh job's."""
+    now = timezone.now()
+    transitions.advance(
+        generation.pk,
+        from_statuses,
+        status_note=LOGIN_NOTE,
+        next_poll_at=now + LOGIN_RECHECK,
+        deadline_at=now + timedelta(seconds=generation.timeout) + DEADLINE_MARGIN + LOGIN_RECHECK,
+        **fields,
+    )
+
+
+def release_waiting(key: ProviderKey) -> int:
+    """After a new sign-in: the key's generations that waited for it become due now (the
+    poller submits the queued ones and polls the running ones). Returns how many."""
+    return Generation.objects.filter(
+        provider_key=key, status__in=ACTIVE, status_note=LOGIN_NOTE
+    ).update(status_note="signed in again: going on…", next_poll_at=timezone.now())
 
 
 # --- submit -----------------------------------------------------------------------------------
@@ -101,6 +160,14 @@ def generation_submit(generation_id) -> str:
             generation.pk, "The API key for this generation was deleted before it was sent."
         )
         return Status.FAILED
+    if key.needs_login_since:
+        _wait_for_login(
+            generation,
+            (Status.SUBMITTING,),
+            status=Status.QUEUED,
+            attempts=max(0, generation.attempts - 1),
+        )
+        return Status.QUEUED
     wait = _claim_submit_slot(key)
     if wait:
         _requeue(
@@ -119,14 +186,37 @@ def generation_submit(generation_id) -> str:
         message_id=result.message_id,
         submitted_at=now,
         status_note="",
-        next_poll_at=now + timedelta(seconds=settings.POLL_INTERVAL),
+        next_poll_at=now + timedelta(seconds=poll_interval(generation)),
         deadline_at=now + timedelta(seconds=generation.timeout) + DEADLINE_MARGIN,
     )
+    _book_reported_cost(generation, result)
     cancel.after_submit(generation.pk)  # a Cancel asked for while the request was in flight
     return Status.SUBMITTED
 
 
+def _book_reported_cost(generation: Generation, result: SubmitResult) -> None:
+    """When the provider says what the job really costs (ImagineLab `credit_cost`) and it is
+    not what we charged, correct the ledger once and record the real cost."""
+    if result.credits is None or result.credits < 0 or result.credits == generation.cost:
+        return
+    from studio.credits import ledger  # it imports the generation models
+
+    ledger.correct(generation, result.credits, "provider")
+    Generation.objects.filter(pk=generation.pk).update(cost=result.credits)
+
+
 def _submit_failed(generation: Generation, exc: ProviderError) -> str:
+    if _token_refused(generation.provider_key, exc):
+        _wait_for_login(
+            generation,
+            (Status.SUBMITTING,),
+            status=Status.QUEUED,
+            attempts=max(0, generation.attempts - 1),
+        )
+        return Status.QUEUED
+    if exc.status == 402 and generation.model == Model.IMAGINELAB:
+        transitions.fail(generation.pk, _no_credits_reason(generation.provider_key))
+        return Status.FAILED
     if exc.maybe_accepted:
         transitions.fail(
             generation.pk,
@@ -134,17 +224,33 @@ def _submit_failed(generation: Generation, exc: ProviderError) -> str:
             "again (that could charge twice). Check the provider's history before retrying.",
         )
         return Status.FAILED
-    if exc.retryable and generation.attempts < settings.SUBMIT_MAX_ATTEMPTS:
+    # A 429 was refused before anything started: it waits as long as the deadline allows
+    # (the deadline still closes it) rather than using up the attempts.
+    rate_limited = exc.status == 429
+    if exc.retryable and (rate_limited or generation.attempts < settings.SUBMIT_MAX_ATTEMPTS):
         delay = exc.retry_after or _backoff(generation.attempts)
         _requeue(
             generation,
             delay,
             f"waiting: {_short(exc)}, next try in {delay:.0f} s",
-            count_attempt=True,
+            count_attempt=not rate_limited,
         )
         return Status.QUEUED
     transitions.fail(generation.pk, exc.describe())
     return Status.FAILED
+
+
+def _no_credits_reason(key: ProviderKey) -> str:
+    """ImagineLab's 402 for a person: not enough credits, with the wallet's balance when it
+    can be read (GET /credits/wallet)."""
+    try:
+        balance = client_for(key).wallet().balance
+    except ProviderError as exc:
+        return (
+            "Not enough ImagineLab credits (the wallet's balance could not be read: "
+            f"{exc.describe()})."
+        )
+    return f"Not enough ImagineLab credits: the wallet has {balance}."
 
 
 def _backoff(attempt: int) -> float:
@@ -154,7 +260,7 @@ def _backoff(attempt: int) -> float:
 
 def _short(exc: ProviderError) -> str:
     if exc.status == 429:
-        return "provider rate limit"
+        return "rate limited"
     if exc.status:
         return f"provider error (HTTP {exc.status})"
     return exc.message.rstrip(".").lower()
@@ -194,11 +300,14 @@ def _fetch(generation: Generation) -> Message | ProviderError:
 
 
 def _poll_failed(generation: Generation, exc: ProviderError) -> None:
+    if _token_refused(generation.provider_key, exc):
+        _wait_for_login(generation, POLLED)
+        return
     failures = generation.poll_failures + 1
     if not exc.retryable and failures >= MAX_POLL_FAILURES:
         transitions.fail(generation.pk, exc.describe())
         return
-    delay = exc.retry_after or max(settings.POLL_INTERVAL, _backoff(failures))
+    delay = exc.retry_after or max(poll_interval(generation), _backoff(failures))
     transitions.advance(
         generation.pk,
         POLLED,
@@ -259,6 +368,10 @@ def poll_once(*, start_download: Callable[[object], None], limit: int = 100) -> 
     )
     for generation in Generation.objects.filter(due, status__in=POLLED, provider_key=None):
         transitions.fail(generation.pk, "The API key for this generation was deleted.")
+    for generation in [g for g in batch if g.provider_key.needs_login_since]:
+        _wait_for_login(generation, POLLED)  # no provider call until the person signs in
+        touched += 1
+    batch = [g for g in batch if not g.provider_key.needs_login_since]
     if batch:
         with ThreadPoolExecutor(max_workers=4) as pool:
             results = list(pool.map(_fetch, batch))
@@ -267,13 +380,35 @@ def poll_once(*, start_download: Callable[[object], None], limit: int = 100) -> 
                 _poll_failed(generation, result)
             elif (
                 transitions.apply_message(
-                    generation.pk, result, next_poll_in=settings.POLL_INTERVAL
+                    generation.pk, result, next_poll_in=poll_interval(generation)
                 )
                 == Status.DOWNLOADING
             ):
+                _keep_lab_outputs(generation.pk, result)
                 start_download(generation.pk)
             touched += 1
     return touched
+
+
+def _keep_lab_outputs(generation_id, message: Message) -> None:
+    """Add what the stored message (transitions) does not keep: ImagineLab's audio files,
+    text results and reported cost, so the download finds them (assets.lab_outputs)."""
+    if message.status != DONE or not (message.audio_urls or message.texts):
+        return
+    raw = (
+        Generation.objects.filter(pk=generation_id, status=Status.DOWNLOADING)
+        .values_list("raw_message", flat=True)
+        .first()
+    )
+    if raw is None:
+        return
+    raw = {
+        **raw,
+        "audioUrls": list(message.audio_urls),
+        "texts": list(message.texts),
+        "credits": message.credits,
+    }
+    Generation.objects.filter(pk=generation_id, status=Status.DOWNLOADING).update(raw_message=raw)
 
 
 # --- the loop and its lease ---------------------------------------------------------------------
