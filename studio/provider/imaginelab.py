@@ -664,7 +664,9 @@ class ImagineLabClient:
         if status == FAIL:
             try:
                 generation = self.get(state.id)
-            except ProviderError:  # the reason is a nicety; the failure is certain
+            except ProviderError as exc:
+                if exc.retryable:  # 429/5xx: ask again later rather than lose the reason
+                    raise
                 return Message(
                     message_id=str(state.id),
                     status=FAIL,
