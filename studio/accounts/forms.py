@@ -51,6 +51,10 @@ class LabKeyForm(KeyForm):
             "only as its last four characters."
         )
 
+    sandbox = forms.BooleanField(
+        required=False, label="A key of the ImagineLab sandbox (simulated)"
+    )
+
 
 class LabSignInForm(forms.Form):
     """Email and password for ImagineLab's sign-in (POST /auth/login). The password is sent

@@ -119,6 +119,7 @@ def key_lab(request):
                 user=request.user,
                 name=form.cleaned_data["name"],
                 api_key=form.cleaned_data["api_key"],
+                is_sandbox=form.cleaned_data["sandbox"],
             )
         except services.KeyRejected as exc:
             form.add_error("api_key", str(exc))
