@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -18,6 +19,7 @@ from studio.generation import assist
 from studio.generation import services as generation_services
 from studio.generation.services import GenerationError
 from studio.imaginelab import services
+from studio.imaginelab.costs import TYPE_COSTS
 from studio.imaginelab.forms import form_for, lab_keys
 from studio.imaginelab.types import LABELS, TYPES
 from studio.teams import access
@@ -129,7 +131,10 @@ def _back(request, default: str) -> str:
 @require_POST
 def models_refresh(request):
     """Ask ImagineLab for the chosen key's models again (the list is cached an hour)."""
-    key = get_object_or_404(_workspace_lab_keys(request), pk=request.POST.get("key") or None)
+    try:
+        key = get_object_or_404(_workspace_lab_keys(request), pk=request.POST.get("key") or None)
+    except ValidationError as exc:  # not a UUID: an unknown key, not an error page
+        raise Http404 from exc
     services.models_forget(key)
     try:
         found = services.lab_models(key, refresh=True)
@@ -150,7 +155,14 @@ def credits_page(request):
     if request.GET.get("key"):
         chosen = next((key for key in keys if str(key.pk) == request.GET["key"]), None)
     chosen = chosen or (keys[0] if keys else None)
-    context = {"keys": keys, "chosen": chosen, "balance": None, "packages": [], "errors": []}
+    context = {
+        "keys": keys,
+        "chosen": chosen,
+        "balance": None,
+        "packages": [],
+        "errors": [],
+        "type_costs": [(LABELS[kind], TYPE_COSTS[kind]) for kind in TYPES],
+    }
     if chosen is not None:
         try:
             context["balance"] = services.wallet_balance(chosen)
