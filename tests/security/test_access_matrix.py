@@ -55,6 +55,7 @@ from studio.generation import assets
 from studio.generation.models import Asset, Generation, Model, Status
 from studio.library.models import Collection, CollectionItem, Favourite
 from studio.sharing.models import ShareLink
+from studio.teams import access
 from studio.teams.models import Invitation, Membership, Role, Team
 from studio.uploads.models import Upload
 from studio.uploads.public import make_token
@@ -168,6 +169,22 @@ def is_zip(world, person, response) -> str:
     return ""
 
 
+def made_by(people: set[str]):
+    """The request made a generation for exactly these people (valid data, usable key)."""
+
+    def check(world, person, response) -> str:
+        made = response.status_code == 302 and response["Location"] == reverse("generation:gallery")
+        made = made and "Submitted" in " ".join(
+            str(m)
+            for m in response.wsgi_request._messages  # the flash message
+        )
+        if made != (person in people):
+            return "made a generation" if made else "made no generation"
+        return ""
+
+    return check
+
+
 def not_chosen(name: str):
     """The "add to a collection" page counts only generations the person may see."""
 
@@ -202,6 +219,7 @@ def both(*checks):
 
 # --- the rules ---------------------------------------------------------------------------
 
+FLUX = {"prompt": "a paper boat", "n": "1", "aspect_ratio": "1:1", "output_format": "png"}
 FORM_PAGES = ("generation:nano_banana_new", "generation:lumi_girl_new")
 
 RULES: dict[str, list[Case]] = {
@@ -220,6 +238,26 @@ RULES: dict[str, list[Case]] = {
         name: [Case(SIGNED), Case(WS_CREATE, method="post", data={"prompt": ""})]
         for name in FORM_PAGES
     },
+    # Any key id may be posted: a generation is made only with a key of the current
+    # workspace the person may spend with (checked after every request: spent_elsewhere).
+    "generation:flux_new": [
+        Case(SIGNED),
+        Case(WS_CREATE, method="post", data={"prompt": ""}),
+        Case(VIEW, query={"retry": "team_generation"}),
+        Case(
+            OWN,
+            query={"retry": "own_generation"},
+            expect={**only(owner="allow"), "viewer": {"allow"}},
+        ),
+        *(
+            Case(WS_CREATE, method="post", data={**FLUX, "key": key}, check=check)
+            for key, check in (
+                ("team_key", made_by({"owner", "creator"})),
+                ("own_key", made_by(set())),
+                ("other_key", made_by({"outsider"})),
+            )
+        ),
+    ],
     # "Retry with the same settings" prefills from a generation one may see, else 404 (a
     # team viewer is sent to the gallery before anything is looked up).
     **{
@@ -233,7 +271,7 @@ RULES: dict[str, list[Case]] = {
                 expect={**only(owner="allow"), "viewer": {"allow"}},
             ),
         ]
-        for name in ("generation:midjourney_new", "generation:flux_new")
+        for name in ("generation:midjourney_new",)
     },
     # A picked gallery image prefills only when the person may see it; anyone else gets
     # the empty form.
@@ -257,6 +295,7 @@ RULES: dict[str, list[Case]] = {
         # A key of another workspace than the current one: the owner's personal key while
         # she works in the team is 404 too.
         Case(GONE, method="post", data={"prompt": "", "key": "own_key"}),
+        Case(GONE, method="post", data={"prompt": "", "key": "not-a-uuid"}),
         Case(OTHER, method="post", data={"prompt": "", "key": "other_key"}),
     ],
     "generation:credits": [Case(SIGNED), Case(SIGNED, headers=HTMX)],
@@ -330,7 +369,10 @@ RULES: dict[str, list[Case]] = {
         Case(GONE, {"generation_type": "no-such-type"}),
     ],
     # Only a key of the current workspace (none here is an ImagineLab key): 404.
-    "imaginelab:models_refresh": [Case(GONE, method="post", data={"key": "team_key"})],
+    "imaginelab:models_refresh": [
+        Case(GONE, method="post", data={"key": "team_key"}),
+        Case(GONE, method="post", data={"key": "not-a-uuid"}),
+    ],
     "imaginelab:credits": [Case(SIGNED)],
     # Its maker or a team owner (team_generation is the owner's; a Midjourney generation
     # is then refused with a message, nothing deleted).
@@ -579,6 +621,9 @@ RULES: dict[str, list[Case]] = {
             CREATE, method="post", data={"collection": "team_collection", "days": "7"}, headers=HTMX
         ),
         Case(OWN, method="post", data={"collection": "own_collection", "days": "7"}),
+        # Malformed ids are unknown ids: 404, never an error page.
+        Case(GONE, method="post", data={"generation": "not-a-uuid", "days": "7"}),
+        Case(GONE, method="post", data={"collection": "not-a-uuid", "days": "7"}),
     ],
     "sharing:links": [Case(SIGNED)],
     # A link is managed by its maker and the team's owners: others never see it (404).
@@ -599,6 +644,8 @@ RULES: dict[str, list[Case]] = {
         ),
         Case(PUBLIC, {"token": "collection_share_token"}, reveals=("team_prompt", "team_ids")),
         Case(PUBLIC, {"token": "own_share_token"}, reveals=("own_prompt", "own_ids")),
+        # A team image made from a personal one: the link shows it, not where it came from.
+        Case(PUBLIC, {"token": "child_share_token"}, reveals=("team_prompt",)),
         Case(GONE, {"token": "revoked_share_token"}),
         Case(GONE, {"token": "expired_share_token"}),
         Case(GONE, {"token": "former_share_token"}),
@@ -816,6 +863,7 @@ class World:
             "creator_share": _share(creator, generation=team_generation),
             "collection_share": _share(owner, collection=team_collection),
             "own_share": _share(owner, generation=own_generation),
+            "child_share": _share(owner, generation=team_child),
             "revoked_share": revoked_share,
             "expired_share": _share(owner, days=-1, generation=team_generation),
             "former_share": former_share,
@@ -981,6 +1029,20 @@ class World:
             AuditEntry.objects.count(),
         )
 
+    def spent_elsewhere(self, person: str, known: set) -> list[str]:
+        """New generations made with a key `person` may not spend with, or landing in
+        another workspace than their key's."""
+        made = Generation.objects.exclude(pk__in=known).select_related("provider_key")
+        user = self.people.get(person)
+        return [
+            f"made {generation.prompt!r} with the key {generation.provider_key}"
+            for generation in made
+            if user is None
+            or generation.provider_key is None
+            or not access.key_usable(user, generation.provider_key)
+            or generation.team_id != generation.provider_key.team_id
+        ]
+
     def leaks(self, person: str, response, url: str, reveals=()) -> list[str]:
         """The SECRETS an HTML answer shows that `person` may not see. The page's own
         address (echoed, e.g. as the workspace switch's `next`) is what they typed: not a
@@ -1066,6 +1128,7 @@ def test_each_person_gets_what_the_role_allows(world, name, case):
         wanted = case.expect[person] if case.expect else expected(case.level, person)
         with transaction.atomic():
             before = world.state()
+            known = set(Generation.objects.values_list("pk", flat=True))
             try:
                 response = ask(world, person, url, case)
             except Exception as exc:  # a 500: name it with the person it happened to
@@ -1082,6 +1145,7 @@ def test_each_person_gets_what_the_role_allows(world, name, case):
             wrong += [
                 f"{person}: {leak}" for leak in world.leaks(person, response, url, case.reveals)
             ]
+            wrong += [f"{person}: {spent}" for spent in world.spent_elsewhere(person, known)]
             if case.check and (problem := case.check(world, person, response)):
                 wrong.append(f"{person}: {problem}")
             transaction.set_rollback(True)
