@@ -113,8 +113,10 @@ class Balance:
     key_name: str
     is_sandbox: bool
     credits: int | None = None
-    # ImagineLab's wallet (GET /credits/wallet, seed 002) rather than ImaginePro's account.
+    # ImagineLab's wallet (GET /credits/wallet, seed 002) rather than ImaginePro's account;
+    # `needs_login` when its sign-in expired (the header asks to sign in again).
     is_imaginelab: bool = False
+    needs_login: bool = False
     plan_credits: int | None = None
     extra_credits: int | None = None
     plan: str = ""
@@ -208,7 +210,9 @@ def _lab_balance(key: ProviderKey, base: dict) -> Balance:
             from studio.imaginelab.services import mark_needs_login  # it imports this app
 
             mark_needs_login(key)
-            return Balance(**base, is_imaginelab=True, error="Sign in to ImagineLab again.")
+            return Balance(
+                **base, is_imaginelab=True, needs_login=True, error="Sign in to ImagineLab again."
+            )
         return Balance(**base, is_imaginelab=True, error=exc.describe())
     return Balance(**base, is_imaginelab=True, credits=wallet.balance)
 

@@ -139,6 +139,8 @@ def test_polls_pause_on_an_expired_sign_in_too(alice, alice_client, lab_account,
     assert generation.status == Status.SUBMITTED
     assert generation.status_note == "waiting: sign in to ImagineLab again"
     assert generation.poll_failures == 0
+    header = alice_client.get(reverse("generation:credits")).content.decode()
+    assert "Sign in to ImagineLab again" in header
 
     wrong = alice_client.post(
         reverse("key_lab_sign_in_again", args=[lab_token_key.pk]),
