@@ -103,24 +103,14 @@ class Case:
     to_login: bool = False
 
 
-def team_and_own(method="get", level=VIEW, data=None, query=None, headers=None, **args):
-    """The same URL on a team generation (needs `level`) and on a personal one (OWN)."""
+def team_and_own(method="get", level=VIEW, data=None, headers=None, with_asset=False, **args):
+    """The same URL on a team generation (needs `level`) and on a personal one (OWN);
+    `with_asset`: with `?asset=` naming that generation's image (the lightbox panel)."""
     rows = []
-    for generation, needs in (("team_generation", level), ("own_generation", OWN)):
-        resolved = {
-            key: value.replace("{g}", generation.split("_")[0]) if isinstance(value, str) else value
-            for key, value in (query or {}).items()
-        }
-        rows.append(
-            Case(
-                needs,
-                {"generation_id": generation, **args},
-                method,
-                dict(data or {}),
-                resolved,
-                dict(headers or {}),
-            )
-        )
+    for prefix, needs in (("team", level), ("own", OWN)):
+        query = {"asset": f"{prefix}_asset"} if with_asset else {}
+        filled = {"generation_id": f"{prefix}_generation", **args}
+        rows.append(Case(needs, filled, method, dict(data or {}), query, dict(headers or {})))
     return rows
 
 
@@ -163,9 +153,9 @@ def zip_holds_only_visible(world, person, response) -> str:
 
 
 def is_zip(world, person, response) -> str:
-    """Allowed people get the archive itself, not a message."""
-    if response.status_code == 200 and response.get("Content-Type") != "application/zip":
-        return f"not a ZIP but {response.get('Content-Type')}"
+    """Whoever is let in gets the archive itself, not a message."""
+    if outcome(response) == "allow" and response.get("Content-Type") != "application/zip":
+        return f"not a ZIP but {response.status_code} {response.get('Content-Type')}"
     return ""
 
 
@@ -318,6 +308,7 @@ RULES: dict[str, list[Case]] = {
         *team_and_own(),
         Case(OTHER, {"generation_id": "other_generation"}),
         Case(VIEW, {"generation_id": "team_child"}),
+        Case(None, {"generation_id": "creator_child"}, expect=only(creator="allow")),
     ],
     "generation:card": [
         *team_and_own(),
@@ -325,8 +316,8 @@ RULES: dict[str, list[Case]] = {
         Case(VIEW, {"generation_id": "team_child"}, headers=HTMX),
     ],
     "generation:lightbox": [
-        *team_and_own(query={"asset": "{g}_asset"}),
-        *team_and_own(query={"asset": "{g}_asset"}, headers=HTMX),
+        *team_and_own(with_asset=True),
+        *team_and_own(with_asset=True, headers=HTMX),
         Case(VIEW, {"generation_id": "team_child"}, headers=HTMX),
         # An asset of another generation under this one's panel: 404 for everyone.
         Case(
@@ -844,6 +835,21 @@ class World:
         team_child.parent, team_child.root = own_generation, own_generation
         team_child.save(update_fields=["parent", "root"])
         _asset(team_child)
+        # The other way round: the creator took a team image into her personal gallery.
+        # The team never sees that child (not on the parent's page, not in its lineage).
+        creator_child = _generation(
+            creator, sandbox_key_create(user=creator), prompt="creator-private variation"
+        )
+        creator_child.parent, creator_child.root = team_generation, team_generation
+        creator_child.save(update_fields=["parent", "root"])
+        LedgerEntry.objects.create(
+            generation=creator_child,
+            user=creator,
+            model=creator_child.model,
+            kind=Kind.CHARGE,
+            credits=8,
+            note=f"{creator_child.prompt}: 8 credits",
+        )
         Favourite.objects.create(user=owner, generation=team_generation)
         Favourite.objects.create(user=people["viewer"], generation=team_generation)
         team_collection = Collection.objects.create(team=team, owner=owner, name="Acme moodboard")
@@ -910,6 +916,7 @@ class World:
             ),
             "own_generation": own_generation,
             "team_child": team_child,
+            "creator_child": creator_child,
             "own_running": _generation(
                 owner, own_key, None, Status.SUBMITTED, prompt="owner-private running"
             ),
@@ -940,6 +947,7 @@ class World:
             "team_collection": (["Acme moodboard"], MEMBERS),
             "team_key_name": (["Acme key"], MEMBERS),
             "own_prompt": (["owner-private"], {"owner"}),
+            "creator_prompt": (["creator-private", str(creator_child.pk)], {"creator"}),
             "own_ids": ([str(own_generation.pk), str(own_asset.pk)], {"owner"}),
             "own_collection": (["Ophelia private picks"], {"owner"}),
             "own_key_name": (["Ophelia's own key"], {"owner"}),
