@@ -160,6 +160,14 @@ def generation_submit(generation_id) -> str:
             generation.pk, "The API key for this generation was deleted before it was sent."
         )
         return Status.FAILED
+    if key.is_imaginelab != (generation.model == Model.IMAGINELAB):
+        transitions.fail(
+            generation.pk,
+            f"The key “{key.name}” is for {key.get_provider_display()}, which does not make "
+            f"{generation.get_model_display()} generations; nothing was sent. Choose a key of "
+            "the right provider and retry.",
+        )
+        return Status.FAILED
     if key.needs_login_since:
         _wait_for_login(
             generation,

@@ -99,3 +99,21 @@ def test_detail_texts_surface_on_the_card(alice, alice_client, lab_key):
     assert "Invalid value for aspect_ratio" in page
     assert "Content policy violation" in page
     assert page.count("Retry with the same settings") == 2
+
+
+def test_a_key_of_the_other_provider_fails_clearly_and_sends_nothing(alice, lab_key):
+    from studio.generation import services as generation_services
+
+    generation = generation_services.flux_create(
+        user=alice,
+        provider_key=lab_key,
+        prompt="a flux fox",
+        n=1,
+        output_format="png",
+        params={},
+    )
+    assert worker.generation_submit(generation.pk) == Status.FAILED
+    generation.refresh_from_db()
+    assert "is for ImagineLab, which does not make Flux generations" in generation.error
+    assert ledger.net(generation.pk) == 0
+    assert not SandboxLabGeneration.objects.exists()
