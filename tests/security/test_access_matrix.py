@@ -210,8 +210,17 @@ def both(*checks):
 # --- the rules ---------------------------------------------------------------------------
 
 FLUX = {"prompt": "a paper boat", "n": "1", "aspect_ratio": "1:1", "output_format": "png"}
-FORM_PAGES = ("generation:nano_banana_new", "generation:lumi_girl_new")
-
+# A form page: a viewer opening it is sent back to the gallery with a sentence, submitting
+# it is 403; "Retry with the same settings" prefills from a generation one may see, else
+# 404 (a team viewer is sent to the gallery before anything is looked up).
+FORM_ROWS = [
+    Case(SIGNED),
+    Case(WS_CREATE, method="post", data={"prompt": ""}),
+    Case(VIEW, query={"retry": "team_generation"}),
+    Case(
+        OWN, query={"retry": "own_generation"}, expect={**only(owner="allow"), "viewer": {"allow"}}
+    ),
+]
 RULES: dict[str, list[Case]] = {
     # --- gallery and forms: one's own workspace ---
     "generation:gallery": [
@@ -222,23 +231,13 @@ RULES: dict[str, list[Case]] = {
         Case(SIGNED, query={"collection": "team_collection", "member": "creator_user"}),
         Case(SIGNED, query={"collection": "own_collection"}),
     ],
-    # A viewer opening a form is sent back to the gallery with a sentence (the nav offers
-    # "New" to everyone; tests/teams/test_team_keys.py); submitting one is refused (403).
-    **{
-        name: [Case(SIGNED), Case(WS_CREATE, method="post", data={"prompt": ""})]
-        for name in FORM_PAGES
-    },
+    # The nav offers "New" to everyone (tests/teams/test_team_keys.py): see FORM_ROWS.
+    "generation:nano_banana_new": FORM_ROWS,
+    "generation:lumi_girl_new": FORM_ROWS,
     # Any key id may be posted: a generation is made only with a key of the current
     # workspace the person may spend with (checked after every request: spent_elsewhere).
     "generation:flux_new": [
-        Case(SIGNED),
-        Case(WS_CREATE, method="post", data={"prompt": ""}),
-        Case(VIEW, query={"retry": "team_generation"}),
-        Case(
-            OWN,
-            query={"retry": "own_generation"},
-            expect={**only(owner="allow"), "viewer": {"allow"}},
-        ),
+        *FORM_ROWS,
         *(
             Case(WS_CREATE, method="post", data={**FLUX, "key": key}, check=check)
             for key, check in (
@@ -248,26 +247,11 @@ RULES: dict[str, list[Case]] = {
             )
         ),
     ],
-    # "Retry with the same settings" prefills from a generation one may see, else 404 (a
-    # team viewer is sent to the gallery before anything is looked up).
-    **{
-        name: [
-            Case(SIGNED),
-            Case(WS_CREATE, method="post", data={"prompt": ""}),
-            Case(VIEW, query={"retry": "team_generation"}),
-            Case(
-                OWN,
-                query={"retry": "own_generation"},
-                expect={**only(owner="allow"), "viewer": {"allow"}},
-            ),
-        ]
-        for name in ("generation:midjourney_new",)
-    },
+    "generation:midjourney_new": FORM_ROWS,
     # A picked gallery image prefills only when the person may see it; anyone else gets
     # the empty form.
     "generation:video_new": [
-        Case(SIGNED),
-        Case(WS_CREATE, method="post", data={"prompt": ""}),
+        *FORM_ROWS,
         Case(SIGNED, query={"start_frame": "team_asset"}),
         Case(SIGNED, query={"start_frame": "own_asset"}),
     ],
@@ -624,6 +608,7 @@ RULES: dict[str, list[Case]] = {
             None, {"link_id": "creator_share"}, "post", expect=only(owner="allow", creator="allow")
         ),
         Case(OWN, {"link_id": "own_share"}, "post"),
+        Case(OWN, {"link_id": "team_share"}, "post", headers=HTMX),
     ],
     # Whoever holds an active link sees what it shares, nothing else; a revoked or expired
     # one, or one whose maker left the team, is the same 404 for everyone.
