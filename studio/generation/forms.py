@@ -31,14 +31,15 @@ def key_label(key: ProviderKey) -> str:
 
 
 class KeyChoiceMixin(forms.Form):
-    """The keys of the current workspace (studio.teams.access.workspace_keys: one's own
-    personal keys, or the team's for a creator); the newest is preselected."""
+    """The keys of `provider` (ImaginePro unless a subclass says) in the current workspace (studio.teams.access.workspace_keys:
+    one's own personal keys, or the team's for a creator); the newest is preselected."""
 
     key = forms.ModelChoiceField(queryset=ProviderKey.objects.none(), empty_label=None, label="Key")
+    provider = ProviderKey.PROVIDER_IMAGINEPRO  # whose keys the form lists
 
     def __init__(self, *args, user, workspace: Workspace = PERSONAL, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        keys = access.workspace_keys(workspace, user)
+        keys = access.workspace_keys(workspace, user, self.provider)
         self.fields["key"].queryset = keys
         self.fields["key"].label_from_instance = key_label
         if not self.is_bound and keys:

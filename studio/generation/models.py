@@ -187,6 +187,9 @@ class Generation(models.Model):
             return reverse("generation:tool", args=[by_action[self.action]])
         if self.params.get("tool") == "image-to-image":
             return reverse("generation:tool", args=["image-to-image"])
+        if self.model == Model.IMAGINELAB:  # one form per generation type
+            kind = "image" if self.action == Action.IMAGINE else self.action
+            return reverse("imaginelab:new", args=[kind])
         if self.action in (Action.IMAGINE, Action.VIDEO) and self.model in by_model:
             return reverse(by_model[self.model])
         return ""

@@ -22,11 +22,6 @@ PROMPT_MAX = 4000
 TEXT_SETTING_MAX = 1000
 
 
-def lab_keys(queryset):
-    """Only ImagineLab keys from a workspace's keys."""
-    return queryset.filter(provider=ProviderKey.PROVIDER_IMAGINELAB)
-
-
 def setting_field(name: str, spec: dict[str, Any]) -> forms.Field:
     """A form field for one model setting. Every setting is optional: left empty it takes
     the model's default (or is not sent when there is none)."""
@@ -63,13 +58,13 @@ class LabForm(KeyChoiceMixin):
     """
 
     generation_type = "image"
+    provider = ProviderKey.PROVIDER_IMAGINELAB
 
     model = forms.ChoiceField(label="Model", choices=[])
     prompt = forms.CharField(max_length=PROMPT_MAX)
 
     def __init__(self, *args, models_of=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["key"].queryset = lab_keys(self.fields["key"].queryset)
         label, placeholder = PROMPT_LABELS[self.generation_type]
         self.fields["prompt"].label = label
         self.fields["prompt"].widget = forms.Textarea(attrs={"rows": 3, "placeholder": placeholder})

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from studio.accounts.models import ProviderKey
 from studio.banwords import guard
 from studio.credits import budgets
 from studio.generation import assist
@@ -20,13 +21,13 @@ from studio.generation import services as generation_services
 from studio.generation.services import GenerationError
 from studio.imaginelab import services
 from studio.imaginelab.costs import TYPE_COSTS
-from studio.imaginelab.forms import form_for, lab_keys
+from studio.imaginelab.forms import form_for
 from studio.imaginelab.types import LABELS, TYPES
 from studio.teams import access
 
 
 def _workspace_lab_keys(request):
-    return lab_keys(access.workspace_keys(request.workspace, request.user))
+    return access.workspace_keys(request.workspace, request.user, ProviderKey.PROVIDER_IMAGINELAB)
 
 
 def _require_create(request) -> None:

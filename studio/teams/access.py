@@ -230,9 +230,10 @@ def get_generation(user, generation_id, need: str = VIEW, queryset: QuerySet | N
 # --- keys --------------------------------------------------------------------------------------
 
 
-def workspace_keys(workspace: Workspace, user) -> QuerySet:
+def workspace_keys(workspace: Workspace, user, provider: str | None = None) -> QuerySet:
     """The keys one may generate with in `workspace`: one's own personal keys, or the
-    team's keys for a creator or owner (a viewer has none). Newest first."""
+    team's keys for a creator or owner (a viewer has none); only `provider`'s when given
+    (ProviderKey.PROVIDER_*). Newest first."""
     from studio.accounts.models import ProviderKey
 
     if workspace.team is None:
@@ -241,6 +242,8 @@ def workspace_keys(workspace: Workspace, user) -> QuerySet:
         keys = ProviderKey.objects.filter(team=workspace.team)
     else:
         keys = ProviderKey.objects.none()
+    if provider is not None:
+        keys = keys.filter(provider=provider)
     return keys.order_by("-created_at")
 
 

@@ -231,7 +231,7 @@ class TestImportViews:
 
         head = html[html.index('<div class="gallery-head">') : html.index('id="gallery-grid"')]
         assert 'action="/import/"' in head
-        assert f'<option value="{alice_key.pk}">Sandbox (sandbox)</option>' in head
+        assert f'<option value="{alice_key.pk}">Sandbox · ImaginePro (sandbox)</option>' in head
         assert '<div id="import-status"></div>' in head
 
     def test_no_import_without_a_key(self, alice_client):

@@ -167,3 +167,12 @@ def test_a_stranger_cannot_sign_in_someone_elses_key(charlie, client, lab_token_
         {"email": "x@example.com", "password": "whatever"},
     )
     assert response.status_code == 404
+
+
+def test_each_form_lists_only_its_own_providers_keys(alice_client, alice_key, lab_key):
+    """An ImagineLab key cannot be picked on an ImaginePro form, nor the reverse."""
+    flux = alice_client.get("/new/flux/").content.decode()
+    lab = alice_client.get("/imaginelab/new/image/").content.decode()
+
+    assert f'value="{alice_key.pk}"' in flux and f'value="{lab_key.pk}"' not in flux
+    assert f'value="{lab_key.pk}"' in lab and f'value="{alice_key.pk}"' not in lab

@@ -86,13 +86,16 @@ def card(request, generation_id):
 @require_GET
 def detail(request, generation_id):
     generation = services.get_generation_for_user(request.user, generation_id)
-    if generation.parent_id and not access.allowed(request.user, generation.parent):
-        # A picture picked from the maker's personal gallery and made with a team's key:
-        # the team sees the child, never the parent (its title, its address). In memory
-        # only: the page says "none".
+    parent_hidden = bool(generation.parent_id) and not access.allowed(
+        request.user, generation.parent
+    )
+    if parent_hidden:
+        # Made from a picture of another workspace (the maker's personal gallery): the team
+        # sees the child, never the parent's title or address. In memory only.
         generation.parent = None
     context = {
         "generation": generation,
+        "parent_hidden": parent_hidden,
         "may_create": access.allowed(request.user, generation, access.CREATE),
         "can_delete": access.can_delete(request.user, generation),
         "children": access.visible_generations(request.user)

@@ -13,6 +13,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from studio.accounts.models import ProviderKey
 from studio.banwords import guard
 from studio.credits import budgets
 from studio.generation import assist, services
@@ -125,7 +126,8 @@ def form_view(
     """
     if request.method == "POST":
         require_create(request)
-    if not access.workspace_keys(request.workspace, request.user).exists():
+    imaginepro = ProviderKey.PROVIDER_IMAGINEPRO
+    if not access.workspace_keys(request.workspace, request.user, imaginepro).exists():
         return no_key_redirect(request)
     form = form_class(
         request.POST or None,
