@@ -272,20 +272,11 @@ def store_audio(generation: Generation, *, index: int, url: str) -> Asset | None
     return asset
 
 
-def lab_outputs(generation: Generation, message: Message) -> tuple[list[str], list[str]]:
-    """(audio URLs, texts) of an ImagineLab result: from the message, else from what the
-    worker added to the stored message (worker._keep_lab_outputs)."""
-    raw = generation.raw_message or {}
-    audio = list(message.audio_urls) or [u for u in raw.get("audioUrls") or [] if u]
-    texts = list(message.texts) or [t for t in raw.get("texts") or [] if isinstance(t, str)]
-    return audio, texts
-
-
 def _store_lab_outputs(generation: Generation, message: Message) -> None:
     """Every output of an ImagineLab generation: images (image, infographic), videos
     (MP4, or an animated image converted to MP4), audio (voice, music) and text results
     (into `text_outputs`). Raises DownloadError when there is none."""
-    audio, texts = lab_outputs(generation, message)
+    audio, texts = list(message.audio_urls), list(message.texts)
     videos = [url for _, url in message.video_urls]
     images = message.output_urls
     if generation.action == Action.VIDEO:  # a video delivered as an image (animated WebP)

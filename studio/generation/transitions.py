@@ -124,4 +124,8 @@ def _message_json(message: Message) -> dict:
         "videoUrl": message.video_url,
         "results": [{"index": index, "url": url} for index, url in message.results],
         "prompt": message.prompt,
+        # ImagineLab (S002): voice and music files, text results, the reported cost.
+        "audioUrls": message.audio_urls,
+        "texts": message.texts,
+        "credits": message.credits,
     }

@@ -25,7 +25,7 @@ from studio.generation.models import ACTIVE, POLLED, Generation, Lease, Model, S
 from studio.provider.errors import ProviderError
 from studio.provider.imaginelab import ImagineLabClient
 from studio.provider.imaginepro import ImagineProClient
-from studio.provider.messages import DONE, Message, SubmitResult
+from studio.provider.messages import Message, SubmitResult
 
 log = logging.getLogger(__name__)
 
@@ -392,31 +392,9 @@ def poll_once(*, start_download: Callable[[object], None], limit: int = 100) -> 
                 )
                 == Status.DOWNLOADING
             ):
-                _keep_lab_outputs(generation.pk, result)
                 start_download(generation.pk)
             touched += 1
     return touched
-
-
-def _keep_lab_outputs(generation_id, message: Message) -> None:
-    """Add what the stored message (transitions) does not keep: ImagineLab's audio files,
-    text results and reported cost, so the download finds them (assets.lab_outputs)."""
-    if message.status != DONE or not (message.audio_urls or message.texts):
-        return
-    raw = (
-        Generation.objects.filter(pk=generation_id, status=Status.DOWNLOADING)
-        .values_list("raw_message", flat=True)
-        .first()
-    )
-    if raw is None:
-        return
-    raw = {
-        **raw,
-        "audioUrls": list(message.audio_urls),
-        "texts": list(message.texts),
-        "credits": message.credits,
-    }
-    Generation.objects.filter(pk=generation_id, status=Status.DOWNLOADING).update(raw_message=raw)
 
 
 # --- the loop and its lease ---------------------------------------------------------------------

@@ -27,6 +27,8 @@ class ProviderError(Exception):
             although we saw no usable answer (read timeout, 502/504, unreadable 200). A submit
             in that state must be looked up, never re-posted: it may already cost credits.
         retry_after: seconds the provider asked us to wait (429 `Retry-After`), if any.
+        explanations: the client's own sentence per HTTP status, where a provider means
+            something else by it (ImagineLab's 401 is an expired sign-in, not credits).
     """
 
     def __init__(
@@ -37,6 +39,7 @@ class ProviderError(Exception):
         retryable: bool = False,
         maybe_accepted: bool = False,
         retry_after: float | None = None,
+        explanations: dict[int, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -44,6 +47,7 @@ class ProviderError(Exception):
         self.retryable = retryable
         self.maybe_accepted = maybe_accepted
         self.retry_after = retry_after
+        self.explanations = explanations or {}
 
     def __str__(self) -> str:
         return self.describe()
@@ -55,7 +59,11 @@ class ProviderError(Exception):
         if self.status >= 500:
             head = f"The provider had an internal error (HTTP {self.status})"
         else:
-            head = _EXPLANATIONS.get(self.status) or f"The provider answered HTTP {self.status}"
+            head = (
+                self.explanations.get(self.status)
+                or _EXPLANATIONS.get(self.status)
+                or f"The provider answered HTTP {self.status}"
+            )
         try:
             reason = HTTPStatus(self.status).phrase
         except ValueError:

@@ -384,6 +384,13 @@ def _retry_after(response: requests.Response) -> float | None:
     return None
 
 
+# What ImagineLab means by its statuses (S002 "Errors & Limits"), where ImaginePro differs.
+EXPLANATIONS = {
+    401: "ImagineLab refused the sign-in or API key (a sign-in expires: sign in again)",
+    402: "Not enough ImagineLab credits",
+}
+
+
 def _raise_for_status(response: requests.Response, *, sending: bool) -> None:
     status = response.status_code
     if status < 400:
@@ -394,6 +401,7 @@ def _raise_for_status(response: requests.Response, *, sending: bool) -> None:
         retryable=status == 429 or status >= 500,
         maybe_accepted=sending and status in (502, 504),
         retry_after=_retry_after(response) if status == 429 else None,
+        explanations=EXPLANATIONS,
     )
 
 

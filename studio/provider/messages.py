@@ -187,6 +187,9 @@ def parse_message(data: Any) -> Message:
         updated_at=parse_timestamp(data.get("updatedAt")),
         video_url=str(data.get("videoUrl") or ""),
         results=_results(data.get("results")),
+        audio_urls=_strings(data.get("audioUrls")),
+        texts=[text for text in data.get("texts") or [] if isinstance(text, str)],
+        credits=data.get("credits") if isinstance(data.get("credits"), int) else None,
     )
 
 

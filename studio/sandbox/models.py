@@ -154,3 +154,12 @@ class SandboxJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.action or ''} {self.id}".replace("  ", " ")
+
+
+# The ImagineLab simulator's tables live in their own package; importing them here registers
+# them with this app whether or not the admin is loaded.
+from studio.sandbox.imaginelab.models import (  # noqa: E402, F401
+    SandboxLabAccount,
+    SandboxLabGeneration,
+    SandboxLabToken,
+)

@@ -83,6 +83,11 @@ def test_an_expired_token_is_a_final_401(client, lab_account):
     assert raised.value.status == 401
     assert raised.value.message == "Could not validate credentials"
     assert not raised.value.retryable and not raised.value.maybe_accepted
+    # A person reads what ImagineLab means by 401, not ImaginePro's "no credits left".
+    assert raised.value.describe() == (
+        "ImagineLab refused the sign-in or API key (a sign-in expires: sign in again): "
+        "Could not validate credentials"
+    )
 
 
 # --- models, generations --------------------------------------------------------------------
