@@ -239,6 +239,9 @@ PROVIDER_TIMEOUT = (envfloat("PROVIDER_CONNECT_TIMEOUT", 5), envfloat("PROVIDER_
 # 1.0 = realistic durations (Midjourney ~25 s, Flux ~8 s); tests use a small fraction.
 SANDBOX_TIME_SCALE = envfloat("SANDBOX_TIME_SCALE", 1.0)
 SANDBOX_STARTING_CREDITS = envint("SANDBOX_STARTING_CREDITS", 1000)
+# The ImagineLab sandbox: how long a sign-in token lives, and its rate limit per account.
+SANDBOX_IMAGINELAB_TOKEN_TTL = envint("SANDBOX_IMAGINELAB_TOKEN_TTL", 3600)
+SANDBOX_IMAGINELAB_RATE = envint("SANDBOX_IMAGINELAB_RATE", 10)
 # A sandbox prompt containing one of these fails as Midjourney's moderation would.
 SANDBOX_BANNED_WORDS = envlist("SANDBOX_BANNED_WORDS", "banned,forbidden")
 
