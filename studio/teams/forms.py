@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from studio.accounts.forms import KeyForm
+from studio.accounts.forms import KeyForm, LabKeyForm, LabSignInForm
 from studio.teams.models import Role
 from studio.teams.services import DEFAULT_EXPIRY_DAYS, EXPIRY_DAYS
 
@@ -40,4 +40,28 @@ class TeamKeyForm(KeyForm):
         self.fields["api_key"].help_text = (
             "From the team's ImaginePro dashboard (Setup). Stored encrypted; afterwards "
             "members, owners included, see only the key's name."
+        )
+
+
+class TeamLabKeyForm(LabKeyForm):
+    """A dedicated ImagineLab API key for a team (field names prefixed "lab-")."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["api_key"].help_text = (
+            "A dedicated key from the team's ImagineLab plan. Stored encrypted; afterwards "
+            "members, owners included, see only the key's name."
+        )
+
+
+class TeamLabSignInForm(LabSignInForm):
+    """The team's ImagineLab account, email and password (field names prefixed "signin-"):
+    the studio keeps the token it gives, never the password."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["password"].help_text = (
+            "Sent once to ImagineLab for a sign-in token; the team keeps the token "
+            "(encrypted), never the password. When the token expires, an owner signs in "
+            "again here."
         )

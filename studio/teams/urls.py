@@ -31,6 +31,14 @@ urlpatterns = [
     ),
     path("<uuid:team_id>/keys/", views.key_add, name="key_add"),
     path("<uuid:team_id>/keys/sandbox/", views.key_sandbox, name="key_sandbox"),
+    path("<uuid:team_id>/keys/imaginelab/", views.lab_key_add, name="lab_key_add"),
+    path("<uuid:team_id>/keys/imaginelab/sign-in/", views.lab_sign_in, name="lab_sign_in"),
+    path("<uuid:team_id>/keys/imaginelab/sandbox/", views.lab_sandbox, name="lab_sandbox"),
+    path(
+        "<uuid:team_id>/keys/<uuid:key_id>/sign-in/",
+        views.lab_sign_in_again,
+        name="lab_sign_in_again",
+    ),
     path("<uuid:team_id>/keys/<uuid:key_id>/rename/", views.key_rename, name="key_rename"),
     path("<uuid:team_id>/keys/<uuid:key_id>/delete/", views.key_delete, name="key_delete"),
 ]

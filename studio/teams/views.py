@@ -15,11 +15,18 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from studio.accounts import services as keys
-from studio.accounts.forms import KeyRenameForm
+from studio.accounts.forms import KeyRenameForm, LabSignInAgainForm
 from studio.accounts.models import ProviderKey
 from studio.accounts.views import safe_next
 from studio.teams import access, services
-from studio.teams.forms import InviteForm, RoleForm, TeamKeyForm, TeamNameForm
+from studio.teams.forms import (
+    InviteForm,
+    RoleForm,
+    TeamKeyForm,
+    TeamLabKeyForm,
+    TeamLabSignInForm,
+    TeamNameForm,
+)
 from studio.teams.models import Invitation, Membership, Role
 from studio.teams.services import TeamError
 
@@ -52,15 +59,30 @@ def index(request):
     return TemplateResponse(request, "teams/index.html", {"form": form, "memberships": memberships})
 
 
+def _sign_in_again_form(key: ProviderKey, data=None) -> LabSignInAgainForm:
+    """The sign-in form of one signed-in ImagineLab key (ids unique per key on the page)."""
+    return LabSignInAgainForm(
+        data, initial={"email": key.login_email}, auto_id=f"id_%s_{key.pk.hex[:8]}"
+    )
+
+
 def _detail(request, membership, *, status=200, **forms):
-    """The team page, with the owner's forms (bound ones passed in keep what was typed)."""
+    """The team page, with the owner's forms (bound ones passed in keep what was typed;
+    `sign_in_again` = (key id, bound form) for a failed new sign-in)."""
     team = membership.team
+    is_owner = membership.role == Role.OWNER
+    team_keys = list(team.keys.order_by("created_at"))
+    if is_owner:
+        again_id, again_form = forms.get("sign_in_again", (None, None))
+        for key in team_keys:
+            if key.is_imaginelab and key.auth == ProviderKey.AUTH_TOKEN:
+                key.sign_in_form = again_form if key.pk == again_id else _sign_in_again_form(key)
     context = {
         "team": team,
         "membership": membership,
-        "is_owner": membership.role == Role.OWNER,
+        "is_owner": is_owner,
         "members": team.memberships.select_related("user").order_by("user__username"),
-        "team_keys": team.keys.order_by("created_at"),
+        "team_keys": team_keys,
         "roles": Role.choices,
         "rename_form": forms.get("rename_form") or TeamNameForm(initial={"name": team.name}),
     }
@@ -68,6 +90,8 @@ def _detail(request, membership, *, status=200, **forms):
         context["invitations"] = services.pending_invitations(team)
         context["invite_form"] = forms.get("invite_form") or InviteForm()
         context["key_form"] = forms.get("key_form") or TeamKeyForm(initial={"name": "ImaginePro"})
+        context["lab_key_form"] = forms.get("lab_key_form") or TeamLabKeyForm()
+        context["lab_sign_in_form"] = forms.get("lab_sign_in_form") or TeamLabSignInForm()
         context["new_invitation"] = request.GET.get("invited", "")
     return TemplateResponse(request, "teams/detail.html", context, status=status)
 
@@ -320,6 +344,109 @@ def key_delete(request, team_id, key_id):
     keys.key_delete(key=key)
     messages.success(request, f"Key “{key.name}” deleted.")
     return redirect("teams:detail", team_id)
+
+
+# --- team ImagineLab keys (the personal Keys page's three ways, for the team) -----------------
+
+
+@login_required
+@require_POST
+@sensitive_post_parameters("lab-api_key")
+def lab_key_add(request, team_id):
+    """A dedicated ImagineLab API key for the team, checked with a free call first
+    (accounts.services.lab_key_create); a refused key is stored nowhere."""
+    membership = access.get_membership(request.user, team_id, access.MANAGE)
+    form = TeamLabKeyForm(request.POST)
+    if form.is_valid():
+        try:
+            _key, warning = keys.lab_key_create(
+                user=request.user,
+                name=form.cleaned_data["name"],
+                api_key=form.cleaned_data["api_key"],
+                team=membership.team,
+                is_sandbox=form.cleaned_data["sandbox"],
+            )
+        except keys.KeyRejected as exc:
+            form.add_error("api_key", str(exc))
+        else:
+            if warning:
+                messages.warning(request, warning)
+            else:
+                messages.success(request, "Team key saved. ImagineLab accepted it.")
+            return redirect("teams:detail", team_id)
+    return _detail(request, membership, status=400, lab_key_form=form)
+
+
+@login_required
+@require_POST
+@sensitive_post_parameters("signin-password")
+def lab_sign_in(request, team_id):
+    """Sign the team in to ImagineLab with its account's email and password: the token
+    is stored for the team (encrypted), the password nowhere."""
+    membership = access.get_membership(request.user, team_id, access.MANAGE)
+    form = TeamLabSignInForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            keys.lab_sign_in(
+                user=request.user,
+                name=data["name"],
+                email=data["email"],
+                password=data["password"],
+                team=membership.team,
+                is_sandbox=data["sandbox"],
+            )
+        except keys.KeyRejected as exc:
+            form.add_error("password", str(exc))
+        else:
+            messages.success(
+                request, f"{membership.team.name} is signed in to ImagineLab as {data['email']}."
+            )
+            return redirect("teams:detail", team_id)
+    return _detail(request, membership, status=400, lab_sign_in_form=form)
+
+
+@login_required
+@require_POST
+def lab_sandbox(request, team_id):
+    """An ImagineLab sandbox account for the team and its key, in one click."""
+    membership = access.get_membership(request.user, team_id, access.MANAGE)
+    keys.lab_sandbox_key_create(user=request.user, team=membership.team)
+    messages.success(
+        request,
+        "ImagineLab sandbox key added to the team: simulated images, video, voice, music and text.",
+    )
+    return redirect("teams:detail", team_id)
+
+
+@login_required
+@require_POST
+@sensitive_post_parameters("password")
+def lab_sign_in_again(request, team_id, key_id):
+    """A new sign-in for the team's ImagineLab key (its token expired, or early): the new
+    token replaces the old one and the team's waiting work goes on by itself."""
+    membership = access.get_membership(request.user, team_id, access.MANAGE)
+    key = get_object_or_404(ProviderKey, pk=key_id, team=membership.team)
+    if not key.is_imaginelab:
+        messages.error(request, "Only ImagineLab keys sign in; this one is an ImaginePro key.")
+        return redirect("teams:detail", team_id)
+    form = _sign_in_again_form(key, request.POST)
+    if form.is_valid():
+        try:
+            waiting = keys.lab_sign_in_again(
+                key=key, email=form.cleaned_data["email"], password=form.cleaned_data["password"]
+            )
+        except keys.KeyRejected as exc:
+            form.add_error("password", str(exc))
+        else:
+            going_on = (
+                f" {waiting} waiting generation{'s' if waiting != 1 else ''} go on."
+                if waiting
+                else ""
+            )
+            messages.success(request, f"“{key.name}” is signed in to ImagineLab again.{going_on}")
+            return redirect("teams:detail", team_id)
+    return _detail(request, membership, status=400, sign_in_again=(key.pk, form))
 
 
 # --- the workspace switch ----------------------------------------------------------------------

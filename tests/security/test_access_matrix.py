@@ -505,6 +505,16 @@ RULES: dict[str, list[Case]] = {
         Case(MANAGE, {"team_id": "team", "key_id": "team_key"}, "post"),
         Case(None, {"team_id": "team", "key_id": "other_key"}, "post", expect=UNDER_TEAM),
     ],
+    # ImagineLab team keys: empty forms fail before ImagineLab is asked anything.
+    "teams:lab_key_add": [Case(MANAGE, {"team_id": "team"}, "post")],
+    "teams:lab_sign_in": [Case(MANAGE, {"team_id": "team"}, "post")],
+    "teams:lab_sandbox": [Case(MANAGE, {"team_id": "team"}, "post")],
+    # team_key is an ImaginePro key: its owner is told it does not sign in, nothing changes.
+    "teams:lab_sign_in_again": [
+        Case(MANAGE, {"team_id": "team", "key_id": "team_key"}, "post"),
+        Case(None, {"team_id": "team", "key_id": "other_key"}, "post", expect=UNDER_TEAM),
+        Case(None, {"team_id": "team", "key_id": "own_key"}, "post", expect=UNDER_TEAM),
+    ],
     # --- credits ---
     "credits:usage": [Case(SIGNED)],
     # Every member sees the team's cap and their own; owners change them.
