@@ -6,6 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.views.decorators.debug import sensitive_variables
 
 from studio.accounts import crypto
@@ -76,6 +77,14 @@ class ProviderKey(models.Model):
         if self.is_sandbox:
             return settings.SANDBOX_BASE_URL
         return settings.IMAGINEPRO_BASE_URL
+
+    @property
+    def settings_url(self) -> str:
+        """Where the key is managed (renamed, signed in again): the team's page for a team's
+        key, else the person's Keys page; anchored at the key."""
+        if self.team_id is not None:
+            return f"{reverse('teams:detail', args=[self.team_id])}#key-{self.pk}"
+        return f"{reverse('keys')}#key-{self.pk}"
 
     @property
     def is_imaginelab(self) -> bool:

@@ -113,6 +113,7 @@ class Balance:
     key_name: str
     is_sandbox: bool
     credits: int | None = None
+    key_url: str = ""  # where the key is managed (ProviderKey.settings_url)
     # ImagineLab's wallet (GET /credits/wallet, seed 002) rather than ImaginePro's account;
     # `needs_login` when its sign-in expired (the header asks to sign in again).
     is_imaginelab: bool = False
@@ -170,7 +171,7 @@ def key_balance(key: ProviderKey) -> Balance:
     cached = cache.get(name)
     if cached is not None:
         return cached
-    base = {"key_name": key.name, "is_sandbox": key.is_sandbox}
+    base = {"key_name": key.name, "is_sandbox": key.is_sandbox, "key_url": key.settings_url}
     if key.is_imaginelab:
         balance = _lab_balance(key, base)
         cache.set(name, balance, BALANCE_TTL if balance.credits is not None else BALANCE_ERROR_TTL)

@@ -393,3 +393,21 @@ class TestNeverShown:
         html = page(vera_client, team)
         for key in team_keys:
             assert key.name in key_row(html, key) and "ImagineLab" in key_row(html, key)
+
+
+def test_the_header_sends_a_creator_to_the_teams_page_to_sign_in_again(
+    bob, team, team_token_key, lab_account
+):
+    """An expired team sign-in: the header's "Sign in to ImagineLab again" links to the
+    team's page (where owners sign it in), not to the personal Keys page (a 404 there)."""
+    from django.test import Client
+
+    expire_tokens(lab_account.email)
+    client = Client()
+    client.force_login(bob)
+    in_team(client, team)
+
+    header = client.get(reverse("generation:credits")).content.decode()
+
+    assert "Sign in to ImagineLab again" in header
+    assert f'href="/teams/{team.pk}/#key-{team_token_key.pk}"' in header
