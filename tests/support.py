@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.test import Client
+
 from studio.generation import assets, worker
 from studio.generation.models import Generation
 
@@ -13,3 +15,14 @@ def run_to_final(generation: Generation, seconds: float = 15) -> Generation:
     worker.poll_loop(start_download=assets.generation_download, seconds=seconds)
     generation.refresh_from_db()
     return generation
+
+
+def client_for(user, team=None) -> Client:
+    """A client signed in as `user`, working in `team`'s workspace (None: their own)."""
+    client = Client()
+    client.force_login(user)
+    if team is not None:
+        session = client.session
+        session["workspace"] = str(team.pk)
+        session.save()
+    return client

@@ -5,25 +5,17 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
-from django.test import Client
 
 from studio.accounts.services import sandbox_key_create
 from studio.teams.models import Membership, Role, Team
+from tests.support import client_for
 
 
 def make_user(username: str) -> User:
     return User.objects.create_user(username, f"{username}@example.com", "correct-horse-42")
 
 
-def login(user: User, team: Team | None = None) -> Client:
-    """A client signed in as `user`, working in `team` (None: their personal workspace)."""
-    client = Client()
-    client.force_login(user)
-    if team is not None:
-        session = client.session
-        session["workspace"] = str(team.pk)
-        session.save()
-    return client
+login = client_for  # a client signed in as a person, working in a team's workspace or none
 
 
 @pytest.fixture

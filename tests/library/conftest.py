@@ -10,13 +10,13 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.files.base import ContentFile
-from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
 from studio.generation import assets
 from studio.generation.models import Asset, Generation, Model, Status
 from studio.teams.models import Membership, Role, Team
+from tests.support import client_for  # noqa: F401 (used by the library tests)
 
 HTMX = {"HX-Request": "true"}
 
@@ -31,17 +31,6 @@ def _fresh_cache():
 
 def make_user(username: str) -> User:
     return User.objects.create_user(username, f"{username}@example.com", "correct-horse-42")
-
-
-def client_for(user, team=None) -> Client:
-    """A logged-in client working in `team`'s workspace (None: personal)."""
-    client = Client()
-    client.force_login(user)
-    if team is not None:
-        session = client.session
-        session["workspace"] = str(team.pk)
-        session.save()
-    return client
 
 
 def png_bytes(size=(64, 48), color=(200, 80, 40)) -> bytes:
