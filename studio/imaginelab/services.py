@@ -1,7 +1,7 @@
 """ImagineLab for the studio: models, creating generations, the wallet, deleting a job.
 
 The provider's contract is seed 002 (shared/seeds/002_…txt, imaginepro.md §8); the HTTP
-details live in studio.provider.imaginelab. Only free, quick calls are made here (the
+details live in studio.provider.imaginelab (results: lab_results). Only free, quick calls are made here (the
 models list, the wallet, the packages, a delete); generating goes through the worker like
 every other job (services.generation_create → worker.generation_submit).
 """
@@ -25,7 +25,8 @@ from studio.generation.services import GenerationError
 from studio.imaginelab import costs
 from studio.imaginelab.types import ACTION_OF_TYPE, TYPES
 from studio.provider.errors import ProviderError
-from studio.provider.imaginelab import ImagineLabClient, LabModel
+from studio.provider.imaginelab import ImagineLabClient
+from studio.provider.lab_results import LabModel
 
 log = logging.getLogger(__name__)
 
