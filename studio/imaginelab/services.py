@@ -1,9 +1,9 @@
 """ImagineLab for the studio: models, creating generations, the wallet, deleting a job.
 
 The provider's contract is seed 002 (shared/seeds/002_…txt, imaginepro.md §8); the HTTP
-details live in studio.provider.imaginelab (results: lab_results). Only free, quick calls are made here (the
-models list, the wallet, the packages, a delete); generating goes through the worker like
-every other job (services.generation_create → worker.generation_submit).
+details live in studio.provider.imaginelab and lab_results. Only free, quick calls are made
+here (the models list, the wallet, the packages, a delete); generating goes through the
+worker like every other job (services.generation_create → worker.generation_submit).
 """
 
 from __future__ import annotations
