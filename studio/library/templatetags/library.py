@@ -1,11 +1,26 @@
-"""What a gallery card may offer the person looking at it."""
+"""What a gallery card may offer the person looking at it, and what it shows, prepared in
+Python once per card so the template does little more than print it (issue 8: the gallery's
+first page in ≤ 30 ms; most of its time was template work per card: URL reversals, filters
+per button, includes per tile)."""
 
 from __future__ import annotations
 
+import hashlib
+import re
+import uuid
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 from django import template
+from django.core.cache import cache
+from django.urls import NoReverseMatch, get_script_prefix, reverse
+from django.utils import timezone, translation
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.timesince import timesince
 
+from studio.generation import costs, presses
+from studio.generation.models import Asset
 from studio.library import services
 from studio.teams import access
 
@@ -43,3 +58,277 @@ def card_rights(context, generation) -> CardRights:
     if favourite is None:
         favourite = services.is_favourite(user, generation)
     return CardRights(create=create, delete=delete, favourite=favourite)
+
+
+# --- paths without the resolver ------------------------------------------------------------
+
+# Stand-ins reversed once per URL name; a path is then these replaced by the real values.
+# A UUID's text fits both the `uuid` and the `str` converters our card URLs use.
+_STAND_INS = tuple(str(uuid.UUID(int=0xC0FFEE00 + n)) for n in range(4))
+_PLAIN = re.compile(r"[0-9A-Za-z_-]+")  # values that reverse() would not quote
+
+
+@lru_cache(maxsize=128)
+def _path_parts(name: str, arity: int, prefix: str) -> tuple[str, ...] | None:
+    """The literal pieces of `name`'s path around its `arity` arguments, or None when the
+    pattern does not take the stand-ins (then `path_of` asks `reverse` every time)."""
+    try:
+        sample = reverse(name, args=_STAND_INS[:arity])
+    except NoReverseMatch:
+        return None
+    parts, rest = [], sample
+    for stand_in in _STAND_INS[:arity]:
+        before, found, rest = rest.partition(stand_in)
+        if not found:
+            return None
+        parts.append(before)
+    parts.append(rest)
+    return tuple(parts)
+
+
+def path_of(name: str, *args) -> str:
+    """`reverse(name, args=args)` for ids (UUIDs, integers) and plain words, at the cost
+    of a string join: the pattern is reversed once per name and script prefix. Anything
+    else (a value reverse() would quote or refuse) goes through `reverse` itself, so the
+    result is always what `reverse` gives. Raises NoReverseMatch like `reverse`."""
+    values = [str(arg) for arg in args]
+    parts = None
+    if len(values) <= len(_STAND_INS) and all(_PLAIN.fullmatch(v) for v in values):
+        parts = _path_parts(name, len(values), get_script_prefix())
+    if parts is None:
+        return reverse(name, args=args)
+    pieces = [parts[0]]
+    for value, literal in zip(values, parts[1:], strict=True):
+        pieces += (value, literal)
+    return "".join(pieces)
+
+
+# --- buttons -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Press:
+    """One provider button as its card shows it. The same words as the `studio` filters
+    (`button_label`, `button_title`, `button_cost`, `button_id`), computed once per value."""
+
+    value: str  # sent verbatim
+    label: str
+    title: str  # hover: the value and its price
+    cost: int | None  # published credits, None where the provider is silent
+    dom_id: str  # fit for an HTML id
+    remix: bool  # V1–V4 and 🔄 take a remix prompt
+    vary_region: bool  # opens the mask editor instead of pressing
+    cancel: bool  # Cancel Job: only the running card's Cancel, never a press
+
+
+@lru_cache(maxsize=256)
+def press_of(button: str) -> Press:
+    """The card's view of a button value (pure: cached per value for the process)."""
+    from studio.web.templatetags import studio as words  # the filters' own wording
+
+    return Press(
+        value=button,
+        label=words.button_label(button),
+        title=words.button_title(button),
+        cost=costs.button_known(button),
+        dom_id=words.button_id(button),
+        remix=presses.takes_remix(button),
+        vary_region=button == presses.VARY_REGION,
+        cancel=button == presses.CANCEL_JOB,
+    )
+
+
+@register.filter(name="press")
+def press_filter(button: str) -> Press:
+    """`{% with p=b|press %}`: a button value as its card shows it (see `Press`)."""
+    return press_of(button)
+
+
+# --- a whole card --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One image of a card: its paths and the buttons under it (U n, V n of a grid)."""
+
+    asset: Asset
+    file_url: str
+    thumb_url: str
+    panel_url: str  # the lightbox's side panel for this image
+    buttons: tuple[Press, ...]
+
+
+_TILE_BUTTON = re.compile(r"[UV]([1-4])")
+
+
+class Card:
+    """Everything a gallery card prints that takes work: the person's rights, the paths
+    (each reversed without the resolver, see `path_of`) and the buttons as `Press`es.
+    Built by `{% gallery_card g as c %}`; its properties read the prefetched `assets`
+    (no query)."""
+
+    def __init__(self, generation, rights: CardRights):
+        self.generation = generation
+        self.rights = rights
+        self.pk = generation.pk
+
+    @cached_property
+    def detail_url(self) -> str:
+        return path_of("generation:detail", self.pk)
+
+    @cached_property
+    def press_url(self) -> str:
+        return path_of("generation:press", self.pk)
+
+    @cached_property
+    def vary_region_url(self) -> str:
+        return path_of("generation:vary_region", self.pk)
+
+    @cached_property
+    def tools_url(self) -> str:
+        return path_of("generation:tools")
+
+    @cached_property
+    def _assets(self) -> list[Asset]:
+        return list(self.generation.assets.all())  # prefetched in the gallery
+
+    @cached_property
+    def images(self) -> list[Asset]:
+        return [a for a in self._assets if a.role == Asset.Role.IMAGE]
+
+    @cached_property
+    def has_videos(self) -> bool:
+        return any(a.role == Asset.Role.VIDEO for a in self._assets)
+
+    @cached_property
+    def has_audio(self) -> bool:
+        return any(a.role == Asset.Role.AUDIO for a in self._assets)
+
+    def _tile_of(self, button: str) -> int | None:
+        """The image a button acts on: U n and V n belong to tile n of a grid (as
+        `Generation.image_tiles`), None for the buttons of the whole result."""
+        match = _TILE_BUTTON.fullmatch(button)
+        tiles = len(self.images)
+        if match and tiles > 1 and int(match.group(1)) <= tiles:
+            return int(match.group(1))
+        return None
+
+    @cached_property
+    def tiles(self) -> list[Tile]:
+        panel = path_of("generation:lightbox", self.pk)
+        buttons = self.generation.buttons or []
+        tiles = []
+        for asset in self.images:
+            tiles.append(
+                Tile(
+                    asset=asset,
+                    file_url=path_of("generation:asset", asset.pk, "file"),
+                    thumb_url=path_of("generation:asset", asset.pk, "thumb"),
+                    panel_url=f"{panel}?asset={asset.pk}",
+                    buttons=tuple(press_of(b) for b in buttons if self._tile_of(b) == asset.index),
+                )
+            )
+        return tiles
+
+    @cached_property
+    def other_buttons(self) -> tuple[Press, ...]:
+        """Buttons of the whole result (🔄, Zoom, Vary …, or all of a single image's)."""
+        return tuple(press_of(b) for b in self.generation.buttons or [] if self._tile_of(b) is None)
+
+
+@register.simple_tag(takes_context=True)
+def gallery_card(context, generation) -> Card:
+    """`{% gallery_card g as c %}`: the card's rights (`c.rights`, see `card_rights`),
+    paths and buttons."""
+    return Card(generation, card_rights(context, generation))
+
+
+# --- a finished card's HTML, cached ------------------------------------------------------
+
+CARD_CACHE_SECONDS = 3600
+_CSRF_STAND_IN = "csrf-stand-in-8f3a1c"  # replaced by the page's own token on every render
+_AGO_STAND_IN = "ago-stand-in-8f3a1c"  # replaced by the card's age as it reads now
+
+
+def card_cache_key(card: Card, context) -> str | None:
+    """The cache key of a finished card's HTML, or None when it must be drawn afresh (a
+    running card, a page that reopens a remix box, no CSRF token to put back).
+
+    The key holds everything the card prints, so a stale entry is never found: the row's
+    `updated_at` and, because `QuerySet.update()` does not move it, the fields shown
+    themselves (creation time, status, prompt, error, cost, buttons, texts, each file's id
+    and size); the person's rights and star (`CardRights`); whether numbers are localized;
+    the language, time zone and script prefix. The "… ago" text is not in it: it is put in
+    on every render, as the CSRF token is. Nothing needs deleting: a changed card gets a
+    new key, and old entries expire (CARD_CACHE_SECONDS) or are pushed out by the cache's
+    own size limit."""
+    g = card.generation
+    request = context.get("request")
+    if not g.is_final or request is None or "remix" in request.GET:
+        return None
+    shown = (
+        str(g.pk),
+        g.updated_at.isoformat() if g.updated_at else "",
+        g.created_at.isoformat() if g.created_at else "",
+        g.status,
+        g.model,
+        g.action,
+        g.button,
+        str(g.parent_id),
+        g.request_body.get("scale") if isinstance(g.request_body, dict) else None,
+        g.is_sandbox,
+        g.prompt,
+        g.error,
+        g.cost,
+        tuple(g.buttons or ()),
+        tuple(g.text_outputs or ()),
+        tuple(g.params.get(k) for k in ("model", "tool")) if isinstance(g.params, dict) else (),
+        tuple((a.pk, a.role, a.index, a.width, a.height, a.duration) for a in card._assets),
+        card.rights,
+        context.use_l10n,
+        translation.get_language(),
+        timezone.get_current_timezone_name(),
+        get_script_prefix(),
+    )
+    digest = hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
+    return f"library:card:{digest}"
+
+
+class CardCacheNode(template.Node):
+    def __init__(self, card, nodelist):
+        self.card = card
+        self.nodelist = nodelist
+
+    def render(self, context):
+        card = self.card.resolve(context)
+        created = card.generation.created_at
+        ago = timesince(created) if created else ""
+        token = context.get("csrf_token")
+        key = card_cache_key(card, context) if token else None
+        if key is None:
+            with context.push(ago=ago):
+                return self.nodelist.render(context)
+        html = cache.get(key)
+        if html is None:
+            # Drawn with stand-ins: the entry serves every page of this session and of
+            # others with the same rights, each getting its own token and the age of now.
+            with context.push(csrf_token=_CSRF_STAND_IN, ago=_AGO_STAND_IN):
+                html = str(self.nodelist.render(context))
+            cache.set(key, html, CARD_CACHE_SECONDS)
+        return mark_safe(
+            html.replace(_CSRF_STAND_IN, str(token)).replace(_AGO_STAND_IN, escape(ago))
+        )
+
+
+@register.tag
+def card_cache(parser, token):
+    """`{% card_cache c %}…{% endcard_cache %}`: a finished gallery card's HTML from the
+    cache when nothing it shows has changed (see `card_cache_key`); a running card is
+    always drawn. The `{% csrf_token %}`s inside get the current page's token, and `{{ ago }}`
+    (set by this tag) is the card's age as it reads now ("3 minutes")."""
+    bits = token.split_contents()
+    if len(bits) != 2:
+        raise template.TemplateSyntaxError("card_cache takes one argument: the card")
+    nodelist = parser.parse(("endcard_cache",))
+    parser.delete_first_token()
+    return CardCacheNode(parser.compile_filter(bits[1]), nodelist)
