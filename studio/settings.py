@@ -220,6 +220,15 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "True")
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# Per-process memory cache: finished gallery cards' HTML, provider balances, models lists.
+# Several hundred cards make one busy gallery, hence more than the default 300 entries.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": envint("CACHE_MAX_ENTRIES", 5000)},
+    }
+}
+
 # --- Providers -------------------------------------------------------------------------------
 IMAGINEPRO_BASE_URL = os.getenv("IMAGINEPRO_BASE_URL", "https://api.imaginepro.ai/api/v1")
 # Keys marked "sandbox" talk to the studio's own simulator at this address.
