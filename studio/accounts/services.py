@@ -191,6 +191,14 @@ def lab_sign_in_again(*, key: ProviderKey, email: str, password: str) -> int:
     return released
 
 
+def going_on_sentence(waiting: int) -> str:
+    """What a person reads after signing in again: " 2 waiting generations go on." (a
+    leading space, for after another sentence), or "" when nothing waited."""
+    if not waiting:
+        return ""
+    return f" {waiting} waiting generation{'s' if waiting != 1 else ''} go on."
+
+
 def lab_sandbox_key_create(*, user: AbstractBaseUser, team: Team | None = None) -> ProviderKey:
     """Open an ImagineLab sandbox account (simulated outputs, a starting wallet) and store
     its dedicated API key, for the person or `team` (the caller checked `user` owns it)."""

@@ -187,11 +187,7 @@ def key_lab_sign_in_again(request, key_id):
         except services.KeyRejected as exc:
             form.add_error("password", str(exc))
         else:
-            going_on = (
-                f" {waiting} waiting generation{'s' if waiting != 1 else ''} go on."
-                if waiting
-                else ""
-            )
+            going_on = services.going_on_sentence(waiting)
             messages.success(request, f"Signed in to ImagineLab again.{going_on}")
             return redirect(safe_next(request, request.POST.get("next"), "keys"))
     return _keys_page(request, status=400, sign_in_again=(key.pk, form))

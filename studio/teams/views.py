@@ -439,11 +439,7 @@ def lab_sign_in_again(request, team_id, key_id):
         except keys.KeyRejected as exc:
             form.add_error("password", str(exc))
         else:
-            going_on = (
-                f" {waiting} waiting generation{'s' if waiting != 1 else ''} go on."
-                if waiting
-                else ""
-            )
+            going_on = keys.going_on_sentence(waiting)
             messages.success(request, f"“{key.name}” is signed in to ImagineLab again.{going_on}")
             return redirect("teams:detail", team_id)
     return _detail(request, membership, status=400, sign_in_again=(key.pk, form))
