@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from studio.accounts.models import ProviderKey
@@ -202,7 +202,14 @@ def history_import(key_id, *, start_poll: Callable[[], None] | None = None) -> I
             base_url=key.base_url, api_key=key.api_key, timeout=HISTORY_TIMEOUT
         )
         items = _read_history(client, result)
-        _save_new(key, items, result)
+        ids = [str(item.get("id") or item.get("messageId") or "").strip() for item in items]
+        save_new(
+            items,
+            ids,
+            known=Generation.objects.filter(user_id=key.user_id),
+            build=lambda item, message_id: _generation_for(key, item, message_id),
+            result=result,
+        )
     finally:
         _release_lease(lease, owner)
     if result.created and start_poll is not None:
@@ -218,23 +225,34 @@ def history_import(key_id, *, start_poll: Callable[[], None] | None = None) -> I
     return result
 
 
-def _save_new(key: ProviderKey, items: list[dict[str, Any]], result: ImportResult) -> None:
-    ids = [str(item.get("id") or item.get("messageId") or "").strip() for item in items]
-    known = set(
-        Generation.objects.filter(user_id=key.user_id, message_id__in=[i for i in ids if i])
+def save_new(
+    items: list[Any],
+    ids: list[str],
+    *,
+    known: QuerySet,
+    build: Callable[[Any, str], Generation],
+    result: ImportResult,
+) -> None:
+    """Create a row for each history item whose provider id is not among `known` (the
+    generations already imported: a queryset to read their `message_id`s from), with
+    `build(item, provider_id)`; count the rest as skipped. `ids[i]` is `items[i]`'s id.
+
+    The history lists the newest first: the oldest is created first so the gallery (newest
+    created on top) keeps the provider's order, one by one so each gets its own
+    created_at."""
+    seen = set(
+        known.filter(message_id__in=[i for i in ids if i])
         .values_list("message_id", flat=True)
         .iterator()
     )
     new: list[Generation] = []
-    # The history lists the newest first: create the oldest first so the gallery (newest
-    # created on top) keeps the provider's order.
-    for item, message_id in reversed(list(zip(items, ids, strict=True))):
-        if not message_id or message_id in known:
+    for item, provider_id in reversed(list(zip(items, ids, strict=True))):
+        if not provider_id or provider_id in seen:
             result.skipped += 1
             continue
-        known.add(message_id)
-        new.append(_generation_for(key, item, message_id))
+        seen.add(provider_id)
+        new.append(build(item, provider_id))
     with transaction.atomic():
-        for generation in new:  # one by one: each gets its own created_at, in order
+        for generation in new:
             generation.save()
     result.created = [str(generation.pk) for generation in new]

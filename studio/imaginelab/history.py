@@ -15,7 +15,6 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from studio.accounts.models import ProviderKey
@@ -25,6 +24,7 @@ from studio.generation.imports import (
     ImportResult,
     _release_lease,
     _take_lease,
+    save_new,
 )
 from studio.generation.models import Generation, Model, Status
 from studio.imaginelab import services
@@ -120,7 +120,13 @@ def lab_history_import(key_id, *, start_poll: Callable[[], None] | None = None) 
     result = ImportResult(key_name=key.name)
     try:
         items = _read_history(key, result)
-        _save_new(key, items, result)
+        save_new(
+            items,
+            [str(_field(item, "id") or "").strip() for item in items],
+            known=Generation.objects.filter(provider_key=key),
+            build=lambda item, provider_id: _generation_for(key, item, provider_id),
+            result=result,
+        )
     finally:
         _release_lease(lease, owner)
     if result.created and start_poll is not None:
@@ -134,24 +140,3 @@ def lab_history_import(key_id, *, start_poll: Callable[[], None] | None = None) 
         f", error: {result.error}" if result.error else "",
     )
     return result
-
-
-def _save_new(key: ProviderKey, items: list[Any], result: ImportResult) -> None:
-    ids = [str(_field(item, "id") or "").strip() for item in items]
-    known = set(
-        Generation.objects.filter(provider_key=key, message_id__in=[i for i in ids if i])
-        .values_list("message_id", flat=True)
-        .iterator()
-    )
-    new: list[Generation] = []
-    # Newest first in the history: create the oldest first so the gallery keeps that order.
-    for item, provider_id in reversed(list(zip(items, ids, strict=True))):
-        if not provider_id or provider_id in known:
-            result.skipped += 1
-            continue
-        known.add(provider_id)
-        new.append(_generation_for(key, item, provider_id))
-    with transaction.atomic():
-        for generation in new:
-            generation.save()
-    result.created = [str(generation.pk) for generation in new]
