@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-import os
+import random
 import time
 from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
@@ -157,7 +157,8 @@ class TestReadersRefuse:
         ("make", "message"),
         [
             (lambda mp4: b"", "empty"),
-            (lambda mp4: os.urandom(200_000), "not a readable video"),
+            # Random bytes sometimes sniff as another container: either refusal is right.
+            (lambda mp4: random.Random(7).randbytes(200_000), "not a readable video|not an MP4"),
             (lambda mp4: b"\x00" * 100_000, "not a readable video"),
             (lambda mp4: png_bytes(), "not an MP4 or WebM"),
             (lambda mp4: mp4[: len(mp4) // 2], "truncated"),
