@@ -19,11 +19,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from studio.accounts.models import ProviderKey
-from studio.generation.models import Action, Generation, Lease, Model, Status
+from studio.generation import worker
+from studio.generation.models import Action, Generation, Model, Status
 from studio.provider.errors import ProviderError
 from studio.provider.imaginepro import ImagineProClient
 
@@ -137,21 +138,6 @@ def _generation_for(key: ProviderKey, item: dict[str, Any], message_id: str) -> 
     return generation
 
 
-def _take_lease(name: str, owner: str) -> bool:
-    now = timezone.now()
-    Lease.objects.get_or_create(name=name, defaults={"until": now - timedelta(seconds=1)})
-    taken = (
-        Lease.objects.filter(name=name)
-        .filter(Q(until__lt=now) | Q(owner=owner))
-        .update(owner=owner, until=now + timedelta(seconds=LEASE_SECONDS))
-    )
-    return taken == 1
-
-
-def _release_lease(name: str, owner: str) -> None:
-    Lease.objects.filter(name=name, owner=owner).update(until=timezone.now() - timedelta(seconds=1))
-
-
 def _read_history(client: ImagineProClient, result: ImportResult) -> list[dict[str, Any]]:
     """Every page until one is shorter than PAGE_SIZE, at most MAX_PAGES. A failure keeps
     the pages already read and records the error."""
@@ -194,7 +180,7 @@ def history_import(key_id, *, start_poll: Callable[[], None] | None = None) -> I
     if key is None:
         raise ImportRefused("The key was deleted before the import ran.")
     lease, owner = f"import-{key.user_id}", uuid.uuid4().hex
-    if not _take_lease(lease, owner):
+    if not worker.take_lease(lease, owner, LEASE_SECONDS):
         raise ImportRefused("Another import is already running; try again in a minute.")
     result = ImportResult(key_name=key.name)
     try:
@@ -211,7 +197,7 @@ def history_import(key_id, *, start_poll: Callable[[], None] | None = None) -> I
             result=result,
         )
     finally:
-        _release_lease(lease, owner)
+        worker.release_lease(lease, owner)
     if result.created and start_poll is not None:
         start_poll()
     log.info(

@@ -400,7 +400,9 @@ def poll_once(*, start_download: Callable[[object], None], limit: int = 100) -> 
 # --- the loop and its lease ---------------------------------------------------------------------
 
 
-def _take_lease(name: str, owner: str, seconds: float) -> bool:
+def take_lease(name: str, owner: str, seconds: float) -> bool:
+    """Hold the database lease `name` for `seconds` as `owner` (a conditional UPDATE, so
+    two processes never both hold it). True when held: free, expired, or already ours."""
     now = timezone.now()
     Lease.objects.get_or_create(name=name, defaults={"until": now - timedelta(seconds=1)})
     return (
@@ -411,7 +413,8 @@ def _take_lease(name: str, owner: str, seconds: float) -> bool:
     )
 
 
-def _release_lease(name: str, owner: str) -> None:
+def release_lease(name: str, owner: str) -> None:
+    """Let the lease go now, if `owner` holds it."""
     Lease.objects.filter(name=name, owner=owner).update(until=timezone.now() - timedelta(seconds=1))
 
 
@@ -429,14 +432,14 @@ def poll_loop(*, start_download: Callable[[object], None], seconds: float | None
     end = time.monotonic() + seconds
     passes = 0
     while time.monotonic() < end:
-        if not _take_lease("poller", owner, lease_seconds):
+        if not take_lease("poller", owner, lease_seconds):
             break
         poll_once(start_download=start_download)
         passes += 1
         if not Generation.objects.filter(status__in=ACTIVE).exists():
-            _release_lease("poller", owner)
+            release_lease("poller", owner)
             if not Generation.objects.filter(status__in=ACTIVE).exists():
                 return passes
         time.sleep(settings.POLL_TICK)
-    _release_lease("poller", owner)
+    release_lease("poller", owner)
     return passes

@@ -18,12 +18,12 @@ from typing import Any
 from django.utils import timezone
 
 from studio.accounts.models import ProviderKey
+from studio.generation import worker
 from studio.generation.imports import (
     DEADLINE,
+    LEASE_SECONDS,
     ImportRefused,
     ImportResult,
-    _release_lease,
-    _take_lease,
     save_new,
 )
 from studio.generation.models import Generation, Model, Status
@@ -115,7 +115,7 @@ def lab_history_import(key_id, *, start_poll: Callable[[], None] | None = None) 
     if not key.is_imaginelab:
         raise ImportRefused("That is not an ImagineLab key.")
     lease, owner = f"import-{key.user_id}", uuid.uuid4().hex
-    if not _take_lease(lease, owner):
+    if not worker.take_lease(lease, owner, LEASE_SECONDS):
         raise ImportRefused("Another import is already running; try again in a minute.")
     result = ImportResult(key_name=key.name)
     try:
@@ -128,7 +128,7 @@ def lab_history_import(key_id, *, start_poll: Callable[[], None] | None = None) 
             result=result,
         )
     finally:
-        _release_lease(lease, owner)
+        worker.release_lease(lease, owner)
     if result.created and start_poll is not None:
         start_poll()
     log.info(

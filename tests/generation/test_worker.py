@@ -165,12 +165,12 @@ def test_orphaned_queued_generation_is_submitted_by_the_poller(alice, alice_key,
 
 
 def test_only_one_poller_holds_the_lease(alice, alice_key, sandbox_url):
-    assert worker._take_lease("poller", "first", 60)
-    assert not worker._take_lease("poller", "second", 60)
+    assert worker.take_lease("poller", "first", 60)
+    assert not worker.take_lease("poller", "second", 60)
     midjourney(alice, alice_key, "a fox")
     assert worker.poll_loop(start_download=assets.generation_download, seconds=2) == 0
-    worker._release_lease("poller", "first")
-    assert worker._take_lease("poller", "second", 60)
+    worker.release_lease("poller", "first")
+    assert worker.take_lease("poller", "second", 60)
 
 
 def test_stale_news_never_moves_a_generation_back(alice, alice_key, sandbox_url):
