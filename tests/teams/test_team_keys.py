@@ -240,3 +240,13 @@ class TestGeneratingInTheTeam:
         # the press view asks for access.CREATE.
         told = press.content.decode()
         assert "Viewers can look but not generate" in told or "not yours to press" in told
+
+
+def test_an_owner_without_a_team_key_is_sent_to_add_one(alice, team):
+    """The owner opening a form in a team with no key lands where keys are added."""
+    from tests.support import client_for
+
+    response = client_for(alice, team).get("/new/flux/", follow=True)
+
+    assert response.redirect_chain[-1][0] == f"/teams/{team.pk}/"
+    assert "First add an API key to Acme, under Keys below." in response.content.decode()

@@ -70,13 +70,17 @@ def _initial(request, form_class) -> dict:
 
 def no_key_redirect(request):
     """Where a form goes when the current workspace has no key this person may use: their
-    Keys page, or (in a team) the gallery with a sentence saying who can fix it."""
+    Keys page; for a team's owner, the team's page (where its keys are added); for other
+    members, the gallery with a sentence saying who can fix it."""
     workspace = request.workspace
     if workspace.is_personal:
         messages.info(request, "First add an ImaginePro key, or choose the sandbox.")
         return redirect(f"{reverse('keys')}?next={request.path}")
     if not workspace.allows(access.CREATE):
         messages.info(request, f"You are a viewer in {workspace.label}: you cannot generate there.")
+    elif workspace.allows(access.MANAGE):
+        messages.info(request, f"First add an API key to {workspace.label}, under Keys below.")
+        return redirect("teams:detail", workspace.team.pk)
     else:
         messages.info(request, f"{workspace.label} has no API key yet: a team owner can add one.")
     return redirect("generation:gallery")
