@@ -153,12 +153,20 @@ SQLITE_OPTIONS = {
     "timeout": 20,
     "init_command": ("PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;"),
 }
+# --- Scale-out: database, broker, cache (the Redis half is below Q_CLUSTER) ---------------
+# DATABASE_URL (postgres://user:password@host:5432/name, needs psycopg) moves everything to a
+# server database that several web and worker machines share. Connections are kept for
+# DB_CONN_MAX_AGE seconds (one per gunicorn thread and per cluster worker; size PostgreSQL's
+# max_connections for that) and checked before reuse, so a restarted server costs one error
+# at most. 0 closes each connection at the end of its request (use it behind pgbouncer).
 if os.getenv("DATABASE_URL"):
     import dj_database_url
 
     DATABASES = {
         "default": dj_database_url.parse(
-            os.environ["DATABASE_URL"], conn_max_age=600, conn_health_checks=True
+            os.environ["DATABASE_URL"],
+            conn_max_age=envint("DB_CONN_MAX_AGE", 60),
+            conn_health_checks=True,
         )
     }
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -254,6 +262,15 @@ SANDBOX_IMAGINELAB_RATE = envint("SANDBOX_IMAGINELAB_RATE", 10)
 # A sandbox prompt containing one of these fails as Midjourney's moderation would.
 SANDBOX_BANNED_WORDS = envlist("SANDBOX_BANNED_WORDS", "banned,forbidden")
 
+# --- Sandbox faults (issue 7 fault injection, issue 8 progress rate) --------------------------
+# Whole-sandbox faults injected from the environment, e.g.
+# "latency:on=submit:seconds=2;http_429:on=fetch:probability=0.2:seconds=3" (README, "Sandbox
+# faults"); parsed in memory by studio/sandbox/faults.py, a bad string stops the start.
+SANDBOX_FAULTS = os.getenv("SANDBOX_FAULTS", "")
+# Progress requests (message fetch) per sliding second per sandbox account, then 429 with
+# Retry-After, as the provider documents (10 / s); 0 = no limit.
+SANDBOX_PROGRESS_RATE = envint("SANDBOX_PROGRESS_RATE", 10)
+
 # --- Worker ----------------------------------------------------------------------------------
 # Seconds between two polls of one running generation (the provider asks for >= 3 s).
 POLL_INTERVAL = envfloat("POLL_INTERVAL", 3.0)
@@ -272,6 +289,19 @@ PUBLIC_URL_MAX_AGE = envint("PUBLIC_URL_MAX_AGE", 48 * 3600)  # seconds; >= prov
 UPLOAD_MAX_BYTES = envint("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)  # per uploaded image file
 UPLOAD_MAX_PIXELS = envint("UPLOAD_MAX_PIXELS", 50_000_000)  # width x height; bombs are refused
 
+# --- Worker: webhooks and recovery (issue 7) ---------------------------------------------------
+# Ask the provider to POST each job's result to a per-generation secret URL (webhookOverride).
+WEBHOOKS = envbool("WEBHOOKS", "True")
+# Where the provider reaches the studio's webhooks; a real key gets one only when public.
+WEBHOOK_BASE_URL = os.getenv("WEBHOOK_BASE_URL", PUBLIC_BASE_URL).rstrip("/")
+# Seconds between two backstop polls of a job whose webhook is expected (the key's webhooks
+# were seen to arrive in the last hour); POLL_INTERVAL otherwise.
+WEBHOOK_POLL_INTERVAL = envfloat("WEBHOOK_POLL_INTERVAL", 30.0)
+# Seconds between two history lookups of a job whose submit answer was lost.
+LOOKUP_INTERVAL = envfloat("LOOKUP_INTERVAL", 10.0)
+# A job left "submitting" this long (its worker was killed) is looked up, not re-sent.
+SUBMIT_STALE_SECONDS = envfloat("SUBMIT_STALE_SECONDS", PROVIDER_TIMEOUT[1] + 30)
+
 Q_CLUSTER = {
     "name": "studio",
     "orm": "default",
@@ -288,6 +318,27 @@ Q_CLUSTER = {
     "label": "Tasks",
 }
 
+# --- Scale-out: database, broker, cache (continued) -------------------------------------------
+# REDIS_URL (redis://host:6379/0) puts django-q2's queue on Redis instead of the database,
+# and the shared cache (rate limits, provider balances, model lists) on Redis, so every web
+# process and cluster sees the same counts. Finished gallery cards' HTML stays in each
+# process's memory (the "cards" alias): it is keyed by everything the card shows, so a
+# per-process copy is never stale, and a local hit costs no network round trip.
+REDIS_URL = os.getenv("REDIS_URL", "")
+CACHES["cards"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "cards",
+    "OPTIONS": {"MAX_ENTRIES": envint("CACHE_MAX_ENTRIES", 5000)},
+}
+if REDIS_URL:
+    Q_CLUSTER.pop("orm", None)
+    Q_CLUSTER["redis"] = REDIS_URL
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": os.getenv("CACHE_KEY_PREFIX", "studio"),
+    }
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -300,3 +351,62 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
     },
 }
+
+# --- Security (issue 7): CSP, production headers, rate limits, typed links --------------------
+INSTALLED_APPS += ["csp", "django_ratelimit"]
+# Right after SecurityMiddleware: every answer, pages and fragments alike, carries the policy.
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                  "csp.middleware.CSPMiddleware")  # fmt: skip
+# Only our own origin. No 'unsafe-inline' and no 'unsafe-eval': templates carry no inline
+# script, style attribute or on* handler (tests/security/test_csp.py), htmx runs without
+# eval (no hx-on, no js: values) and injects no <style> (the htmx-config meta in base.html).
+# img-src adds data: (Pico's own icons are data: SVGs in its stylesheet; the mask editor
+# redraws a kept mask from its data: URL) and blob: (previews of files chosen for upload).
+_SELF = "'self'"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [_SELF],
+        "script-src": [_SELF],
+        "style-src": [_SELF],
+        "img-src": [_SELF, "data:", "blob:"],
+        "media-src": [_SELF],
+        "font-src": [_SELF],
+        "connect-src": [_SELF],
+        "object-src": ["'none'"],
+        "form-action": [_SELF],
+        "frame-ancestors": ["'none'"],
+        "base-uri": [_SELF],
+    },
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+if not DEBUG:
+    # HTTPS only (behind the proxy that sets X-Forwarded-Proto, see above). One year of HSTS,
+    # subdomains included; preload marks the header as eligible for browsers' preload lists.
+    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "True")
+    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "True")
+    SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "True")
+
+# Rate limits (django-ratelimit, fixed one-minute windows) in the cache named here. The
+# default cache is per process (LocMem) unless REDIS_URL makes it shared: one web process is
+# then fine, several web processes need REDIS_URL or each counts on its own.
+RATELIMIT_USE_CACHE = os.getenv("RATELIMIT_CACHE", "default")
+RATELIMIT_LOGIN = os.getenv("RATELIMIT_LOGIN", "10/m")  # per IP address and per username
+RATELIMIT_SIGNUP = os.getenv("RATELIMIT_SIGNUP", "10/m")  # per IP address
+RATELIMIT_SUBMIT = os.getenv("RATELIMIT_SUBMIT", "30/m")  # per person: forms, button presses
+# The client address as the proxy in front gives it (e.g. HTTP_X_REAL_IP); else REMOTE_ADDR.
+RATELIMIT_IP_META_KEY = os.getenv("RATELIMIT_IP_META_KEY") or None
+# W001 only says a backend is missing from the library's list: Django's own RedisCache (which
+# REDIS_URL selects) increments atomically. E003 refuses LocMem as "not shared": true, and
+# fine for one web process (see above), so it is silenced only for that case.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+if CACHES[RATELIMIT_USE_CACHE]["BACKEND"].endswith("LocMemCache"):
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
+
+# Image links typed in forms are refused when they point at private, loopback or link-local
+# addresses, except with a sandbox key while this allows it (the sandbox runs on 127.0.0.1).
+SANDBOX_ALLOW_PRIVATE_URLS = envbool("SANDBOX_ALLOW_PRIVATE_URLS", "True")

@@ -9,6 +9,12 @@
 (() => {
   const editor = document.querySelector("[data-mask-editor]");
   if (!editor) return;
+  // The stage's proportions come from the image's pixels (data-w/data-h). Set through the
+  // CSSOM: a style attribute in the markup would need 'unsafe-inline' in the CSP.
+  editor.querySelectorAll(".mask-stage[data-w][data-h]").forEach((stage) => {
+    stage.style.setProperty("--w", stage.dataset.w);
+    stage.style.setProperty("--h", stage.dataset.h);
+  });
   const form = editor.closest("form");
   const canvas = editor.querySelector("[data-mask-canvas]");
   const ctx = canvas.getContext("2d", { willReadFrequently: true });
