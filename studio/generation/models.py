@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 import uuid
 
 from django.conf import settings
@@ -27,6 +28,19 @@ ACTIVE = (Status.QUEUED, Status.SUBMITTING, Status.SUBMITTED, Status.PROCESSING,
 FINAL = (Status.DONE, Status.FAILED)
 # Statuses the poller asks the provider about.
 POLLED = (Status.SUBMITTED, Status.PROCESSING)
+
+
+def new_webhook_token() -> str:
+    """A fresh secret for a generation's webhook URL: 32 random bytes, URL-safe (43 chars)."""
+    return secrets.token_urlsafe(32)
+
+
+class FinishedBy(models.TextChoices):
+    """How the studio learnt a generation's final provider state (DONE or FAIL)."""
+
+    POLL = "poll", "Poll"
+    WEBHOOK = "webhook", "Webhook"
+    LOOKUP = "lookup", "History lookup"  # an unknown submit outcome, found in the history
 
 
 class Model(models.TextChoices):
@@ -116,6 +130,19 @@ class Generation(models.Model):
     poll_failures = models.PositiveSmallIntegerField(default=0)
     next_poll_at = models.DateTimeField(null=True, blank=True)
     deadline_at = models.DateTimeField(null=True, blank=True)
+    # The submit's answer never came (read timeout, reset, 502/504, unreadable 200): the job
+    # stays SUBMITTING and is looked up in the provider's history, never posted again.
+    outcome_unknown_at = models.DateTimeField(null=True, blank=True)
+    # When the provider's status or progress last moved (for "no news for 3 min" notes).
+    news_at = models.DateTimeField(null=True, blank=True)
+    # The secret part of this generation's webhook URL (generation:webhook); compared in
+    # constant time. Empty on rows older than webhooks: those get no webhook.
+    webhook_token = models.CharField(max_length=64, blank=True, default=new_webhook_token)
+    webhook_expected = models.BooleanField(
+        default=False, help_text="webhookOverride was sent with the submit"
+    )
+    webhook_at = models.DateTimeField(null=True, blank=True, help_text="last webhook received")
+    finished_by = models.CharField(max_length=10, choices=FinishedBy.choices, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -139,6 +166,19 @@ class Generation(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in FINAL
+
+    @property
+    def live_note(self) -> str:
+        """`status_note` as it reads now: a "next try in N s" written when the worker paused
+        is recounted from `next_poll_at`, so the card never shows a frozen wait."""
+        note = self.status_note
+        if not note or not self.next_poll_at or not _NEXT_TRY.search(note):
+            return note
+        from django.utils import timezone  # models stay import-light
+
+        left = (self.next_poll_at - timezone.now()).total_seconds()
+        now_text = "next try in a moment" if left < 1 else f"next try in {left:.0f} s"
+        return _NEXT_TRY.sub(now_text, note)
 
     @property
     def title(self) -> str:
@@ -233,6 +273,7 @@ class Generation(models.Model):
 
 
 _TILE_BUTTON = re.compile(r"[UV]([1-4])")
+_NEXT_TRY = re.compile(r"next try in \d+ s")
 
 
 def _asset_path(asset: Asset, filename: str) -> str:

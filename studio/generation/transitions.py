@@ -14,7 +14,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from studio.credits import ledger
-from studio.generation.models import ACTIVE, Generation, Status
+from studio.generation.models import ACTIVE, FinishedBy, Generation, Status
 from studio.provider.messages import DONE, FAIL, PROCESSING, QUEUED, Message
 
 # How long a download may run before the poller hands it to a new task.
@@ -52,23 +52,58 @@ def fail(generation_id, error: str, *, from_statuses=ACTIVE) -> bool:
     )
 
 
-def apply_message(generation_id, message: Message, *, next_poll_in: float) -> str | None:
-    """Apply what the provider says about a job (poll or webhook).
+def adopt(generation_id, message_id: str) -> bool:
+    """Give a generation whose submit answer was lost the provider's `message_id` (found
+    by a history lookup or carried by a webhook with our `ref`). Only a SUBMITTING row
+    without one takes it, so it happens once. True if applied; then apply_message."""
+    if not message_id:
+        return False
+    now = timezone.now()
+    return (
+        Generation.objects.filter(pk=generation_id, status=Status.SUBMITTING, message_id="").update(
+            status=Status.SUBMITTED,
+            message_id=message_id,
+            outcome_unknown_at=None,
+            error="",
+            status_note="found at the provider",
+            news_at=now,
+            updated_at=now,
+        )
+        == 1
+    )
+
+
+def apply_message(
+    generation_id,
+    message: Message,
+    *,
+    next_poll_in: float,
+    source: str = FinishedBy.POLL,
+    note: str = "",
+    news: bool = True,
+) -> str | None:
+    """Apply what the provider says about a job (poll, webhook or history lookup).
 
     Returns the status the generation moved to, or None when nothing changed (stale or
-    repeated news). DONE moves to DOWNLOADING; the caller then starts the download.
+    repeated news: a duplicated webhook, PROCESSING after DONE). DONE moves to DOWNLOADING;
+    the caller then starts the download. `source` (FinishedBy) is recorded as `finished_by`
+    when the message is final; `note` is the card's text while it runs; `news` (the
+    provider's status or progress moved) stamps `news_at`.
     """
     now = timezone.now()
     next_poll_at = now + timedelta(seconds=next_poll_in)
     running = (Status.SUBMITTING, Status.SUBMITTED, Status.PROCESSING)
+    stamp = {"news_at": now} if news else {}
     if message.status == QUEUED:
         ok = advance(
             generation_id,
             (Status.SUBMITTING, Status.SUBMITTED),
             status=Status.SUBMITTED,
             poll_failures=0,
-            status_note="",
+            outcome_unknown_at=None,
+            status_note=note or "queued at the provider",
             next_poll_at=next_poll_at,
+            **stamp,
         )
         return Status.SUBMITTED if ok else None
     if message.status == PROCESSING:
@@ -78,8 +113,10 @@ def apply_message(generation_id, message: Message, *, next_poll_in: float) -> st
             status=Status.PROCESSING,
             progress=Greatest(F("progress"), message.progress),
             poll_failures=0,
-            status_note="",
+            outcome_unknown_at=None,
+            status_note=note or f"the provider says PROCESSING {message.progress}%",
             next_poll_at=next_poll_at,
+            **stamp,
         )
         return Status.PROCESSING if ok else None
     if message.status == DONE:
@@ -91,7 +128,10 @@ def apply_message(generation_id, message: Message, *, next_poll_in: float) -> st
             buttons=message.buttons,
             raw_message=_message_json(message),
             poll_failures=0,
-            status_note="",
+            outcome_unknown_at=None,
+            finished_by=source,
+            news_at=now,
+            status_note="saving the files…",
             next_poll_at=now + DOWNLOAD_LEASE,
         )
         return Status.DOWNLOADING if ok else None
@@ -102,6 +142,9 @@ def apply_message(generation_id, message: Message, *, next_poll_in: float) -> st
             status=Status.FAILED,
             error=message.error,
             raw_message=_message_json(message),
+            outcome_unknown_at=None,
+            finished_by=source,
+            news_at=now,
             status_note="",
             finished_at=now,
             next_poll_at=None,

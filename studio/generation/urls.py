@@ -13,6 +13,7 @@ from studio.generation.views import (
     models,
     prices,
     tools,
+    webhooks,
 )
 
 app_name = "generation"
@@ -42,4 +43,9 @@ urlpatterns = [
     path("g/<uuid:generation_id>/lineage/", lineage.lineage, name="lineage"),
     path("g/<uuid:generation_id>/panel/", lightbox.panel, name="lightbox"),
     path("a/<uuid:asset_id>/<str:kind>/", gallery.asset_file, name="asset"),
+    path(
+        "hooks/generations/<uuid:generation_id>/<str:token>/",
+        webhooks.generation_webhook,
+        name="webhook",
+    ),
 ]

@@ -2,6 +2,13 @@
 
 Runs inside django-q2 tasks (see tasks.py) and never inside a web request. Provider calls are
 never made inside a transaction: every write is a short conditional UPDATE after the call.
+
+Faults (issue 7): a submit whose answer was lost (read timeout, reset after sending, 502/504,
+an unreadable 200) stays SUBMITTING with `outcome_unknown_at` and is looked up in the
+provider's history by our `ref`, never posted again; so is one left SUBMITTING by a killed
+worker. Every waiting card says why and until when; a job that never ends is closed at its
+deadline and refunded. Capacity (issue 8): one key's jobs share its 10 progress requests/s,
+each polled every max(interval, in-flight / rate × 1.1) s; a 429 pushes the key's schedule.
 """
 
 from __future__ import annotations
@@ -14,18 +21,28 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from studio.accounts.models import ProviderKey
 from studio.generation import transitions
-from studio.generation.models import ACTIVE, POLLED, Generation, Lease, Model, Status
+from studio.generation.models import (
+    ACTIVE,
+    POLLED,
+    FinishedBy,
+    Generation,
+    Lease,
+    Model,
+    Status,
+)
 from studio.provider.errors import ProviderError
 from studio.provider.imaginelab import ImagineLabClient
 from studio.provider.imaginepro import ImagineProClient
-from studio.provider.messages import Message, SubmitResult
+from studio.provider.messages import Message, SubmitResult, parse_timestamp
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +55,18 @@ LAB_POLL_INTERVAL = 2.0
 # this often (no provider call while waiting), its deadline pushed so it is not closed.
 LOGIN_NOTE = "waiting: sign in to ImagineLab again"
 LOGIN_RECHECK = timedelta(seconds=60)
+# Unknown submit outcomes (imaginepro.md §3.8 history, §1.6 ref): the card's words, how far
+# before our send a job may be stamped by the provider's clock, how many lookups per pass.
+UNKNOWN_NOTE = "checking with the provider whether it received this job…"
+LOOKUP_SKEW = timedelta(seconds=60)
+LOOKUP_BATCH = 50
+# After this long without news from the provider the card says so, with its closing time.
+QUIET_AFTER = timedelta(minutes=1)
+# A key whose webhooks arrived this recently is trusted to send them: slow backstop polls.
+WEBHOOK_EVIDENCE = timedelta(hours=1)
+# One pass fetches at most this many seconds' worth of one key's progress requests.
+PASS_SECONDS = 20
+POLL_THREADS = 8
 
 
 def client_for(key: ProviderKey) -> ImagineProClient | ImagineLabClient:
@@ -99,9 +128,38 @@ def release_waiting(key: ProviderKey) -> int:
 # --- submit -----------------------------------------------------------------------------------
 
 
-def _send(client: ImagineProClient, generation: Generation) -> SubmitResult:
-    """POST the stored body to the generation's route, with our id as `ref`."""
+def _public(base: str) -> bool:
+    """True when `base` is an http(s) address the internet can reach (uploads' rule)."""
+    from studio.uploads.public import _unreachable  # the one address check; it imports models
+
+    parts = urlsplit(base)
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and not (_unreachable(parts.hostname))
+    )
+
+
+def webhook_url(generation: Generation, key: ProviderKey) -> str:
+    """The generation's webhook address for `webhookOverride` (imaginepro.md §1.1, §1.6), or
+    "" when none is sent: WEBHOOKS off, an ImagineLab key (no webhooks there), a row without
+    a token, or a real key while WEBHOOK_BASE_URL is not a public address (a sandbox key
+    reaches any address)."""
+    if not settings.WEBHOOKS or key.is_imaginelab or not generation.webhook_token:
+        return ""
+    base = settings.WEBHOOK_BASE_URL
+    if not base or (not key.is_sandbox and not _public(base)):
+        return ""
+    path = reverse("generation:webhook", args=[generation.pk, generation.webhook_token])
+    return base + path
+
+
+def _send(client: ImagineProClient, generation: Generation, hook: str) -> SubmitResult:
+    """POST the stored body to the generation's route, with our id as `ref` and, when
+    there is one, `hook` as `webhookOverride`."""
     base = {"ref": str(generation.id), "timeout": generation.timeout}
+    if hook:
+        base["webhook_override"] = hook
     return client.submit(generation.endpoint, generation.request_body, **base)
 
 
@@ -128,6 +186,7 @@ def _requeue(generation: Generation, delay: float, note: str, *, count_attempt: 
         status=Status.QUEUED,
         attempts=max(0, attempts),
         status_note=note,
+        submitted_at=None,
         next_poll_at=timezone.now() + timedelta(seconds=delay),
     )
 
@@ -136,16 +195,19 @@ def generation_submit(generation_id) -> str:
     """Send a QUEUED generation to the provider, at most once.
 
     The row is claimed QUEUED → SUBMITTING with a conditional UPDATE, so a duplicated task
-    does nothing. Errors that are safe to repeat (connection refused, 429, 5xx) put it back
-    in the queue with a backoff; an answer that may have been acted on (read timeout, broken
-    answer) is never re-posted: it is closed with an explanation, since re-posting could
-    charge twice. Returns the resulting status.
+    does nothing. Errors that are safe to repeat (connection refused, 429 after its
+    Retry-After, 500/503) put it back in the queue with a backoff; an answer that may have
+    been acted on (read timeout, reset after sending, 502/504, an unreadable 200) is never
+    re-posted: the generation stays SUBMITTING with `outcome_unknown_at` and the poller looks
+    it up (resolve_unknown). Returns the resulting status.
     """
+    now = timezone.now()
     claimed = Generation.objects.filter(pk=generation_id, status=Status.QUEUED).update(
         status=Status.SUBMITTING,
         attempts=F("attempts") + 1,
         status_note="Sending to the provider…",
-        updated_at=timezone.now(),
+        submitted_at=now,  # the send time a lookup searches from
+        updated_at=now,
     )
     if not claimed:
         return "not claimed"
@@ -182,10 +244,11 @@ def generation_submit(generation_id) -> str:
             generation, wait, "waiting: one submit every few seconds per key", count_attempt=False
         )
         return Status.QUEUED
+    hook = webhook_url(generation, key)
     try:
-        result = _send(client_for(key), generation)
+        result = _send(client_for(key), generation, hook)
     except ProviderError as exc:
-        return _submit_failed(generation, exc)
+        return _submit_failed(generation, exc, webhook_expected=bool(hook))
     now = timezone.now()
     transitions.advance(
         generation.pk,
@@ -193,7 +256,10 @@ def generation_submit(generation_id) -> str:
         status=Status.SUBMITTED,
         message_id=result.message_id,
         submitted_at=now,
-        status_note="",
+        news_at=now,
+        outcome_unknown_at=None,
+        webhook_expected=bool(hook),
+        status_note="sent: waiting for the provider to start it",
         next_poll_at=now + timedelta(seconds=poll_interval(generation)),
         deadline_at=now + timedelta(seconds=generation.timeout) + DEADLINE_MARGIN,
     )
@@ -213,7 +279,7 @@ def _book_reported_cost(generation: Generation, result: SubmitResult) -> None:
     Generation.objects.filter(pk=generation.pk).update(cost=result.credits)
 
 
-def _submit_failed(generation: Generation, exc: ProviderError) -> str:
+def _submit_failed(generation: Generation, exc: ProviderError, *, webhook_expected=False) -> str:
     if _token_refused(generation.provider_key, exc):
         _wait_for_login(
             generation,
@@ -225,13 +291,17 @@ def _submit_failed(generation: Generation, exc: ProviderError) -> str:
     if exc.status == 402 and generation.model == Model.IMAGINELAB:
         transitions.fail(generation.pk, _no_credits_reason(generation.provider_key))
         return Status.FAILED
-    if exc.maybe_accepted:
+    if exc.maybe_accepted and generation.model == Model.IMAGINELAB:
+        # ImagineLab echoes no `ref`, so its history cannot tell this job apart: closed.
         transitions.fail(
             generation.pk,
             f"{exc.describe()} The provider may have started this job, so it was not sent "
             "again (that could charge twice). Check the provider's history before retrying.",
         )
         return Status.FAILED
+    if exc.maybe_accepted:
+        outcome_unknown(generation, exc, webhook_expected=webhook_expected)
+        return Status.SUBMITTING
     # A 429 was refused before anything started: it waits as long as the deadline allows
     # (the deadline still closes it) rather than using up the attempts.
     rate_limited = exc.status == 429
@@ -266,6 +336,152 @@ def _backoff(attempt: int) -> float:
     return min(60.0, 2.0**attempt) * random.uniform(0.8, 1.2)
 
 
+# --- unknown submit outcomes: look the job up, never re-post ------------------------------------
+
+
+def outcome_unknown(
+    generation: Generation, exc: ProviderError | None = None, *, webhook_expected=False, **where
+) -> bool:
+    """Mark a SUBMITTING generation whose submit answer never arrived (`exc`, or a worker
+    killed mid-send) as outcome-unknown: the card says the studio is checking, the poller
+    looks it up every LOOKUP_INTERVAL s, and it closes at send time + timeout + margin.
+    `where` narrows the conditional UPDATE. True when applied."""
+    now = timezone.now()
+    sent = generation.submitted_at or generation.updated_at or now
+    reason = f" ({_short(exc)})" if exc is not None else ""
+    log.info("submit of %s has an unknown outcome%s: looking it up", generation.pk, reason)
+    fields = {
+        "outcome_unknown_at": now,
+        "status_note": UNKNOWN_NOTE,
+        "next_poll_at": now + timedelta(seconds=settings.LOOKUP_INTERVAL),
+        "deadline_at": sent + timedelta(seconds=generation.timeout) + DEADLINE_MARGIN,
+        "submitted_at": sent,
+        "error": f"The provider's answer to the submit was lost{reason}."[:2000],
+    }
+    if webhook_expected:
+        fields["webhook_expected"] = True
+    rows = Generation.objects.filter(
+        pk=generation.pk, status=Status.SUBMITTING, message_id="", **where
+    )
+    return rows.update(updated_at=now, **fields) == 1
+
+
+def _never_shown(generation: Generation) -> str:
+    """Why an unknown-outcome job was closed, for a person."""
+    lost = generation.error.rstrip(".") or "The provider's answer to the submit was lost"
+    return (
+        f"{lost}, and the provider never showed this job in its history by "
+        f"{_clock(generation.deadline_at)}. It was not sent again (that could charge twice); "
+        f"its {generation.cost} credits were returned."
+    )
+
+
+def _clock(moment) -> str:
+    """A time of day for a card, in the studio's time zone: "14:05 UTC"."""
+    if moment is None:
+        return "its deadline"
+    return timezone.localtime(moment).strftime("%H:%M %Z").strip()
+
+
+def _lookup_since(generation: Generation):
+    sent = generation.submitted_at or generation.created_at
+    return sent - LOOKUP_SKEW
+
+
+def resolve_unknown(generations: list[Generation], *, start_download) -> int:
+    """Look up outcome-unknown generations of one key in the provider's history (GET
+    /nova/images, one read for all of them) and confirm each by the `ref` of its Message
+    (ImagineProClient.find_by_ref). Found: the provider's messageId is adopted and its
+    status applied forward-only (DONE → the download starts). Not found: looked up again
+    in LOOKUP_INTERVAL s, or closed as failed and refunded once past its deadline. A
+    provider error pushes the next look by its Retry-After or backoff. Returns how many
+    generations were handled."""
+    if not generations:
+        return 0
+    key = generations[0].provider_key
+    now = timezone.now()
+    client = client_for(key)
+    try:
+        history = client.history_since(min(_lookup_since(g) for g in generations))
+    except ProviderError as exc:
+        for generation in generations:
+            _lookup_failed(generation, exc)
+        return len(generations)
+    known = set(
+        Generation.objects.filter(
+            provider_key=key, message_id__in=[str(item.get("id")) for item in history]
+        ).values_list("message_id", flat=True)
+    )
+    history = [item for item in history if str(item.get("id")) not in known]
+    for generation in generations:
+        since = _lookup_since(generation)
+        try:
+            message = client.find_by_ref(
+                str(generation.pk),
+                prompt=generation.prompt,
+                button=generation.button,
+                since=since,
+                history=[
+                    item
+                    for item in history
+                    if (created := parse_timestamp(item.get("createdAt"))) is None
+                    or created >= since
+                ],
+                before_fetch=lambda: _limiter.wait(key.pk),
+            )
+        except ProviderError as exc:
+            _lookup_failed(generation, exc)
+            continue
+        if message is not None:
+            _adopt(generation, message, start_download=start_download)
+        elif generation.deadline_at and generation.deadline_at <= now:
+            transitions.fail(generation.pk, _never_shown(generation))
+        else:
+            _look_again(generation, UNKNOWN_NOTE, settings.LOOKUP_INTERVAL)
+    return len(generations)
+
+
+def _look_again(generation: Generation, note: str, delay: float) -> None:
+    """Next lookup in `delay` s, but never after the deadline (which closes it)."""
+    when = timezone.now() + timedelta(seconds=delay)
+    if generation.deadline_at:
+        when = min(when, generation.deadline_at)
+    transitions.advance(
+        generation.pk, (Status.SUBMITTING,), status_note=note[:200], next_poll_at=when
+    )
+
+
+def _lookup_failed(generation: Generation, exc: ProviderError) -> None:
+    if generation.deadline_at and generation.deadline_at <= timezone.now():
+        transitions.fail(generation.pk, _never_shown(generation))
+        return
+    delay = exc.retry_after or max(settings.LOOKUP_INTERVAL, _backoff(generation.poll_failures))
+    Generation.objects.filter(pk=generation.pk).update(poll_failures=F("poll_failures") + 1)
+    _look_again(
+        generation,
+        f"checking with the provider whether it received this job ({_short(exc)}), "
+        f"next try in {delay:.0f} s",
+        delay,
+    )
+
+
+def _adopt(generation: Generation, message: Message, *, start_download) -> None:
+    """The lookup found our job: take its messageId, then apply its status."""
+    if not transitions.adopt(generation.pk, message.message_id):
+        return
+    moved = transitions.apply_message(
+        generation.pk,
+        message,
+        next_poll_in=poll_interval(generation),
+        source=FinishedBy.LOOKUP,
+    )
+    if moved == Status.DOWNLOADING:
+        start_download(generation.pk)
+    from studio.generation import cancel  # it imports this module
+
+    cancel.after_submit(generation.pk)  # a Cancel asked for while the answer was lost
+
+
 def _short(exc: ProviderError) -> str:
     if exc.status == 429:
         return "rate limited"
@@ -278,12 +494,17 @@ def _short(exc: ProviderError) -> str:
 
 
 class RateLimiter:
-    """A per-key token bucket shared by the poller's threads (one poller holds the lease)."""
+    """A per-key token bucket shared by the poller's threads (one poller holds the lease).
+
+    `wait(key)` takes the key's next slot (1/rate s apart) and sleeps until it; `hold(key,
+    seconds)` moves the key's next slot that far away (a 429's Retry-After), and `held(key)`
+    says whether a hold is in force, so queued calls can give up instead of sleeping."""
 
     def __init__(self, rate: float) -> None:
         self.rate = rate
         self._lock = threading.Lock()
         self._next: dict[object, float] = {}
+        self._held: dict[object, float] = {}
 
     def wait(self, key: object) -> None:
         with self._lock:
@@ -293,21 +514,39 @@ class RateLimiter:
         if slot > now:
             time.sleep(slot - now)
 
+    def hold(self, key: object, seconds: float) -> None:
+        with self._lock:
+            until = time.monotonic() + seconds
+            self._held[key] = max(until, self._held.get(key, 0.0))
+            self._next[key] = max(until, self._next.get(key, 0.0))
+
+    def held(self, key: object) -> bool:
+        with self._lock:
+            return self._held.get(key, 0.0) > time.monotonic()
+
 
 _limiter = RateLimiter(PROGRESS_RATE)
 
+# A fetch not made because the key's schedule was pushed back (a 429) during the pass.
+SKIPPED = object()
 
-def _fetch(generation: Generation) -> Message | ProviderError:
-    _limiter.wait(generation.provider_key_id)
+
+def _fetch(generation: Generation) -> Message | ProviderError | object:
+    key = generation.provider_key_id
+    if _limiter.held(key):
+        return SKIPPED
+    _limiter.wait(key)
     try:
         return client_for(generation.provider_key).fetch_message(
             generation.message_id, video=generation.model == Model.VIDEO
         )
     except ProviderError as exc:
+        if exc.status == 429:
+            _limiter.hold(key, exc.retry_after or 1.0)
         return exc
 
 
-def _poll_failed(generation: Generation, exc: ProviderError) -> None:
+def _poll_failed(generation: Generation, exc: ProviderError, interval: float) -> None:
     if _token_refused(generation.provider_key, exc):
         _wait_for_login(generation, POLLED)
         return
@@ -315,7 +554,7 @@ def _poll_failed(generation: Generation, exc: ProviderError) -> None:
     if not exc.retryable and failures >= MAX_POLL_FAILURES:
         transitions.fail(generation.pk, exc.describe())
         return
-    delay = exc.retry_after or max(poll_interval(generation), _backoff(failures))
+    delay = exc.retry_after or max(interval, _backoff(failures))
     transitions.advance(
         generation.pk,
         POLLED,
@@ -325,36 +564,155 @@ def _poll_failed(generation: Generation, exc: ProviderError) -> None:
     )
 
 
+def _push_schedule(key_id, seconds: float) -> None:
+    """A 429 on a poll: every running job of the key waits at least Retry-After."""
+    until = timezone.now() + timedelta(seconds=seconds)
+    Generation.objects.filter(provider_key_id=key_id, status__in=POLLED).filter(
+        Q(next_poll_at__lt=until) | Q(next_poll_at__isnull=True)
+    ).update(next_poll_at=until)
+
+
 def _deadline_reason(generation: Generation) -> str:
     if generation.status == Status.QUEUED:
-        return "The job could not be sent to the provider in time (is the worker running?)."
+        return (
+            "The job could not be sent to the provider in time (is the worker running?); "
+            f"nothing was spent, its {generation.cost} credits were returned."
+        )
     if generation.status == Status.SUBMITTING:
         return (
             "The worker stopped while sending this job, so whether the provider started it is "
             "unknown; it was not sent again (that could charge twice)."
         )
+    minutes = (generation.timeout + DEADLINE_MARGIN.total_seconds()) / 60
     return (
-        f"The provider did not finish within the time limit ({generation.timeout} s); "
-        "the job was closed."
+        f"The provider did not finish within the time limit ({generation.timeout} s) plus "
+        f"{DEADLINE_MARGIN.total_seconds():.0f} s of grace: after {minutes:.0f} min without "
+        f"a result the studio stopped waiting and returned its {generation.cost} credits."
     )
 
 
-def poll_once(*, start_download: Callable[[object], None], limit: int = 100) -> int:
-    """One pass over everything that is due. Returns how many generations it touched.
+def _moved(generation: Generation, message: Message) -> bool:
+    """True when `message` is news compared with what we stored (status or progress)."""
+    from studio.provider.messages import PROCESSING, QUEUED
 
-    - closes generations past their deadline;
-    - submits QUEUED ones whose retry time has come (or that no task picked up);
-    - hands DOWNLOADING ones whose download stalled to a new download task;
-    - fetches due SUBMITTED/PROCESSING jobs, a few in parallel, within the rate limit.
-    """
-    now = timezone.now()
+    if message.status == QUEUED:
+        return generation.status == Status.SUBMITTING
+    if message.status == PROCESSING:
+        return generation.status != Status.PROCESSING or message.progress > generation.progress
+    return True
+
+
+def _quiet_note(generation: Generation, now) -> str:
+    """ "no news from the provider for 3 min: still waiting, closed at 14:05 UTC if nothing
+    comes", once the provider has said nothing new for QUIET_AFTER; else ""."""
+    since = generation.news_at or generation.submitted_at or generation.created_at
+    quiet = now - since
+    if quiet < QUIET_AFTER:
+        return ""
+    return (
+        f"no news from the provider for {int(quiet.total_seconds() // 60)} min: still "
+        f"waiting, closed at {_clock(generation.deadline_at)} if nothing comes"
+    )
+
+
+def _webhook_keys(now) -> set:
+    """Keys whose webhooks reached us within WEBHOOK_EVIDENCE: their jobs expecting one are
+    only polled as a backstop (WEBHOOK_POLL_INTERVAL). A key whose webhooks never arrive
+    (a base address the provider cannot reach) keeps the fast poll."""
+    return set(
+        Generation.objects.filter(webhook_at__gte=now - WEBHOOK_EVIDENCE)
+        .values_list("provider_key_id", flat=True)
+        .distinct()
+    )
+
+
+def _spacing(generation: Generation, in_flight: dict, webhook_keys: set) -> float:
+    """Seconds to the job's next poll: its interval (the webhook backstop's when a webhook
+    is expected), stretched so all the key's in-flight jobs fit in PROGRESS_RATE × 0.9."""
+    interval = poll_interval(generation)
+    if generation.webhook_expected and generation.provider_key_id in webhook_keys:
+        interval = max(interval, settings.WEBHOOK_POLL_INTERVAL)
+    share = in_flight.get(generation.provider_key_id, 0) / PROGRESS_RATE * 1.1
+    return max(interval, share)
+
+
+def _close_past_deadline(now) -> int:
+    """Close what is past its deadline. An ImaginePro job caught SUBMITTING is looked up
+    first (made outcome-unknown and due now), never closed blind."""
     touched = 0
-    for generation in Generation.objects.filter(status__in=ACTIVE, deadline_at__lt=now).only(
-        "pk", "timeout", "status"
-    ):
+    late = Generation.objects.filter(status__in=ACTIVE, deadline_at__lt=now).only(
+        "pk", "timeout", "status", "cost", "model", "submitted_at", "updated_at", "created_at"
+    )
+    for generation in late.exclude(status=Status.SUBMITTING, outcome_unknown_at__isnull=False):
+        if (
+            generation.status == Status.SUBMITTING
+            and generation.model != Model.IMAGINELAB
+            and outcome_unknown(generation)
+        ):
+            Generation.objects.filter(pk=generation.pk).update(next_poll_at=now, deadline_at=now)
+            touched += 1
+            continue
         transitions.fail(generation.pk, _deadline_reason(generation))
         touched += 1
+    return touched
+
+
+def _recover_stale_submits(now) -> int:
+    """A generation left SUBMITTING longer than SUBMIT_STALE_SECONDS lost its worker (a
+    restart, a SIGKILL) in the middle of a send: whether the provider got it is unknown, so
+    it is looked up, never re-sent. ImagineLab's are left to their deadline (no `ref`)."""
+    stale = now - timedelta(seconds=settings.SUBMIT_STALE_SECONDS)
+    rows = (
+        Generation.objects.filter(
+            status=Status.SUBMITTING, outcome_unknown_at__isnull=True, updated_at__lt=stale
+        )
+        .exclude(model=Model.IMAGINELAB)
+        .only("pk", "timeout", "submitted_at", "updated_at", "created_at")
+    )
+    return sum(outcome_unknown(g, updated_at__lt=stale) for g in rows)
+
+
+def _lookups(due, *, start_download) -> int:
+    """Run the due history lookups, one batch per key."""
+    rows = list(
+        Generation.objects.filter(due, status=Status.SUBMITTING, outcome_unknown_at__isnull=False)
+        .select_related("provider_key")
+        .order_by("next_poll_at")[:LOOKUP_BATCH]
+    )
+    touched = 0
+    by_key: dict[object, list[Generation]] = {}
+    for generation in rows:
+        if generation.provider_key is None:
+            transitions.fail(
+                generation.pk,
+                "The API key for this generation was deleted while the studio was checking "
+                "whether the provider received it; it was not sent again.",
+            )
+            touched += 1
+            continue
+        by_key.setdefault(generation.provider_key_id, []).append(generation)
+    for generations in by_key.values():
+        touched += resolve_unknown(generations, start_download=start_download)
+    return touched
+
+
+def poll_once(*, start_download: Callable[[object], None], limit: int = 2000) -> int:
+    """One pass over everything that is due. Returns how many generations it touched.
+
+    - closes generations past their deadline (an ImaginePro one caught SUBMITTING is looked
+      up first);
+    - makes submits left SUBMITTING by a dead worker outcome-unknown, and looks up the due
+      outcome-unknown ones in the provider's history;
+    - submits QUEUED ones whose retry time has come (or that no task picked up);
+    - hands DOWNLOADING ones whose download stalled to a new download task;
+    - fetches due SUBMITTED/PROCESSING jobs in parallel, paced only by each key's rate
+      limiter (PROGRESS_RATE), at most PASS_SECONDS' worth per key.
+    """
+    now = timezone.now()
+    touched = _close_past_deadline(now)
+    touched += _recover_stale_submits(now)
     due = Q(next_poll_at__lte=now) | Q(next_poll_at__isnull=True)
+    touched += _lookups(due, start_download=start_download)
     for pk in Generation.objects.filter(due, status=Status.QUEUED).values_list("pk", flat=True)[
         :20
     ]:
@@ -368,32 +726,57 @@ def poll_once(*, start_download: Callable[[object], None], limit: int = 100) -> 
         )
         start_download(pk)
         touched += 1
-    batch = list(
+    for generation in Generation.objects.filter(due, status__in=POLLED, provider_key=None):
+        transitions.fail(generation.pk, "The API key for this generation was deleted.")
+    rows = (
         Generation.objects.filter(due, status__in=POLLED)
         .exclude(provider_key=None)
         .select_related("provider_key")
         .order_by("next_poll_at")[:limit]
     )
-    for generation in Generation.objects.filter(due, status__in=POLLED, provider_key=None):
-        transitions.fail(generation.pk, "The API key for this generation was deleted.")
-    for generation in [g for g in batch if g.provider_key.needs_login_since]:
-        _wait_for_login(generation, POLLED)  # no provider call until the person signs in
-        touched += 1
-    batch = [g for g in batch if not g.provider_key.needs_login_since]
-    if batch:
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            results = list(pool.map(_fetch, batch))
-        for generation, result in zip(batch, results, strict=True):
-            if isinstance(result, ProviderError):
-                _poll_failed(generation, result)
-            elif (
-                transitions.apply_message(
-                    generation.pk, result, next_poll_in=poll_interval(generation)
-                )
-                == Status.DOWNLOADING
-            ):
-                start_download(generation.pk)
+    per_key_cap = int(PROGRESS_RATE * PASS_SECONDS)
+    taken: dict[object, int] = {}
+    batch = []
+    for generation in rows:
+        if generation.provider_key.needs_login_since:
+            _wait_for_login(generation, POLLED)  # no provider call until the person signs in
             touched += 1
+        elif taken.get(generation.provider_key_id, 0) < per_key_cap:
+            taken[generation.provider_key_id] = taken.get(generation.provider_key_id, 0) + 1
+            batch.append(generation)
+    if not batch:
+        return touched
+    in_flight = dict(
+        Generation.objects.filter(status__in=POLLED, provider_key_id__in=list(taken))
+        .values("provider_key_id")
+        .annotate(n=Count("pk"))
+        .values_list("provider_key_id", "n")
+    )
+    webhook_keys = _webhook_keys(now)
+    with ThreadPoolExecutor(max_workers=min(POLL_THREADS, len(batch))) as pool:
+        results = list(pool.map(_fetch, batch))
+    limited: dict[object, float] = {}
+    for generation, result in zip(batch, results, strict=True):
+        spacing = _spacing(generation, in_flight, webhook_keys)
+        if result is SKIPPED:
+            continue  # its key's schedule is pushed back below
+        if isinstance(result, ProviderError):
+            if result.status == 429:
+                limited[generation.provider_key_id] = max(
+                    limited.get(generation.provider_key_id, 0.0), result.retry_after or 1.0
+                )
+            _poll_failed(generation, result, spacing)
+        else:
+            news = _moved(generation, result)
+            note = "" if news else _quiet_note(generation, timezone.now())
+            moved = transitions.apply_message(
+                generation.pk, result, next_poll_in=spacing, note=note, news=news
+            )
+            if moved == Status.DOWNLOADING:
+                start_download(generation.pk)
+        touched += 1
+    for key_id, seconds in limited.items():
+        _push_schedule(key_id, seconds)
     return touched
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -20,7 +21,13 @@ from requests.adapters import HTTPAdapter
 
 from studio.provider import diy
 from studio.provider.errors import ProviderError
-from studio.provider.messages import Message, SubmitResult, parse_message, parse_submit
+from studio.provider.messages import (
+    Message,
+    SubmitResult,
+    parse_message,
+    parse_submit,
+    parse_timestamp,
+)
 
 # One table, so a moved route is a one-line edit. Values: (preferred path, fallback or None).
 # Sources per route: imaginepro.md §2 (catalogue) and §10 (which family to prefer).
@@ -347,6 +354,74 @@ class ImagineProClient:
         if not isinstance(items, list):
             raise ProviderError("The provider's history answer was unreadable.")
         return [item for item in items if isinstance(item, dict)]
+
+    def history_since(
+        self, since: datetime, *, page_size: int = 50, max_pages: int = 5
+    ) -> list[dict[str, Any]]:
+        """The history items (GET /nova/images, §3.8) created at or after `since`.
+
+        The history lists the DONE images of the last 24 hours, newest first, with no totals:
+        pages are read until one is short or reaches an item older than `since` (at most
+        `max_pages`). An item whose `createdAt` cannot be read is kept. Raises ProviderError.
+        """
+        found: list[dict[str, Any]] = []
+        for page in range(1, max_pages + 1):
+            items = self.images(page=page, size=page_size)
+            for item in items:
+                created = parse_timestamp(item.get("createdAt"))
+                if created is not None and created < since:
+                    return found
+                found.append(item)
+            if len(items) < page_size:
+                break
+        return found
+
+    def find_by_ref(
+        self,
+        ref: str,
+        *,
+        prompt: str,
+        since: datetime,
+        button: str = "",
+        history: list[dict[str, Any]] | None = None,
+        max_checks: int = 10,
+        before_fetch=None,
+    ) -> Message | None:
+        """Find the job we sent with `ref` when its submit answer was lost; None if not found.
+
+        The history (GET /nova/images, §3.8: `id`, `type`, `button`, `prompt`, `uri`,
+        `createdAt`) carries no `ref`, so candidates are its items created since `since`,
+        those with our `button` (a press) and our `prompt` tried first; each is confirmed by
+        GET /message/fetch/{id}, whose Message echoes the `ref` we sent (§1.1, §1.6). At most
+        `max_checks` candidates are fetched. `history` reuses items already read with
+        `history_since` (one history read serves every lookup of a key); `before_fetch`, if
+        given, is called before each fetch (the caller's rate limiter). Only DONE jobs are
+        listed, so a job still running is found on a later call. Raises ProviderError.
+        """
+        items = self.history_since(since) if history is None else history
+        wanted = " ".join(prompt.split()).casefold()
+
+        def rank(item: dict[str, Any]) -> tuple[int, int]:
+            text = " ".join(str(item.get("prompt") or "").split()).casefold()
+            same_button = not button or str(item.get("button") or "") == button
+            same_prompt = bool(wanted) and (text == wanted or wanted in text or text in wanted)
+            return (0 if same_button else 1, 0 if same_prompt else 1)
+
+        candidates = sorted(
+            (item for item in items if item.get("id")), key=rank
+        )  # sorted() is stable: newest first within a rank
+        for item in candidates[:max_checks]:
+            if before_fetch is not None:
+                before_fetch()
+            try:
+                message = self.fetch_message(str(item["id"]))
+            except ProviderError as exc:
+                if exc.status == 404:
+                    continue
+                raise
+            if message.ref == ref:
+                return message
+        return None
 
     def account_info(self) -> dict[str, Any]:
         """GET /subscription/account-info (D:240330451): `{"credits": …, "type": …}`."""

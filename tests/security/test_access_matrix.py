@@ -329,6 +329,12 @@ RULES: dict[str, list[Case]] = {
     ],
     "generation:video_extend": team_and_own("post", CREATE, {"index": "1"}),
     "generation:describe_generate": team_and_own("post", CREATE, {"index": "1"}),
+    # The provider's webhook (issue 7): no login, the secret token is the credential; a
+    # wrong token is the same 404 for everyone, signed in or not, and changes nothing.
+    "generation:webhook": [
+        Case(GONE, {"generation_id": "team_generation", "token": "not-the-token"}, "post"),
+        Case(GONE, {"generation_id": "own_generation", "token": "not-the-token"}, "post"),
+    ],
     "generation:asset": [
         Case(VIEW, {"asset_id": "team_asset", "kind": "file"}),
         Case(VIEW, {"asset_id": "team_asset", "kind": "thumb"}),
