@@ -9,6 +9,9 @@ os.environ.setdefault("SANDBOX_TIME_SCALE", "0.05")
 os.environ.setdefault("POLL_INTERVAL", "0.3")
 os.environ.setdefault("POLL_TICK", "0.1")
 os.environ.setdefault("POLL_LOOP_SECONDS", "20")
+# Sandbox faults: tests poll the sandbox directly at ~20 fetches/s; the limit itself is tested
+# with the documented 10/s (tests/sandbox/test_faults_rate.py).
+os.environ.setdefault("SANDBOX_PROGRESS_RATE", "100")
 
 from studio.settings import *  # noqa: E402
 
@@ -22,3 +25,20 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # one. A file, not memory: browser tests share it with a real qcluster process.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
+
+# --- Scale-out: PostgreSQL and Redis (DATABASE_URL / REDIS_URL, see scripts/ci-services.sh) ---
+# The same per-run isolation on a server: the test database, django-q2's queue (its Redis
+# list is named after the cluster) and the cache keys all carry the run's PID, so two runs
+# against one PostgreSQL and one Redis never see each other's rows, tasks or counters. The
+# names go into the environment, so a `manage.py qcluster` a test starts (it inherits it)
+# works on the run's test database, queue and cache, as the file SQLite does above.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    if os.getenv("STUDIO_TEST_DB_NAME"):  # a subprocess of a test run: its test database
+        DATABASES["default"]["NAME"] = os.environ["STUDIO_TEST_DB_NAME"]
+    else:
+        DATABASES["default"]["TEST"] = {"NAME": f"test_studio_{os.getpid()}"}
+        os.environ["STUDIO_TEST_DB_NAME"] = DATABASES["default"]["TEST"]["NAME"]
+if REDIS_URL:
+    os.environ.setdefault("STUDIO_TEST_RUN", f"test-{os.getpid()}")
+    Q_CLUSTER["name"] = f"studio-{os.environ['STUDIO_TEST_RUN']}"
+    CACHES["default"]["KEY_PREFIX"] = os.environ["STUDIO_TEST_RUN"]

@@ -13,8 +13,8 @@ from .validation import parse_json, read_base
 from .views import api, root_url
 
 
-def _diy(*methods: str):
-    """`api(*methods)` plus the DIY-plan check; `view(request, account, **kwargs)`."""
+def _diy(*methods: str, on: str = "other"):
+    """`api(*methods, on=on)` plus the DIY-plan check; `view(request, account, **kwargs)`."""
 
     def decorator(view):
         def wrapper(request: HttpRequest, account: SandboxAccount, *args, **kwargs):
@@ -23,7 +23,7 @@ def _diy(*methods: str):
 
         wrapper.__doc__ = view.__doc__
         wrapper.__name__ = view.__name__
-        return api(*methods)(wrapper)
+        return api(*methods, on=on)(wrapper)
 
     return decorator
 
@@ -51,7 +51,7 @@ def trace(request: HttpRequest, account, *, message_id: str) -> dict:
     return diy.trace(job)
 
 
-@_diy("POST")
+@_diy("POST", on="submit")
 def command(request: HttpRequest, account, *, endpoint: str) -> dict:
     """POST nova/commands (seed 001): `{"cmd", "tokenId"}` → submit response; the message
     is DONE shortly with the bot's answer as its `prompt`. Free."""

@@ -59,7 +59,7 @@ def prompt_check(request: HttpRequest, account) -> dict:
     return tools.prompt_check(read_prompt(parse_json(request.body)), account.ban_words)
 
 
-@api("GET")
+@api("GET", on="history")
 def images(request: HttpRequest, account) -> dict:
     """GET nova/images?page&size (§3.8): the last 24 hours' finished images, newest first."""
     page, size = read_history_query(request.GET)

@@ -30,6 +30,9 @@ class SandboxAccount(models.Model):
         null=True, blank=True, help_text="the DIY queue is paused since (empty: running)"
     )
     ban_words = models.JSONField(default=list, blank=True, help_text="the DIY ban list")
+    # Every 429 the sandbox answered this account (progress rate limit and http_429 faults),
+    # so a benchmark can read "429s seen" (faults.rate_limited_count).
+    rate_limited = models.PositiveIntegerField(default=0, help_text="429 answers sent")
 
     def __str__(self) -> str:
         return f"{self.label} (…{self.key_last4})"
@@ -148,12 +151,87 @@ class SandboxJob(models.Model):
     webhook_sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
     webhook_status = models.IntegerField(null=True, blank=True)
     webhook_error = models.TextField(blank=True)
+    # A webhook fault chosen when the job was created (faults.py): how its terminal webhook
+    # misbehaves ("" = normally), and the moment before which it is not sent (webhook_late).
+    webhook_fault = models.CharField(max_length=30, blank=True)
+    webhook_hold_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.action or ''} {self.id}".replace("  ", " ")
+
+
+class SandboxFault(models.Model):
+    """An injected fault (faults.py): what goes wrong, for whom, on which requests, how often.
+
+    `account` None = the whole sandbox. `remaining` None = until removed, else the next N
+    matching requests. `seconds`: latency, Retry-After, read-timeout stall, webhook delay, or
+    lost_answer's stall. `text`: the FAIL error of kind "fail".
+    """
+
+    class Kind(models.TextChoices):
+        LATENCY = "latency", "Added latency"
+        HTTP_429 = "http_429", "429 Too Many Requests"
+        HTTP_500 = "http_500", "500 Internal Server Error"
+        HTTP_502 = "http_502", "502 Bad Gateway"
+        RESET = "reset", "Connection reset"
+        READ_TIMEOUT = "read_timeout", "Read timeout (stall)"
+        MALFORMED_JSON = "malformed_json", "Malformed JSON"
+        FAIL = "fail", "Job ends FAIL"
+        NEVER_FINISH = "never_finish", "Job never finishes"
+        LOST_ANSWER = "lost_answer", "Submit accepted, answer lost"
+        WEBHOOK_LATE = "webhook_late", "Webhook late"
+        WEBHOOK_DUPLICATE = "webhook_duplicate", "Webhook duplicated"
+        WEBHOOK_OUT_OF_ORDER = "webhook_out_of_order", "Webhook out of order"
+        WEBHOOK_NEVER = "webhook_never", "Webhook never sent"
+
+    class On(models.TextChoices):
+        ANY = "any", "any request"
+        SUBMIT = "submit", "submits (POSTs that create a job)"
+        FETCH = "fetch", "progress fetches"
+        HISTORY = "history", "history (nova/images)"
+        FILES = "files", "result files (CDN)"
+
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    account = models.ForeignKey(
+        SandboxAccount, null=True, blank=True, on_delete=models.CASCADE, related_name="faults"
+    )
+    on = models.CharField(max_length=10, choices=On.choices, default=On.ANY)
+    remaining = models.PositiveIntegerField(null=True, blank=True)
+    probability = models.FloatField(default=1.0)
+    seconds = models.FloatField(null=True, blank=True)
+    text = models.TextField(blank=True)
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        # The per-request lookup: faults for (this account or everyone) on (this kind of
+        # request or any).
+        indexes = [models.Index(fields=["on", "account"], name="sandbox_fault_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.on}"
+
+
+class SandboxRateBucket(models.Model):
+    """Progress requests of one account in one 100 ms bucket (faults.check_progress_rate):
+    the sliding one-second window is the sum of the last ten buckets, shared by every
+    process through the database."""
+
+    account = models.ForeignKey(SandboxAccount, on_delete=models.CASCADE, related_name="+")
+    bucket = models.BigIntegerField(help_text="monotonic 100 ms slot: unix time × 10")
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "bucket"], name="sandbox_rate_bucket")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count} at {self.bucket} for {self.account_id}"
 
 
 # The ImagineLab simulator's tables live in their own package; importing them here registers

@@ -22,7 +22,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from . import buttons as btn
-from . import diy
+from . import diy, faults
 from .files import decode_mask
 from .inputs import Fetched, fetch_images, store_inputs
 from .lifecycle import DONE, job_state, plan_timeline
@@ -301,6 +301,8 @@ def create_job(
         planned_error=planned_error,
         boost=boost,
     )
+    # Injected job and webhook faults of this request (faults.py): FAIL, never finish, …
+    timeline, fault_fields = faults.shape_job(timeline, now=now)
     fetched = fetched or []
     with transaction.atomic():
         charged = SandboxAccount.objects.filter(pk=account.pk, credits__gte=cost).update(
@@ -328,6 +330,7 @@ def create_job(
             inputs=[item.url for item in fetched],
             **fields,
             **diy_fields,
+            **fault_fields,
         )
         # Inside the transaction: if storing fails, neither the charge nor the job remain.
         store_inputs(job, fetched)

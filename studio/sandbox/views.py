@@ -21,7 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from studio.web.ranges import file_response
 
-from . import diy, services
+from . import diy, faults, services
 from .files import content_type, ensure_files, file_names, storage_name
 from .lifecycle import DONE, job_state
 from .models import SandboxJob
@@ -50,9 +50,11 @@ def _route_not_found(request: HttpRequest) -> JsonResponse:
     return _json(ApiError(404, f"Cannot {request.method} {path}").body(), status=404)
 
 
-def api(*methods: str) -> Callable:
+def api(*methods: str, on: str = "other") -> Callable:
     """Wrap an API view `view(request, account, **kwargs) -> dict | list`: method check, webhook
-    backstop sweep, bearer auth, ApiError → provider-shaped error body."""
+    backstop sweep, bearer auth, injected faults and the progress rate limit (faults.apply;
+    `on` is the request's class: "submit", "fetch", "history" or "other"), ApiError →
+    provider-shaped error body."""
 
     def decorator(view: Callable) -> Callable:
         @csrf_exempt
@@ -66,11 +68,18 @@ def api(*methods: str) -> Callable:
                 log.exception("sandbox webhook backstop failed")
             try:
                 account = services.authenticate(request.headers.get("Authorization"))
-                return _json(view(request, account, *args, **kwargs))
             except ApiError as exc:
                 return _json(exc.body(), status=exc.status)
-            except RequestDataTooBig:  # body over DATA_UPLOAD_MAX_MEMORY_SIZE, as Express says
-                return _json(ApiError(413, "request entity too large").body(), status=413)
+
+            def handle() -> JsonResponse:
+                try:
+                    return _json(view(request, account, *args, **kwargs))
+                except ApiError as exc:
+                    return _json(exc.body(), status=exc.status)
+                except RequestDataTooBig:  # body over DATA_UPLOAD_MAX_MEMORY_SIZE, as Express
+                    return _json(ApiError(413, "request entity too large").body(), status=413)
+
+            return faults.apply(request, account, on, handle)
 
         return wrapper
 
@@ -103,7 +112,7 @@ def submit_view(reader: Callable[[dict], object], submit: Callable, doc: str) ->
         return submit_response(job)
 
     view.__doc__ = doc
-    return api("POST")(view)
+    return api("POST", on="submit")(view)
 
 
 imagine = submit_view(
@@ -119,7 +128,7 @@ button = submit_view(
 flux_imagine = submit_view(read_flux, services.submit_flux, "POST flux/imagine (§3.11).")
 
 
-@api("GET")
+@api("GET", on="fetch")
 def message(request: HttpRequest, account, *, message_id: str) -> dict:
     """GET message/fetch/<id> | midjourney/message/<id> (§3.2) → Message (§1.3)."""
     job = services.find_message(account, message_id)
@@ -136,19 +145,26 @@ def subscription_info(request: HttpRequest, account) -> dict:
 
 
 def cdn(request: HttpRequest, message_id: str, name: str):
-    """Public result file, like the provider's CDN: no auth, 404 until the job is DONE."""
-    job = SandboxJob.objects.select_related("parent").filter(pk=message_id).first()
-    if (
-        request.method not in ("GET", "HEAD")
-        or job is None
-        or name not in file_names(job)
-        or job_state(job, timezone.now()).status != DONE
-    ):
-        return _json(ApiError(404, "File not found").body(), status=404)
-    ensure_files(job)
-    response = file_response(request, default_storage, storage_name(job, name), content_type(name))
-    response["Cache-Control"] = "public, max-age=86400, immutable"
-    return response
+    """Public result file, like the provider's CDN: no auth, 404 until the job is DONE.
+    Faults on "files" of the job's account (or everyone) apply (faults.apply)."""
+    job = SandboxJob.objects.select_related("parent", "account").filter(pk=message_id).first()
+
+    def handle():
+        if (
+            request.method not in ("GET", "HEAD")
+            or job is None
+            or name not in file_names(job)
+            or job_state(job, timezone.now()).status != DONE
+        ):
+            return _json(ApiError(404, "File not found").body(), status=404)
+        ensure_files(job)
+        response = file_response(
+            request, default_storage, storage_name(job, name), content_type(name)
+        )
+        response["Cache-Control"] = "public, max-age=86400, immutable"
+        return response
+
+    return faults.apply(request, job.account if job else None, "files", handle)
 
 
 @csrf_exempt

@@ -17,6 +17,7 @@ from datetime import timedelta
 
 import requests
 from django.db import close_old_connections, connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .models import SandboxJob
@@ -29,13 +30,24 @@ BACKSTOP_GRACE = timedelta(seconds=2)
 BATCH = 50
 
 
+# A job ending further away than this gets no timer (a never-finishing job, faults.py): the
+# request-path backstop sends its webhook if it ever ends (a Cancel Job).
+TIMER_HORIZON = timedelta(days=1)
+
+
 def schedule_delivery(job: SandboxJob) -> None:
-    """After the submit commits, start a daemon timer that sweeps when `job` ends."""
-    if not job.webhook_url or job.held_at:
-        return  # a job held in a paused queue is scheduled again when it is released
+    """After the submit commits, start a daemon timer that sweeps when `job` ends (or when
+    its webhook_late fault lets it go)."""
+    if not job.webhook_url or job.held_at or job.webhook_sent_at:
+        # Held in a paused queue: scheduled again when released. Already sent, or not to
+        # be sent (webhook_never fault): nothing to do.
+        return
+    due_at = max(job.ends_at, job.webhook_hold_until or job.ends_at)
+    if due_at - timezone.now() > TIMER_HORIZON:
+        return
 
     def start() -> None:
-        delay = max(0.0, (job.ends_at - timezone.now()).total_seconds()) + 0.05
+        delay = max(0.0, (due_at - timezone.now()).total_seconds()) + 0.05
         timer = threading.Timer(delay, _sweep_in_thread)
         timer.daemon = True
         timer.start()
@@ -44,9 +56,11 @@ def schedule_delivery(job: SandboxJob) -> None:
 
 
 def _due(now, *, grace: timedelta = timedelta(0)):
-    return SandboxJob.objects.filter(
-        webhook_sent_at__isnull=True, ends_at__lte=now - grace
-    ).exclude(webhook_url="")
+    return (
+        SandboxJob.objects.filter(webhook_sent_at__isnull=True, ends_at__lte=now - grace)
+        .filter(Q(webhook_hold_until__isnull=True) | Q(webhook_hold_until__lte=now - grace))
+        .exclude(webhook_url="")
+    )
 
 
 def deliver_due_webhooks() -> int:
@@ -63,21 +77,45 @@ def deliver_due_webhooks() -> int:
             continue  # another sweep got it
         job = SandboxJob.objects.select_related("parent").get(pk=pk)
         payload = message_payload(job, base_url=job.base_url, now=timezone.now())
-        status, error = None, ""
-        try:
-            response = requests.post(
-                job.webhook_url,
-                json=payload,
-                timeout=WEBHOOK_TIMEOUT,
-                headers={"User-Agent": "ImaginePro-Sandbox/1.0"},
-            )
-            status = response.status_code
-        except requests.RequestException as exc:
-            error = f"{type(exc).__name__}: {exc}"[:1000]
-            log.info("sandbox webhook for %s failed: %s", pk, type(exc).__name__)
+        status, error = _post(job, payload)
+        # Injected webhook faults (faults.py): a second, identical delivery, or a stale
+        # PROCESSING Message after the terminal one.
+        if job.webhook_fault == "webhook_duplicate":
+            _post(job, payload)
+        elif job.webhook_fault == "webhook_out_of_order":
+            _post(job, _stale_payload(job, payload))
         SandboxJob.objects.filter(pk=pk).update(webhook_status=status, webhook_error=error)
         sent += 1
     return sent
+
+
+def _post(job: SandboxJob, payload: dict) -> tuple[int | None, str]:
+    """POST `payload` to the job's webhook: (HTTP status or None, error text or "")."""
+    try:
+        response = requests.post(
+            job.webhook_url,
+            json=payload,
+            timeout=WEBHOOK_TIMEOUT,
+            headers={"User-Agent": "ImaginePro-Sandbox/1.0"},
+        )
+    except requests.RequestException as exc:
+        log.info("sandbox webhook for %s failed: %s", job.pk, type(exc).__name__)
+        return None, f"{type(exc).__name__}: {exc}"[:1000]
+    return response.status_code, ""
+
+
+def _stale_payload(job: SandboxJob, final: dict) -> dict:
+    """The Message as it was halfway through processing: PROCESSING, no files, no buttons."""
+    from .payloads import message_payload
+
+    middle = job.processing_at + (job.ends_at - job.processing_at) / 2
+    stale = message_payload(job, base_url=job.base_url, now=middle)
+    if stale["status"] in ("DONE", "FAIL"):  # a job that ended at once: make it mid-way
+        stale.update(progress=50, uri=None, originalUrl=None, images=[], error=None)
+        stale.update(buttons=[], updatedAt=final["createdAt"])
+    stale["status"] = "PROCESSING"
+    stale["progress"] = max(1, min(99, stale["progress"] or 50))
+    return stale
 
 
 def sweep_backstop() -> None:
