@@ -244,17 +244,23 @@ def parse_env(spec: str) -> list[SandboxFault]:
                 )
             values[name] = value.strip()
         try:
-            remaining = int(values["remaining"]) if "remaining" in values else None
-            probability = float(values.get("probability", "1"))
-            seconds = float(values["seconds"]) if "seconds" in values else None
-            on = _check(kind.strip(), values.get("on", "any"), remaining, probability, seconds)
+            remaining = _number(values, "remaining", int)
+            probability = _number(values, "probability", float)
+            seconds = _number(values, "seconds", float)
+            on = _check(
+                kind.strip(),
+                values.get("on", "any"),
+                remaining,
+                1.0 if probability is None else probability,
+                seconds,
+            )
         except ValueError as exc:
             raise ImproperlyConfigured(f"SANDBOX_FAULTS: in {part!r}: {exc}") from exc
         fault = SandboxFault(
             kind=kind.strip(),
             on=on,
             remaining=remaining,
-            probability=probability,
+            probability=1.0 if probability is None else probability,
             seconds=seconds,
             text=values.get("text", ""),
             note=values.get("note", "") or "from SANDBOX_FAULTS",
@@ -262,6 +268,16 @@ def parse_env(spec: str) -> list[SandboxFault]:
         fault.env_index = number
         found.append(fault)
     return found
+
+
+def _number(values: dict[str, str], name: str, kind: type) -> float | int | None:
+    if name not in values:
+        return None
+    try:
+        return kind(values[name])
+    except ValueError:
+        noun = "a whole number" if kind is int else "a number"
+        raise ValueError(f"{name} must be {noun}, not {values[name]!r}.") from None
 
 
 def env_faults() -> list[SandboxFault]:
