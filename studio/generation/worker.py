@@ -487,7 +487,8 @@ def _short(exc: ProviderError) -> str:
         return "rate limited"
     if exc.status:
         return f"provider error (HTTP {exc.status})"
-    return exc.message.rstrip(".").lower()
+    text = exc.message.rstrip(".")
+    return text[:1].lower() + text[1:]
 
 
 # --- poll -------------------------------------------------------------------------------------
