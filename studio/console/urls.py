@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from studio.console.views import accounts, audit, queue, settings, tokens, trace
+from studio.console.views import accounts, audit, faults, queue, settings, tokens, trace
 
 app_name = "console"
 urlpatterns = [
@@ -23,4 +23,8 @@ urlpatterns = [
     path("trace/", trace.trace, name="trace"),
     path("audit/", audit.audit, name="audit"),
     path("settings/", settings.settings, name="settings"),
+    # Sandbox fault injection (issue 7).
+    path("faults/", faults.fault_list, name="faults"),
+    path("faults/<int:fault_id>/remove/", faults.fault_remove, name="fault_remove"),
+    path("faults/clear/", faults.fault_clear, name="fault_clear"),
 ]

@@ -14,6 +14,7 @@ Public API (other parts' tests use these names):
            text="", note="") -> SandboxFault
     clear(account=None, *, all=False) -> int
     account_for_key(api_key) -> SandboxAccount | None
+    find_account(label_or_email) -> SandboxAccount   # for people: the console's scope field
     rate_limited_count(account) -> int      # 429s the sandbox sent this account
 
 Kinds and what happens on the wire (`seconds` in brackets where it is used):
@@ -200,6 +201,27 @@ def account_for_key(api_key) -> SandboxAccount | None:
     if not isinstance(plaintext, str) or not plaintext:
         return None
     return SandboxAccount.objects.filter(key_hash=_hash_key(plaintext)).first()
+
+
+def find_account(label_or_email: str) -> SandboxAccount:
+    """The sandbox account with this email, or else the one with this label (a studio
+    sandbox key's account is labelled with its owner's username, or "team <name>").
+    ValueError with a sentence when none or several match."""
+    wanted = (label_or_email or "").strip()
+    if not wanted:
+        raise ValueError("Give the sandbox account's label or email.")
+    by_email = list(SandboxAccount.objects.filter(email__iexact=wanted)[:2])
+    if len(by_email) == 1:
+        return by_email[0]
+    by_label = list(SandboxAccount.objects.filter(label=wanted)[:3])
+    if len(by_label) == 1:
+        return by_label[0]
+    if by_label:
+        raise ValueError(
+            f"Several sandbox accounts are labelled “{wanted}”; give the account’s email "
+            "instead (shown in the list of accounts below the form)."
+        )
+    raise ValueError(f"No sandbox account has the label or email “{wanted}”.")
 
 
 def rate_limited_count(account: SandboxAccount) -> int:

@@ -683,6 +683,12 @@ RULES: dict[str, list[Case]] = {
     "console:trace": [Case(STAFF), Case(STAFF, query={"message_id": "msg-0"})],
     "console:audit": [Case(STAFF)],
     "console:settings": [Case(STAFF), Case(STAFF, method="post", data={"key": ""})],
+    "console:faults": [
+        Case(STAFF),
+        Case(STAFF, method="post", data={"kind": "latency", "on": "any", "probability": "0"}),
+    ],
+    "console:fault_remove": [Case(STAFF, {"fault_id": 1}, "post")],
+    "console:fault_clear": [Case(STAFF, method="post")],
 }
 
 
