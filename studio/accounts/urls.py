@@ -5,6 +5,8 @@ from django.urls import include, path
 from studio.accounts import views
 
 urlpatterns = [
+    # Before Django's own auth URLs: the same login page, rate-limited.
+    path("login/", views.LoginView.as_view(), name="login"),
     path("signup/", views.signup, name="signup"),
     path("keys/", views.keys, name="keys"),
     path("keys/sandbox/", views.key_sandbox, name="key_sandbox"),

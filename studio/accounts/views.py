@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -21,6 +22,7 @@ from studio.accounts.forms import (
     SignupForm,
 )
 from studio.accounts.models import ProviderKey
+from studio.web import ratelimits
 
 
 def safe_next(request, url: str | None, default: str) -> str:
@@ -33,6 +35,19 @@ def safe_next(request, url: str | None, default: str) -> str:
     return default
 
 
+class LoginView(auth_views.LoginView):
+    """Django's login page, rate-limited per IP address and per username
+    (studio.web.ratelimits.login_limited). Over the limit the password is not even checked:
+    the page answers 429 with a sentence and the username as typed."""
+
+    def post(self, request, *args, **kwargs):
+        if ratelimits.login_limited(request):
+            form = self.form_class(request, initial={"username": request.POST.get("username", "")})
+            context = self.get_context_data(form=form, rate_limited=ratelimits.LOGIN_SENTENCE)
+            return self.render_to_response(context, status=ratelimits.TOO_MANY)
+        return super().post(request, *args, **kwargs)
+
+
 @require_http_methods(["GET", "POST"])
 @sensitive_post_parameters("password1", "password2")
 def signup(request):
@@ -42,6 +57,14 @@ def signup(request):
     if request.user.is_authenticated:
         return redirect(safe_next(request, next_url, "generation:gallery"))
     form = SignupForm(request.POST or None)
+    if request.method == "POST" and ratelimits.signup_limited(request):
+        form.add_error(None, ratelimits.SIGNUP_SENTENCE)  # what was typed stays in the form
+        return TemplateResponse(
+            request,
+            "registration/signup.html",
+            {"form": form, "next": next_url or ""},
+            status=ratelimits.TOO_MANY,
+        )
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")

@@ -17,6 +17,7 @@ from studio.banwords import guard
 from studio.generation import cancel as cancels
 from studio.generation import presses, services
 from studio.teams import access
+from studio.web import ratelimits
 
 
 def _boost_choice(value: str | None) -> bool | None:
@@ -56,6 +57,19 @@ def press(request, generation_id):
     if button == presses.VARY_REGION:  # e.g. "Retry" of a failed Vary (Region): draw again
         editor = reverse("generation:vary_region", args=[parent.pk])
         return HttpResponseClientRedirect(editor) if request.htmx else redirect(editor)
+    if ratelimits.submit_limited(request):  # nothing is checked, sent or charged
+        if request.htmx:
+            return TemplateResponse(
+                request,
+                "generation/gallery.html#press-error",
+                {"error": ratelimits.SUBMIT_SENTENCE},
+                status=ratelimits.TOO_MANY,
+            )
+        messages.error(request, ratelimits.SUBMIT_SENTENCE)
+        if prompt.strip() and presses.takes_remix(button):
+            kept = urlencode({"remix": button, "prompt": prompt})
+            return redirect(f"{parent.get_absolute_url()}?{kept}")
+        return redirect(parent)
     banned = _banned(parent, button, prompt)
     if banned is not None and request.htmx:  # the sentence and the prompt with words marked
         return TemplateResponse(
@@ -110,7 +124,10 @@ def vary_region(request, generation_id):
     if request.method == "POST":
         mask, prompt = request.POST.get("mask", ""), request.POST.get("prompt", "")
         banned = _banned(parent, presses.VARY_REGION, prompt)
+        limited = ratelimits.submit_limited(request)
         try:
+            if limited:
+                raise services.GenerationError(ratelimits.SUBMIT_SENTENCE)
             if banned is not None:  # before the mask is even looked at: nothing is sent
                 context["banned"] = [banned]
                 raise services.GenerationError(banned.sentence)
@@ -126,7 +143,8 @@ def vary_region(request, generation_id):
             # Only an image-looking mask goes back into the page (it is drawn on load).
             kept = mask if mask.startswith("data:image/png;base64,") else ""
             context.update(mask=kept, prompt=prompt, error=str(exc))
-            return TemplateResponse(request, "generation/vary_region.html", context)
+            status = ratelimits.TOO_MANY if limited else 400
+            return TemplateResponse(request, "generation/vary_region.html", context, status=status)
         messages.success(request, "Vary (Region) submitted.")
         return redirect(child)
     return TemplateResponse(request, "generation/vary_region.html", context)

@@ -12,6 +12,7 @@ from studio.generation.forms_models import LumiGirlForm, NanoBananaForm, VideoFo
 from studio.generation.services import GenerationError
 from studio.generation.views.sources import form_view, plain_params
 from studio.teams import access
+from studio.web import ratelimits
 
 
 @login_required
@@ -94,6 +95,9 @@ def video_new(request):
 def video_extend(request, generation_id):
     """Extend one video of a finished video generation (POST /video/mj/extend)."""
     parent = services.get_generation_for_user(request.user, generation_id, access.CREATE)
+    if ratelimits.submit_limited(request):
+        messages.error(request, ratelimits.SUBMIT_SENTENCE)
+        return redirect(parent)
     try:
         index = int(request.POST.get("index", "1"))
         child = services_models.video_extend(user=request.user, parent=parent, index=index)

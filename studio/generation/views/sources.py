@@ -22,6 +22,7 @@ from studio.generation.services import GenerationError
 from studio.teams import access
 from studio.uploads.fields import ImageSourcesField
 from studio.uploads.services import UploadRejected, materialize
+from studio.web import ratelimits
 
 TEMPLATE = "generation/source_form.html"
 
@@ -127,6 +128,8 @@ def form_view(
     A refused upload or a GenerationError comes back on the form, nothing lost but files.
     `context` goes to the template (title, intro, submit_label for TEMPLATE).
     A team viewer's GET is sent back to the gallery with a sentence; their POST is 403.
+    A refused POST answers the form again, as typed, with its errors: 400, or 429 when the
+    person is over their submit rate (studio.web.ratelimits; then nothing else is checked).
     """
     if request.method == "POST":
         require_create(request)
@@ -140,7 +143,11 @@ def form_view(
         workspace=request.workspace,
         initial=_initial(request, form_class),
     )
-    if (
+    status = 200
+    if request.method == "POST" and ratelimits.submit_limited(request):
+        form.add_error(None, ratelimits.SUBMIT_SENTENCE)
+        status = ratelimits.TOO_MANY
+    elif (
         request.method == "POST"
         and form.is_valid()
         and not guard.refuse_form(form, midjourney=midjourney)
@@ -165,6 +172,8 @@ def form_view(
             assist.balance_forget(generation.provider_key)
             messages.success(request, "Submitted. It appears at the top of the gallery.")
             return redirect("generation:gallery")
+    if request.method == "POST" and status == 200:
+        status = 400  # the form was not accepted: its errors say why
     context.setdefault("submit_label", "Generate")
     context.update(form=form, retry_of=request.GET.get("retry"))
-    return TemplateResponse(request, template, context)
+    return TemplateResponse(request, template, context, status=status)

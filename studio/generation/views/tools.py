@@ -24,6 +24,7 @@ from studio.generation.models import Action, Status
 from studio.generation.services import GenerationError
 from studio.generation.views.sources import form_view
 from studio.teams import access
+from studio.web import ratelimits
 
 
 def _upscale(request, form, urls, parent):
@@ -189,6 +190,9 @@ def tool_new(request, tool):
 def describe_generate(request, generation_id):
     """One click from a described prompt to a Midjourney imagine with the same key."""
     described = services.get_generation_for_user(request.user, generation_id, access.CREATE)
+    if ratelimits.submit_limited(request):
+        messages.error(request, ratelimits.SUBMIT_SENTENCE)
+        return redirect(described)
     try:
         prompt = described.text_outputs[int(request.POST.get("index", ""))]
     except (ValueError, IndexError):
