@@ -14,7 +14,7 @@ import time
 import uuid
 from datetime import timedelta
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import Client
@@ -236,12 +236,18 @@ def _time(client: Client, url: str) -> list[float]:
     return times
 
 
+def _clear_caches() -> None:
+    """Every cache alias (the finished cards may live in their own)."""
+    for alias in caches:
+        caches[alias].clear()
+
+
 def _time_cold(client: Client, url: str, count: int) -> list[float]:
     """The page with no card in the cache (as after a restart, or for cards just changed):
     the cache is emptied before each request, outside the timing."""
     times = []
     for _ in range(count):
-        cache.clear()
+        _clear_caches()
         started = time.perf_counter()
         response = client.get(url)
         times.append(time.perf_counter() - started)
@@ -281,42 +287,49 @@ def run(*, rebuild: bool = False) -> list[Row]:
         print(f"  built in {time.perf_counter() - started:.0f} s")
     team = Team.objects.get(name="Bench team")
     client = _client(team.pk)
-    cache.clear()
+    _clear_caches()
 
-    rows, counts = [], {}
+    rows, counts, cold = [], {}, {}
+    for per_page in (24, 96):
+        # Finished cards come from a cache (studio.library.templatetags.library); the
+        # baseline is the page when none is there yet.
+        cold[per_page] = _time_cold(client, f"/?per_page={per_page}", REQUESTS // 4)
+    _clear_caches()
     for per_page in (24, 96):
         url = f"/?per_page={per_page}"
         print(f"  measuring {url} ({REQUESTS} requests) …", flush=True)
         times = _time(client, url)
         counts[per_page] = _queries(client, url)  # warm, as a person browsing finds it
         p50, p95 = percentile(times, 0.5), percentile(times, 0.95)
-        rows.append(Row(f"gallery first page, {per_page} cards: p50", ms(p50)))
-        rows.append(
-            Row(f"gallery first page, {per_page} cards: p95", ms(p95), "≤ 30 ms", p95 <= P95_GOAL)
-        )
-    for per_page in (24, 96):
-        # Finished cards come from a cache (studio.library.templatetags.library); this is the
-        # page when none is there yet.
-        cold = _time_cold(client, f"/?per_page={per_page}", REQUESTS // 4)
         rows.append(
             Row(
-                f"gallery first page, {per_page} cards, no card cached: p50",
-                ms(percentile(cold, 0.5)),
+                f"gallery first page, {per_page} cards: p50",
+                ms(p50),
+                baseline=f"{ms(percentile(cold[per_page], 0.5))} (no card cached)",
             )
         )
-    for per_page in (24, 96):
         rows.append(
             Row(
-                f"gallery first page, {per_page} cards: queries",
-                str(counts[per_page]),
-                "same for 24 and 96",
-                counts[24] == counts[96],
+                f"gallery first page, {per_page} cards: p95",
+                ms(p95),
+                "≤ 30 ms",
+                p95 <= P95_GOAL,
+                f"{ms(percentile(cold[per_page], 0.95))} (no card cached)",
             )
         )
+    rows.append(
+        Row(
+            "gallery first page, 96 cards: queries",
+            str(counts[96]),
+            "same as 24 cards",
+            counts[24] == counts[96],
+            f"{counts[24]} (24 cards)",
+        )
+    )
     # The ratio choices are cached for a minute; this is what one request a minute pays.
     from studio.library.gallery import workspace_ratios
 
-    cache.clear()
+    _clear_caches()
     started = time.perf_counter()
     workspace_ratios(_workspace(team), team.memberships.get(role="owner").user)
     rows.append(

@@ -115,6 +115,21 @@ def rss_bytes(pids: list[int]) -> int:
     return total
 
 
+def pss_bytes(pids: list[int]) -> int:
+    """Sum of the proportional set sizes of `pids` (/proc/<pid>/smaps_rollup): each shared
+    page divided among the processes sharing it, so the sum is what they really hold."""
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1]) * 1024
+                    break
+        except OSError:
+            continue
+    return total
+
+
 @dataclass
 class Process:
     name: str
@@ -141,6 +156,9 @@ class Process:
     def rss(self) -> int:
         return rss_bytes(session_members(self.proc.pid)) if self.running() else 0
 
+    def pss(self) -> int:
+        return pss_bytes(session_members(self.proc.pid)) if self.running() else 0
+
     def stop(self, grace: float = 20.0) -> None:
         """SIGTERM to the leader's PID only, wait up to `grace` s, then SIGKILL its session
         (it runs alone in its own session, so nothing else is hit)."""
@@ -151,7 +169,7 @@ class Process:
             try:
                 self.proc.wait(grace)
             except subprocess.TimeoutExpired:
-                print(f"  the {self.name} did not stop in {grace:.0f} s: killing it", flush=True)
+                print(f"    the {self.name} did not stop in {grace:.0f} s: killed", flush=True)
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, signal.SIGKILL)  # the leader or forked workers left over
         self.proc.wait()
@@ -254,13 +272,30 @@ class Studio:
         )
 
     def stop(self) -> None:
-        """The cluster first (it calls the web server), then the web server."""
-        self.cluster.stop()
+        """The cluster first (it calls the web server), then the web server. A cluster busy
+        in a poller loop (up to POLL_LOOP_SECONDS) is killed after 10 s: the bench's
+        database is thrown away."""
+        self.cluster.stop(grace=10)
         self.web.stop()
 
     def rss(self) -> tuple[int, int]:
         """(web, cluster) resident memory in bytes, each summed over its process tree."""
         return self.web.rss(), self.cluster.rss()
+
+    def pss(self) -> int:
+        """Web + cluster proportional set size in bytes (shared pages counted once)."""
+        return self.web.pss() + self.cluster.pss()
+
+    def warm_up(self, requests_each: int = 6) -> None:
+        """A few requests so each web worker has loaded the studio's and the sandbox's code
+        (a restart is not what is measured)."""
+        for _ in range(requests_each):
+            requests.get(f"{self.url}/accounts/login/", timeout=30)
+            requests.get(
+                f"{self.url}/sandbox/imaginepro/api/v1/message/fetch/warm-up",
+                headers={"Authorization": "Bearer sk-sandbox-warm-up"},
+                timeout=30,
+            )
 
     def locked_in_logs(self) -> int:
         """Lines mentioning "database is locked" in both processes' logs."""

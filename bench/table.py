@@ -1,4 +1,5 @@
-"""Print measured figures as one plain table: measure, value, goal, and whether it is met.
+"""Print measured figures as one plain table: measure, value, goal, baseline, and whether the
+goal is met.
 
 Every bench module returns `Row`s; `run.py` prints them all with `print_table`.
 """
@@ -14,6 +15,7 @@ class Row:
     value: str
     goal: str = ""
     met: bool | None = None  # None: no goal to meet
+    baseline: str = ""  # the same figure for the comparison taken in the same run
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -31,12 +33,18 @@ def ms(seconds: float) -> str:
 
 def print_table(rows: list[Row], title: str = "", out=print) -> None:
     """Columns sized to their content; a last column says "ok" or "MISSED" per goal."""
-    header = ("measure", "value", "goal", "")
+    header = ("measure", "value", "goal", "baseline", "")
     cells = [
-        (r.measure, r.value, r.goal, "" if r.met is None else ("ok" if r.met else "MISSED"))
+        (
+            r.measure,
+            r.value,
+            r.goal,
+            r.baseline,
+            "" if r.met is None else ("ok" if r.met else "MISSED"),
+        )
         for r in rows
     ]
-    widths = [max(len(str(c[i])) for c in [header, *cells]) for i in range(4)]
+    widths = [max(len(str(c[i])) for c in [header, *cells]) for i in range(5)]
 
     def line(values) -> str:
         return "  ".join(str(v).ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
