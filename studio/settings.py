@@ -301,6 +301,10 @@ WEBHOOK_POLL_INTERVAL = envfloat("WEBHOOK_POLL_INTERVAL", 30.0)
 LOOKUP_INTERVAL = envfloat("LOOKUP_INTERVAL", 10.0)
 # A job left "submitting" this long (its worker was killed) is looked up, not re-sent.
 SUBMIT_STALE_SECONDS = envfloat("SUBMIT_STALE_SECONDS", PROVIDER_TIMEOUT[1] + 30)
+# The poller's lease, renewed by a heartbeat: after a SIGKILL the next poller waits this long.
+POLL_LEASE_SECONDS = envfloat("POLL_LEASE_SECONDS", 15.0)
+# A download running longer than this (its worker died) is handed to a new task.
+DOWNLOAD_LEASE_SECONDS = envfloat("DOWNLOAD_LEASE_SECONDS", 120.0)
 
 Q_CLUSTER = {
     "name": "studio",
@@ -410,3 +414,6 @@ if CACHES[RATELIMIT_USE_CACHE]["BACKEND"].endswith("LocMemCache"):
 # Image links typed in forms are refused when they point at private, loopback or link-local
 # addresses, except with a sandbox key while this allows it (the sandbox runs on 127.0.0.1).
 SANDBOX_ALLOW_PRIVATE_URLS = envbool("SANDBOX_ALLOW_PRIVATE_URLS", "True")
+# Files in one request: the largest form takes 8 images; more is refused before any form
+# reads them (a 400 page that says so: templates/400.html).
+DATA_UPLOAD_MAX_NUMBER_FILES = envint("UPLOAD_MAX_FILES", 20)

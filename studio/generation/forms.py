@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -9,6 +11,11 @@ from studio.accounts.models import ProviderKey
 from studio.generation import costs, mjprompt
 from studio.teams import access
 from studio.teams.access import PERSONAL, Workspace
+from studio.uploads.public import link_address_problem, private_links_allowed
+
+# A web link in a Midjourney prompt (image prompts, --sref/--cref/--oref values).
+_LINK_RE = re.compile(r"https?://[^\s,]+", re.IGNORECASE)
+_WEIGHT_RE = re.compile(r"::-?\d+(?:\.\d+)?$")  # "--sref <url>::2": a weight, not the link
 
 ASPECT_PRESETS = [
     ("1:1", "1:1 square"),
@@ -159,6 +166,12 @@ class MidjourneyForm(KeyChoiceMixin):
             self.add_error(None, exc)
             return data
         data["cost"] = costs.midjourney_imagine(data["composed_prompt"])
+        # Image prompts and --sref/--cref/--oref links: the provider fetches them.
+        allow_private = private_links_allowed(data.get("key"))
+        for link in dict.fromkeys(_LINK_RE.findall(data["composed_prompt"])):
+            refused = link_address_problem(_WEIGHT_RE.sub("", link), allow_private=allow_private)
+            if refused:
+                self.add_error("prompt", refused)
         return data
 
 

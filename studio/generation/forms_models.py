@@ -18,7 +18,11 @@ from studio.generation.services_models import (
     lumi_size,
 )
 from studio.uploads.fields import ImageSourcesField, bind_user
-from studio.uploads.public import public_address_problem
+from studio.uploads.public import (
+    link_address_problem,
+    private_links_allowed,
+    public_address_problem,
+)
 
 LUMI_MAX_SIDE = 1024  # S000: "Max 1024 per dimension, must be divisible by 8"
 LUMI_MIN_SIDE = 256
@@ -27,7 +31,9 @@ LUMI_MIN_SIDE = 256
 class SourcesFormMixin(KeyChoiceMixin):
     """A key choice plus image groups: binds the user to every ImageSourcesField and
     refuses uploads and gallery picks up front when the chosen provider could not fetch
-    them (DESIGN.md "Uploads and public URLs"). Typed links go to the provider as typed."""
+    them (DESIGN.md "Uploads and public URLs"). Typed links go to the provider as typed,
+    once they are known not to point at a private or local address (link_address_problem;
+    a sandbox key may, see private_links_allowed)."""
 
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, user=user, **kwargs)
@@ -45,6 +51,15 @@ class SourcesFormMixin(KeyChoiceMixin):
     def clean(self) -> dict:
         data = super().clean()
         key = data.get("key")
+        allow_private = private_links_allowed(key)
+        for name, field in self.fields.items():
+            if isinstance(field, ImageSourcesField):
+                for source in data.get(name) or []:
+                    refused = source.kind == "url" and link_address_problem(
+                        source.url, allow_private=allow_private
+                    )
+                    if refused:
+                        self.add_error(name, refused)
         problem = public_address_problem(key) if key else None
         if problem:
             for name, field in self.fields.items():

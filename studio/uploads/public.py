@@ -10,6 +10,7 @@ kind, valid settings.PUBLIC_URL_MAX_AGE seconds (at least the provider's 24 h hi
 from __future__ import annotations
 
 import ipaddress
+import socket
 import uuid
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -86,16 +87,91 @@ def public_url(obj: Upload | Asset) -> str:
     return f"{settings.PUBLIC_BASE_URL}{public_path(obj)}"
 
 
+def _literal_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """`host` as an IP address when it is written as one in any form a URL parser or
+    inet_aton accepts: dotted, IPv6 (brackets removed by urlsplit), a decimal or hex integer
+    (2130706433, 0x7f000001), short or octal IPv4 (127.1, 0177.0.0.1). None for a name."""
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    try:
+        if host.isdigit():
+            return ipaddress.ip_address(int(host))
+        if host.startswith("0x") and all(c in "0123456789abcdef" for c in host[2:]) and host[2:]:
+            return ipaddress.ip_address(int(host, 16))
+        return ipaddress.ip_address(socket.inet_aton(host))
+    except (OSError, ValueError):
+        return None
+
+
 def _unreachable(host: str) -> bool:
     """True for names and addresses that only this machine or its network can reach."""
     host = host.lower().rstrip(".")
     if host == "localhost" or host.endswith((".localhost", ".local", ".internal", ".lan")):
         return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
+    address = _literal_address(host)
+    if address is None:
         return "." not in host  # a single-label name ("studio", "web") is local DNS at best
-    return not address.is_global
+    return _local(address)
+
+
+def _local(address) -> bool:
+    """Private, loopback, link-local, reserved, multicast or unspecified: not the internet."""
+    if getattr(address, "ipv4_mapped", None):  # ::ffff:127.0.0.1 is 127.0.0.1
+        address = address.ipv4_mapped
+    return not address.is_global or address.is_multicast or address.is_reserved
+
+
+def _resolved(host: str) -> list:
+    """The addresses DNS gives for `host`; [] when it cannot be resolved (offline, unknown:
+    the provider will say so, we do not guess)."""
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return []
+    return [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
+
+
+def link_address_problem(url: str, *, allow_private: bool = False) -> str | None:
+    """Why an http(s) link typed by a person must not be fetched, or None.
+
+    Refused: any other scheme, and a host that is, or resolves to, a private, loopback,
+    link-local, reserved, multicast or unspecified address, IPv4 or IPv6 (localhost,
+    0.0.0.0, [::1], 169.254.169.254, 10.x, fc00::/7, 2130706433…): the provider would fetch
+    it from its side, and our own downloads from ours. `allow_private` (a sandbox key while
+    settings.SANDBOX_ALLOW_PRIVATE_URLS is on: the sandbox runs on 127.0.0.1) lets local
+    addresses through. A name DNS cannot resolve is let through; the fetch will fail.
+    Returns a sentence naming the link.
+    """
+    shown = url if len(url) <= 80 else url[:79] + "…"
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+    except ValueError:  # e.g. "Invalid IPv6 URL"
+        hostname = None
+    if not hostname or parts.scheme.lower() not in ("http", "https"):
+        return f"“{shown}” is not a web link; links start with https:// or http://."
+    if allow_private:
+        return None
+    host = hostname.lower().rstrip(".")
+    local = _unreachable(host) or (
+        _literal_address(host) is None and any(_local(a) for a in _resolved(host))
+    )
+    if local:
+        return (
+            f"“{shown}” points at a private or local address, which the provider cannot "
+            "fetch and the studio will not. Use a public link instead."
+        )
+    return None
+
+
+def private_links_allowed(provider_key: ProviderKey | None) -> bool:
+    """Local addresses are allowed only for a sandbox key, and only while
+    settings.SANDBOX_ALLOW_PRIVATE_URLS is on."""
+    return bool(
+        provider_key is not None and provider_key.is_sandbox and settings.SANDBOX_ALLOW_PRIVATE_URLS
+    )
 
 
 def public_address_problem(provider_key: ProviderKey) -> str | None:

@@ -76,3 +76,11 @@ def is_cancel_job(button: str) -> bool:
 @register.filter
 def cancellable(generation) -> bool:
     return cancel.can_cancel(generation)
+
+
+@register.simple_tag
+def upload_max_files() -> int:
+    """settings.DATA_UPLOAD_MAX_NUMBER_FILES, for pages rendered without a context (400.html)."""
+    from django.conf import settings
+
+    return settings.DATA_UPLOAD_MAX_NUMBER_FILES
