@@ -2,6 +2,7 @@
 # Studio image: one image, two services (TECH.md §8).
 #   web:    docker run -v studio-data:/data -p 8000:8000 --env-file studio.env studio
 #   worker: docker run -v studio-data:/data --env-file studio.env studio python manage.py qcluster
+# or all of it (web, worker, PostgreSQL, Redis) with docker-compose.yml beside this file.
 # Needs DEBUG=False (the default here), SECRET_KEY, FIELD_ENCRYPTION_KEYS, ALLOWED_HOSTS,
 # SITE_URL and CSRF_TRUSTED_ORIGINS at run time (or the *_FILE variants for the secrets).
 
@@ -69,4 +70,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=40s --retries=3 \
     CMD ["python", "/app/docker/healthcheck.py"]
 
 ENTRYPOINT ["/app/docker/entrypoint.sh"]
-CMD ["gunicorn", "studio.wsgi", "-b", "0.0.0.0:8000", "-w", "2", "--threads", "4", "--timeout", "30"]
+# Workers, threads, timeouts and the access log come from GUNICORN_* variables (see the file).
+CMD ["gunicorn", "-c", "docker/gunicorn.conf.py", "studio.wsgi"]

@@ -16,11 +16,12 @@ PIP := $(PY) -m pip install --disable-pip-version-check --no-input --progress-ba
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help run test lint fmt clean distclean venv deps dev-deps chromium check-migrations check-static bench
+.PHONY: help run test test-pg lint fmt clean distclean venv deps dev-deps chromium check-migrations check-static bench load
 
 help:
 	@echo "make run     start the studio (web + task cluster) on http://$(HOST):$(PORT)"
 	@echo "make test    lint, migration and static checks, then all tests (what CI runs)"
+	@echo "make test-pg the tests again on a throw-away PostgreSQL + Redis (CI runs it too)"
 	@echo "make lint    ruff check + ruff format --check"
 	@echo "make bench   measured figures on a throw-away 100,000-generation database (var/bench/)"
 	@echo "make fmt     ruff format + ruff check --fix"
@@ -61,12 +62,12 @@ run: deps
 # --- checks ---------------------------------------------------------------------------------
 
 lint: dev-deps
-	$(RUFF) check studio tests
-	$(RUFF) format --check studio tests
+	$(RUFF) check studio tests bench
+	$(RUFF) format --check studio tests bench
 
 fmt: dev-deps
-	$(RUFF) format studio tests
-	$(RUFF) check --fix studio tests
+	$(RUFF) format studio tests bench
+	$(RUFF) check --fix studio tests bench
 
 # Production storage, DEBUG=False and throw-away secrets: catches missing static files.
 check-static: dev-deps
@@ -83,11 +84,21 @@ check-migrations: dev-deps
 test: dev-deps chromium lint check-migrations check-static
 	$(PY) -m pytest
 
+# The same suite on PostgreSQL and Redis (DATABASE_URL, REDIS_URL), both installed from Debian
+# when missing and started on loopback for this run only by scripts/ci-services.sh. The browser
+# tests run on SQLite only (`make test`): they test pages, not the database (README
+# "Scale-out"). PYTEST_ARGS adds arguments, e.g. PYTEST_ARGS="tests/scale -x".
+test-pg: dev-deps
+	bash scripts/ci-services.sh run $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+
 # --- measuring ------------------------------------------------------------------------------
 
 # Builds var/bench/bench.sqlite3 once (BENCH_REBUILD=1 builds it again), then prints a table.
 bench: deps
 	$(PY) bench/run.py
+
+load: deps
+	$(PY) bench/load.py
 
 # --- housekeeping ---------------------------------------------------------------------------
 

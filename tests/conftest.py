@@ -63,3 +63,37 @@ def alice_client(client, alice):
 def alice_key(alice):
     """Alice's sandbox key (a real sandbox account with starting credits)."""
     return sandbox_key_create(user=alice)
+
+
+# --- Scale-out: the task queue on either broker (the database's, or Redis with REDIS_URL) ---
+
+
+class TaskQueue:
+    """What waits in django-q2's queue, read from whichever broker the settings chose."""
+
+    def __init__(self) -> None:
+        from django_q.brokers import get_broker
+
+        self.broker = get_broker()
+
+    def tasks(self) -> list[dict]:
+        """The queued tasks, decoded (`func`, `args`, `kwargs`, `name`…), oldest first."""
+        from django_q.conf import Conf
+        from django_q.models import OrmQ
+        from django_q.signing import SignedPackage
+
+        if Conf.ORM:
+            return [
+                job.task for job in OrmQ.objects.filter(key=self.broker.list_key).order_by("id")
+            ]
+        raw = self.broker.connection.lrange(self.broker.list_key, 0, -1)
+        return [SignedPackage.loads(item) for item in raw]
+
+
+@pytest.fixture
+def task_queue(db) -> TaskQueue:
+    """The task queue, empty at the start of the test (Redis, unlike the test database, keeps
+    what earlier tests queued)."""
+    queue = TaskQueue()
+    queue.broker.purge_queue()
+    return queue

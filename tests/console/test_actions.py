@@ -9,7 +9,6 @@ import re
 import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
-from django_q.models import OrmQ
 
 from studio.accounts.models import ProviderKey
 from studio.accounts.services import sandbox_key_create
@@ -214,7 +213,7 @@ def test_activating_a_banned_token_shows_the_refusal(console, diy_key):
     assert entry.ok is False and "banned" in entry.answer
 
 
-def test_a_command_is_answered_through_the_task(console, diy_key, staff):
+def test_a_command_is_answered_through_the_task(console, diy_key, staff, task_queue):
     console.get(reverse("console:tokens"))
     token = SandboxDiscordToken.objects.filter(banned=False, mode="fast").first()
     response = console.post(
@@ -225,9 +224,9 @@ def test_a_command_is_answered_through_the_task(console, diy_key, staff):
     assert "Waiting for the bot" in _text(response)
     assert f'hx-get="{reverse("console:command_status", args=[command.pk])}"' in _text(response)
     # The poll runs in a django-q task, queued with the command's id (never the key).
-    queued = OrmQ.objects.get()
-    assert queued.task["func"] == tasks.POLL_COMMAND and queued.task["args"] == (command.pk,)
-    assert diy_key.api_key not in str(queued.task)
+    [queued] = task_queue.tasks()
+    assert queued["func"] == tasks.POLL_COMMAND and queued["args"] == (command.pk,)
+    assert diy_key.api_key not in str(queued)
     assert _audit("command.send").answer == f"Sent /relax; messageId {command.message_id}."
 
     assert tasks.poll_command(command.pk) == "done"

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 from django.db import transaction
-from django_q.models import OrmQ
 
 from studio.accounts.services import sandbox_key_create
 from studio.credits import budgets, ledger
@@ -54,7 +53,7 @@ def flux_form(key, n=2) -> dict:
 @pytest.mark.django_db(transaction=True)
 class TestRefusal:
     def test_member_cap_refuses_on_the_form_and_nothing_is_stored_or_sent(
-        self, alice, carol, acme, team_key, sandbox_url
+        self, alice, carol, acme, team_key, sandbox_url, task_queue
     ):
         set_caps(acme, carol=100)
         spend(acme, carol, 95)
@@ -67,7 +66,7 @@ class TestRefusal:
         assert MEMBER_REFUSAL in html
         assert "a cabin in the woods</textarea>" in html  # what was typed is kept
         assert not Generation.objects.exists()
-        assert not OrmQ.objects.exists()
+        assert not task_queue.tasks()
         assert LedgerEntry.objects.count() == 1
         # An owner raises her cap: the same submit goes through, and the sandbox gets that
         # one job only.
@@ -81,7 +80,7 @@ class TestRefusal:
         assert SandboxJob.objects.count() == 1
         assert ledger.spent(acme, carol) == 107
 
-    def test_team_cap_refuses_whoever_spends(self, alice, bob, carol, acme, team_key):
+    def test_team_cap_refuses_whoever_spends(self, alice, bob, carol, acme, team_key, task_queue):
         set_caps(acme, team_cap=100)  # carol has no cap of her own
         spend(acme, alice, 60)
         spend(acme, bob, 35)
@@ -92,7 +91,7 @@ class TestRefusal:
         assert str(refused.value) == TEAM_REFUSAL
         assert isinstance(refused.value, services.GenerationError)
         assert not Generation.objects.exists()
-        assert not OrmQ.objects.exists()
+        assert not task_queue.tasks()
 
     def test_the_member_cap_is_checked_before_the_team_cap(self, carol, acme, team_key):
         set_caps(acme, team_cap=50, carol=20)

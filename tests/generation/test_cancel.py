@@ -17,7 +17,6 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
-from django_q.models import OrmQ
 
 from studio.generation import assets, cancel, services, tasks, worker
 from studio.generation.models import Generation, Status
@@ -112,7 +111,7 @@ class TestQueued:
 
 @pytest.mark.django_db(transaction=True)
 def test_running_job_is_cancelled_at_the_provider_by_a_task(
-    alice_client, alice, alice_key, sandbox_url, slow_sandbox
+    alice_client, alice, alice_key, sandbox_url, slow_sandbox, task_queue
 ):
     generation = midjourney(alice, alice_key)
     assert worker.generation_submit(generation.pk) == Status.SUBMITTED
@@ -127,8 +126,8 @@ def test_running_job_is_cancelled_at_the_provider_by_a_task(
     # The request only queued a task; the provider has heard nothing yet.
     assert not cancel_presses()
     assert any(
-        job.task.get("func") == tasks.CANCEL and job.task.get("args") == (str(generation.pk),)
-        for job in OrmQ.objects.all()
+        job.get("func") == tasks.CANCEL and job.get("args") == (str(generation.pk),)
+        for job in task_queue.tasks()
     )
 
     assert tasks.cancel(str(generation.pk)) == "sent"

@@ -17,7 +17,6 @@ import django_q.conf
 import pytest
 from django.test import Client
 from django.utils import timezone
-from django_q.models import OrmQ
 
 from studio.accounts.models import ProviderKey
 from studio.generation import assets, imports, services, tasks, worker
@@ -237,14 +236,14 @@ class TestImportViews:
     def test_no_import_without_a_key(self, alice_client):
         assert 'action="/import/"' not in alice_client.get("/").content.decode()
 
-    def test_start_queues_a_task_with_the_key_id_only(self, alice_client, alice_key):
+    def test_start_queues_a_task_with_the_key_id_only(self, alice_client, alice_key, task_queue):
         response = alice_client.post("/import/", {"key": str(alice_key.pk)}, headers=HTMX)
 
         html = response.content.decode()
         assert response.status_code == 200
         assert 'id="import-status"' in html and 'hx-trigger="every 2s"' in html
         assert "Import started from “Sandbox”" in html
-        queued = OrmQ.objects.get().task
+        [queued] = task_queue.tasks()
         assert queued["func"] == tasks.IMPORT
         assert queued["args"] == (str(alice_key.pk),)
         assert not Generation.objects.exists()  # the history is read by the task, not here
@@ -316,23 +315,23 @@ class TestImportViews:
         assert response.status_code == 286
         assert "did not report back (is the worker running?)" in response.content.decode()
 
-    def test_a_strangers_key_is_404_and_queues_nothing(self, charlie_client, alice_key):
+    def test_a_strangers_key_is_404_and_queues_nothing(self, charlie_client, alice_key, task_queue):
         response = charlie_client.post("/import/", {"key": str(alice_key.pk)})
 
         assert response.status_code == 404
-        assert not OrmQ.objects.exists()
+        assert not task_queue.tasks()
 
     def test_a_malformed_key_is_404(self, alice_client, alice_key):
         assert alice_client.post("/import/", {"key": "nope"}).status_code == 404
 
-    def test_anonymous_is_sent_to_log_in(self, client, alice_key):
+    def test_anonymous_is_sent_to_log_in(self, client, alice_key, task_queue):
         for response in (
             client.post("/import/", {"key": str(alice_key.pk)}),
             client.get("/import/status/"),
         ):
             assert response.status_code == 302
             assert response.url.startswith("/accounts/login/")
-        assert not OrmQ.objects.exists()
+        assert not task_queue.tasks()
 
     def test_start_is_post_only(self, alice_client):
         assert alice_client.get("/import/").status_code == 405

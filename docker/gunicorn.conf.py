@@ -1,0 +1,51 @@
+"""gunicorn settings for the studio's web service (`gunicorn -c docker/gunicorn.conf.py`).
+
+Read from the environment, so one image fits a small box and a big one:
+
+- GUNICORN_WORKERS (default: 2 x CPUs + 1, at most 8) processes, each with GUNICORN_THREADS
+  (default 4) threads (the gthread worker). Requests are short (the provider is never called
+  in a request), so threads mostly wait on the database; with PostgreSQL every thread may hold
+  one connection (DB_CONN_MAX_AGE), so workers x threads must stay under max_connections.
+- GUNICORN_TIMEOUT (30 s): a worker silent for this long is restarted; GUNICORN_GRACEFUL_TIMEOUT
+  (30 s): on SIGTERM (`docker stop`) running requests get this long to finish.
+- GUNICORN_MAX_REQUESTS (0 = never): recycle a worker after this many requests (+ jitter).
+- PORT (8000) on 0.0.0.0, or GUNICORN_BIND.
+- GUNICORN_ACCESS_LOG ("-" = stdout, "" = off, the default): one line per request, the path
+  without its query string (share tokens and search terms stay out of the logs).
+
+The sandbox, served by the studio itself, runs inside these workers: its webhook timers are
+daemon threads of the worker that took the submit, and every sandbox request sweeps late
+webhooks as a backstop, so a recycled worker loses no delivery. The app is not preloaded:
+nothing (threads, connections) is opened before the fork.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name) or default)
+
+
+bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{_int('PORT', 8000)}"
+worker_class = "gthread"
+workers = _int("GUNICORN_WORKERS", min(8, multiprocessing.cpu_count() * 2 + 1))
+threads = _int("GUNICORN_THREADS", 4)
+timeout = _int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+keepalive = _int("GUNICORN_KEEPALIVE", 5)
+max_requests = _int("GUNICORN_MAX_REQUESTS", 0)
+max_requests_jitter = max_requests // 10
+preload_app = False
+# Behind a proxy that sets X-Forwarded-Proto (settings trust it when DEBUG=False).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Heartbeat files in memory, not on a possibly slow container overlay.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+# %(U)s is the path alone: no query string (%(q)s) and no full request line (%(r)s).
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
