@@ -26,6 +26,8 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
+# Where the throw-away databases, media and logs go (a test points it at a temporary dir).
+VAR = Path(os.getenv("BENCH_VAR", ROOT / "var" / "bench"))
 LOCKED = "database is locked"
 PASSWORD = "bench-password-42"
 # A fixed, throw-away Fernet key: a bench database holds only sandbox keys.

@@ -18,7 +18,8 @@ Figures (issue 8), each with the baseline taken in the same run:
    runs; baseline: at rest.
 
 `python bench/live.py [--json FILE]` prints the rows (or writes them as JSON for run.py).
-BENCH_QUICK=1 runs smaller sizes.
+BENCH_QUICK=1 runs smaller sizes; BENCH_LEVELS (e.g. "1,100,1000"), BENCH_CAPACITY,
+BENCH_WINDOW (s) and BENCH_SUBMITS set them one by one; BENCH_VAR moves var/bench/.
 """
 
 from __future__ import annotations
@@ -41,11 +42,14 @@ from bench import harness  # noqa: E402
 from bench.table import Row, ms, percentile  # noqa: E402
 
 QUICK = os.getenv("BENCH_QUICK") == "1"
-DIRECTORY = harness.ROOT / "var" / "bench" / "live"
-LEVELS = (1, 10, 100) if QUICK else (1, 100, 1000)
-CAPACITY = 100 if QUICK else 500  # generations in flight on one key
-WINDOW = 15.0 if QUICK else 45.0  # seconds each of the poller and the SDK loop is watched
-SUBMITS = 30 if QUICK else 100
+DIRECTORY = harness.VAR / "live"
+# Sizes; each can be set on its own (tests/bench runs them tiny).
+LEVELS = tuple(
+    int(n) for n in os.getenv("BENCH_LEVELS", "1,10,100" if QUICK else "1,100,1000").split(",")
+)
+CAPACITY = int(os.getenv("BENCH_CAPACITY", "100" if QUICK else "500"))  # on one key
+WINDOW = float(os.getenv("BENCH_WINDOW", "15" if QUICK else "45"))  # s, poller and SDK each
+SUBMITS = int(os.getenv("BENCH_SUBMITS", "30" if QUICK else "100"))
 PER_KEY = 25  # polled every 3 s: 8.3 fetches/s per key, under the provider's 10
 SDK_INTERVAL = 2.0  # seconds the official SDK sleeps between two fetches of a job
 FLUX_SECONDS = 8.0  # the sandbox's Flux job at time scale 1 (lifecycle.DURATIONS["flux"])

@@ -16,7 +16,7 @@ The run then waits (bounded) until every generation is final and prints:
 
 Exit status 1 when lost > 0 or locked > 0. Sizes come from the environment: LOAD_USERS (50),
 LOAD_SUBMITS (20), LOAD_DRAIN_SECONDS (900, the bound on the wait), LOAD_TIME_SCALE (0.1:
-the sandbox's Midjourney grid then takes ~2.5 s). The login limit (10 a minute per address)
+the sandbox's Midjourney grid then takes ~2.5 s); BENCH_VAR moves var/bench/. The login limit (10 a minute per address)
 is raised to 1000/m for the run, since all 50 people sign in from 127.0.0.1; the submit limit
 (RATELIMIT_SUBMIT, 30 a minute per person) is left as it is: 20 per person stay under it.
 """
@@ -37,7 +37,7 @@ if __package__ in (None, ""):  # run as a script: `python bench/load.py`
 from bench import harness  # noqa: E402
 from bench.table import percentile  # noqa: E402
 
-DIRECTORY = harness.ROOT / "var" / "bench" / "load"
+DIRECTORY = harness.VAR / "load"
 WORDS = ["lighthouse at dusk", "a fox in snow", "neon city rain", "a quiet garden", "old train"]
 
 

@@ -1,0 +1,96 @@
+"""`make load` and `make bench` (live half) run end to end on a tiny scale: the studio as real
+processes (gunicorn + qcluster) on a throw-away directory, driven over HTTP.
+
+Smoke tests of the harnesses: they assert what the runs report (nothing lost, every
+generation finished, the table's rows present), never how fast anything was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.harness import form_fields
+from bench.table import Row, print_table
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(script: str, tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    environ = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    environ.update(BENCH_VAR=str(tmp_path / "bench"), **env)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "bench" / script), *args],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_load_with_two_people_loses_nothing(tmp_path):
+    done = _run("load.py", tmp_path, LOAD_USERS="2", LOAD_SUBMITS="2", LOAD_DRAIN_SECONDS="180")
+    out = done.stdout
+    assert done.returncode == 0, out + done.stderr
+    assert "submits accepted         4" in out
+    assert "generations created      4" in out
+    assert "lost                     0" in out
+    assert "database is locked       0" in out
+    assert (tmp_path / "bench" / "load" / "cluster.log").exists()  # logs kept to grep
+
+
+def test_live_bench_reports_every_figure(tmp_path):
+    out = tmp_path / "live.json"
+    done = _run(
+        "live.py",
+        tmp_path,
+        "--json",
+        str(out),
+        BENCH_LEVELS="1",
+        BENCH_CAPACITY="3",
+        BENCH_WINDOW="3",
+        BENCH_SUBMITS="3",
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = {row["measure"]: row for row in json.loads(out.read_text())["rows"]}
+    measures = " | ".join(rows)
+    assert "memory at rest, web + cluster (RSS)" in rows
+    assert "form submit (Midjourney POST): p95" in rows, measures  # no refusal noted
+    for webhooks in ("off", "on"):
+        p95 = [m for m in rows if f"webhooks {webhooks}: p95 [" in m]
+        assert p95 and "[1/1 done" in p95[0], measures
+    assert rows["in flight on one key, kept by the poller"]["value"] == "3"
+    assert rows['"database is locked" in the live runs']["value"] == "0"
+    assert any(m.startswith("memory under load") for m in rows)
+
+
+def test_form_fields_are_what_a_browser_would_send():
+    html = """<form method="post"><input type="hidden" name="csrfmiddlewaretoken" value="t">
+    <textarea name="prompt">a fox</textarea><select name="speed"><option value="fast">F
+    <option value="relax" selected>R</select><select name="key"><option value="k1">K</select>
+    <input type="checkbox" name="raw"><input type="checkbox" name="boost" checked>
+    <input type="radio" name="q" value="1"><input type="radio" name="q" value="2" checked>
+    <input type="submit" name="go" value="Go"></form>"""
+    assert form_fields(html, "prompt") == {
+        "csrfmiddlewaretoken": "t",
+        "prompt": "a fox",
+        "speed": "relax",
+        "key": "k1",
+        "boost": "on",
+        "q": "2",
+    }
+
+
+def test_table_prints_goal_baseline_and_verdict():
+    lines = []
+    print_table(
+        [Row("submit p95", "40 ms", "≤ 50 ms", True, "12 ms"), Row("429s", "3", "0", False)],
+        out=lines.append,
+    )
+    assert lines[0].split() == ["measure", "value", "goal", "baseline"]
+    assert lines[2].split()[-2:] == ["ms", "ok"] and "12 ms" in lines[2]
+    assert lines[3].endswith("MISSED")
