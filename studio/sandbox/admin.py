@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from .imaginelab.models import SandboxLabAccount, SandboxLabGeneration, SandboxLabToken
-from .models import SandboxAccount, SandboxDiscordToken, SandboxJob
+from .models import SandboxAccount, SandboxDiscordToken, SandboxFault, SandboxJob
 
 
 @admin.register(SandboxAccount)
@@ -78,3 +78,12 @@ class SandboxLabGenerationAdmin(admin.ModelAdmin):
     search_fields = ["=id", "prompt"]
     raw_id_fields = ["account"]
     readonly_fields = ["file_key", "settings", "refunded", "files_ready"]
+
+
+@admin.register(SandboxFault)
+class SandboxFaultAdmin(admin.ModelAdmin):
+    """Injected faults (faults.py); the staff console's "Sandbox faults" page is the usual way."""
+
+    list_display = ["kind", "account", "on", "remaining", "probability", "seconds", "created_at"]
+    list_filter = ["kind", "on"]
+    raw_id_fields = ["account"]
