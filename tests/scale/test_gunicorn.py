@@ -90,9 +90,9 @@ def gunicorn(settings, tmp_path):
         while time.monotonic() < end:
             assert process.poll() is None, log_path.read_text()
             try:
-                if requests.get(f"{url}/accounts/login/", timeout=2).status_code == 200:
+                if requests.get(f"{url}/accounts/login/", timeout=10).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or still starting
                 time.sleep(0.2)
         else:
             raise AssertionError(f"gunicorn did not answer:\n{log_path.read_text()}")
