@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
@@ -17,8 +18,11 @@ from studio.credits import ledger
 from studio.generation.models import ACTIVE, FinishedBy, Generation, Status
 from studio.provider.messages import DONE, FAIL, PROCESSING, QUEUED, Message
 
-# How long a download may run before the poller hands it to a new task.
-DOWNLOAD_LEASE = timedelta(minutes=2)
+
+def download_lease() -> timedelta:
+    """How long a download may run before the poller hands it to a new task (a worker
+    killed mid-download is replaced after this): settings.DOWNLOAD_LEASE_SECONDS."""
+    return timedelta(seconds=settings.DOWNLOAD_LEASE_SECONDS)
 
 
 def advance(generation_id, from_statuses, **fields) -> bool:
@@ -132,7 +136,7 @@ def apply_message(
             finished_by=source,
             news_at=now,
             status_note="saving the files…",
-            next_poll_at=now + DOWNLOAD_LEASE,
+            next_poll_at=now + download_lease(),
         )
         return Status.DOWNLOADING if ok else None
     if message.status == FAIL:

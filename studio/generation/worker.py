@@ -723,7 +723,7 @@ def poll_once(*, start_download: Callable[[object], None], limit: int = 2000) ->
         "pk", flat=True
     )[:20]:
         transitions.advance(
-            pk, (Status.DOWNLOADING,), next_poll_at=now + transitions.DOWNLOAD_LEASE
+            pk, (Status.DOWNLOADING,), next_poll_at=now + transitions.download_lease()
         )
         start_download(pk)
         touched += 1
@@ -798,32 +798,89 @@ def take_lease(name: str, owner: str, seconds: float) -> bool:
 
 
 def release_lease(name: str, owner: str) -> None:
-    """Let the lease go now, if `owner` holds it."""
-    Lease.objects.filter(name=name, owner=owner).update(until=timezone.now() - timedelta(seconds=1))
+    """Let the lease go now, if `owner` holds it (its heartbeat can no longer renew it)."""
+    Lease.objects.filter(name=name, owner=owner).update(
+        owner="", until=timezone.now() - timedelta(seconds=1)
+    )
+
+
+def renew_lease(name: str, owner: str, seconds: float) -> bool:
+    """Extend a lease `owner` still holds by `seconds` from now. False if it is not theirs."""
+    until = timezone.now() + timedelta(seconds=seconds)
+    return Lease.objects.filter(name=name, owner=owner).update(until=until) == 1
+
+
+class _Heartbeat:
+    """Renews a lease every third of its length from a thread, so a long pass keeps it while
+    a killed process loses it within POLL_LEASE_SECONDS (a restart waits no longer)."""
+
+    def __init__(self, name: str, owner: str, seconds: float) -> None:
+        self.name, self.owner, self.seconds = name, owner, seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name=f"lease-{name}")
+
+    def _run(self) -> None:
+        from django.db import connection
+
+        try:
+            while not self._stop.wait(self.seconds / 3):
+                renew_lease(self.name, self.owner, self.seconds)
+        except Exception:  # a heartbeat has nobody to report to; the lease simply expires
+            log.exception("lease heartbeat for %s failed", self.name)
+        finally:
+            connection.close()
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _take_or_outlive(name: str, owner: str, seconds: float) -> bool:
+    """Take the lease; if its holder stopped renewing it (less than half its length left:
+    a live holder's heartbeat keeps at least two thirds), it died: wait for the lease to
+    expire and take it, so the poll enqueued right after a restart is not lost."""
+    if take_lease(name, owner, seconds):
+        return True
+    until = Lease.objects.filter(name=name).values_list("until", flat=True).first()
+    if until is None:
+        return False
+    left = (until - timezone.now()).total_seconds()
+    if left > seconds / 2:
+        return False  # a live poller holds it
+    time.sleep(max(0.0, left) + 0.1)
+    return take_lease(name, owner, seconds)
 
 
 def poll_loop(*, start_download: Callable[[object], None], seconds: float | None = None) -> int:
     """Poll what is due every POLL_TICK seconds for up to `seconds` (POLL_LOOP_SECONDS).
 
-    Only the holder of the "poller" lease runs; a second loop returns at once. The loop
-    ends early when nothing is active. It releases the lease *before* its last look, so a
-    generation submitted meanwhile is seen either by this loop or by the next one started
-    after that submit. Returns the number of passes made.
+    Only the holder of the "poller" lease runs; a second loop returns at once. The lease is
+    POLL_LEASE_SECONDS long and renewed by a heartbeat, so after a SIGKILL the next loop
+    takes over within that time. The loop ends early when nothing is active. It releases
+    the lease *before* its last look, so a generation submitted meanwhile is seen either by
+    this loop or by the next one started after that submit. Returns the number of passes.
     """
     owner = uuid.uuid4().hex
     seconds = settings.POLL_LOOP_SECONDS if seconds is None else seconds
-    lease_seconds = seconds + 30
+    lease_seconds = settings.POLL_LEASE_SECONDS
     end = time.monotonic() + seconds
     passes = 0
-    while time.monotonic() < end:
-        if not take_lease("poller", owner, lease_seconds):
-            break
-        poll_once(start_download=start_download)
-        passes += 1
-        if not Generation.objects.filter(status__in=ACTIVE).exists():
-            release_lease("poller", owner)
+    if not _take_or_outlive("poller", owner, lease_seconds):
+        return passes
+    with _Heartbeat("poller", owner, lease_seconds):
+        while time.monotonic() < end:
+            if not take_lease("poller", owner, lease_seconds):
+                break
+            poll_once(start_download=start_download)
+            passes += 1
             if not Generation.objects.filter(status__in=ACTIVE).exists():
-                return passes
-        time.sleep(settings.POLL_TICK)
+                release_lease("poller", owner)
+                if not Generation.objects.filter(status__in=ACTIVE).exists():
+                    return passes
+            time.sleep(settings.POLL_TICK)
     release_lease("poller", owner)
     return passes
