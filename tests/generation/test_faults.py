@@ -318,3 +318,28 @@ def test_a_submit_left_in_flight_by_a_dead_worker_is_looked_up(alice, alice_key,
         outcome_unknown_at=None, updated_at=timezone.now() - timedelta(seconds=120)
     )
     assert_done_once(finish(generation))
+
+
+# --- one key's capacity (issue 8) ---------------------------------------------------------------
+
+
+def test_many_jobs_of_one_key_stay_within_its_progress_rate(
+    alice, alice_key, sandbox_url, settings
+):
+    """40 running jobs of one key, all due at once: the poller fetches them all within the
+    provider's 10 requests/s (the sandbox answers 429 above it: none is seen) and spaces each
+    job's next poll by in-flight / rate × 1.1 s."""
+    settings.SANDBOX_PROGRESS_RATE = 10
+    inject("never_finish", alice_key, on="submit")
+    generations = [flux(alice, alice_key, f"a kite number {n}") for n in range(40)]
+    for generation in generations:
+        worker.generation_submit(generation.pk)
+    Generation.objects.update(next_poll_at=timezone.now())
+
+    worker.poll_loop(start_download=assets.generation_download, seconds=5)
+
+    assert faults.rate_limited_count(faults.account_for_key(alice_key)) == 0
+    for generation in Generation.objects.all():
+        assert generation.status == Status.PROCESSING  # every one of them was asked
+        gap = (generation.next_poll_at - generation.updated_at).total_seconds()
+        assert gap >= 40 / 10 * 1.1 - 0.01

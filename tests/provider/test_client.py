@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -45,6 +46,25 @@ def test_imagine_then_upscale(client):
     assert upscale.status == DONE
     assert upscale.parent_message_id == grid.message_id
     assert len(upscale.output_urls) == 1
+
+
+def test_find_by_ref_confirms_the_job_by_the_ref_it_was_sent_with(client):
+    """The history has no `ref`: same-prompt candidates are told apart by their Message."""
+    started = datetime.now(UTC) - timedelta(seconds=5)
+    sent = {
+        ref: client.flux_imagine(prompt="a quiet harbour", ref=ref).message_id
+        for ref in ("ours", "someone-else", "another")
+    }
+    for message_id in sent.values():
+        wait_done(client, message_id)
+
+    found = client.find_by_ref("ours", prompt="a quiet harbour", since=started)
+
+    assert found is not None and found.message_id == sent["ours"] and found.ref == "ours"
+    assert found.status == DONE and found.output_urls
+    assert client.find_by_ref("never-sent", prompt="a quiet harbour", since=started) is None
+    later = datetime.now(UTC) + timedelta(minutes=1)
+    assert client.find_by_ref("ours", prompt="a quiet harbour", since=later) is None
 
 
 def test_flux_n_images(client):
@@ -231,6 +251,20 @@ def test_500_is_retryable_and_not_accepted(scripted):
         ImagineProClient(base_url=scripted.base_url, api_key="k").flux_imagine(prompt="x")
     assert caught.value.retryable and not caught.value.maybe_accepted
     assert "internal error" in caught.value.describe()
+
+
+@pytest.mark.parametrize(
+    ("status", "maybe_accepted"),
+    [(500, False), (503, False), (502, True), (504, True)],
+)
+def test_which_submit_errors_may_have_started_the_job(scripted, status, maybe_accepted):
+    """A 500/503 comes from the API itself, which refused before starting anything; a
+    502/504 comes from a gateway that may have passed the request on (imaginepro.md §1.5)."""
+    scripted.routes["/api/v1/flux/imagine"] = (status, b"<html>gateway</html>", {}, 0)
+    with pytest.raises(ProviderError) as caught:
+        ImagineProClient(base_url=scripted.base_url, api_key="k").flux_imagine(prompt="x")
+    assert caught.value.retryable
+    assert caught.value.maybe_accepted is maybe_accepted
 
 
 def test_key_never_in_repr():
