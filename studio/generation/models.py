@@ -141,7 +141,10 @@ class Generation(models.Model):
     webhook_expected = models.BooleanField(
         default=False, help_text="webhookOverride was sent with the submit"
     )
-    webhook_at = models.DateTimeField(null=True, blank=True, help_text="last webhook received")
+    # Indexed: the poller asks which keys' webhooks arrived within the hour on every pass.
+    webhook_at = models.DateTimeField(
+        null=True, blank=True, db_index=True, help_text="last webhook received"
+    )
     finished_by = models.CharField(max_length=10, choices=FinishedBy.choices, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
