@@ -63,3 +63,29 @@ def cluster(live_server, sandbox_url, settings):
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+# --- Security: the strict CSP is checked in every browser test ------------------------------
+@pytest.fixture
+def page(page):
+    """pytest-playwright's page, failing the test when chromium reports a Content Security
+    Policy violation (an inline script, style or handler, eval, a foreign origin): the
+    browser blocks those silently, so the page would only half work."""
+    violations: list[str] = []
+
+    def listen(message):
+        if "Content Security Policy" in message.text:
+            violations.append(message.text)
+
+    page.on("console", listen)
+    yield page
+    assert not violations, "CSP violations:\n" + "\n".join(violations)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(settings):
+    """Browser tests sign in through the login form, all from 127.0.0.1: each test starts
+    with empty rate-limit counters (they live in a per-process cache)."""
+    from django.core.cache import caches
+
+    caches[settings.RATELIMIT_USE_CACHE].clear()
