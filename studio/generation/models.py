@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 import uuid
@@ -179,8 +180,8 @@ class Generation(models.Model):
             return note
         from django.utils import timezone  # models stay import-light
 
-        left = (self.next_poll_at - timezone.now()).total_seconds()
-        now_text = "next try in a moment" if left < 1 else f"next try in {left:.0f} s"
+        left = math.ceil((self.next_poll_at - timezone.now()).total_seconds())
+        now_text = "next try in a moment" if left <= 0 else f"next try in {left} s"
         return _NEXT_TRY.sub(now_text, note)
 
     @property

@@ -106,9 +106,9 @@ def test_429_on_submit_waits_for_retry_after_and_the_card_counts_down(
     assert sandbox_jobs(generation) == 0
     # The card recounts the wait from the stored time instead of a frozen number.
     Generation.objects.filter(pk=generation.pk).update(
-        next_poll_at=timezone.now() + timedelta(seconds=12.4)
+        next_poll_at=timezone.now() + timedelta(seconds=12.5)
     )
-    assert "waiting: rate limited, next try in 12 s" in card_text(alice, generation)
+    assert "waiting: rate limited, next try in 13 s" in card_text(alice, generation)
 
     make_due(generation)
     assert_done_once(finish(generation))
