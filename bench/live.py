@@ -92,12 +92,16 @@ def wait_final(ids: list, bound: float, label: str) -> bool:
 
 def close_active() -> None:
     """With the studio stopped: close what is still active, so that the next run's poller
-    starts with only its own work."""
+    starts with only its own work, and free the leases a killed cluster may still hold
+    (the poller's lasts POLL_LOOP_SECONDS + 30 s: the next run would not poll until then)."""
+    from django.utils import timezone
+
     from studio.generation import transitions
-    from studio.generation.models import ACTIVE, Generation
+    from studio.generation.models import ACTIVE, Generation, Lease
 
     for pk in Generation.objects.filter(status__in=ACTIVE).values_list("pk", flat=True):
         transitions.fail(pk, "closed by the bench between two runs")
+    Lease.objects.update(until=timezone.now() - timedelta(seconds=1))
 
 
 def make_flux(user, keys, count: int, tag: str) -> list:

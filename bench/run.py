@@ -25,6 +25,8 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 BENCH_DIR = ROOT / "var" / "bench"
 
 
@@ -45,7 +47,6 @@ def configure() -> None:
     os.environ["STATICFILES_BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ["SECURE_SSL_REDIRECT"] = "False"  # the test client speaks plain HTTP
-    sys.path.insert(0, str(ROOT))
 
 
 def live() -> tuple[list, list[str]]:
