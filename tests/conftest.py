@@ -28,6 +28,15 @@ def _no_submit_spacing(settings):
     settings.SUBMIT_SPACING = 0
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(settings):
+    """Rate-limit counters (studio.web.ratelimits) live in a per-process cache that outlives
+    each test's database: every test starts from zero."""
+    from django.core.cache import caches
+
+    caches[settings.RATELIMIT_USE_CACHE].clear()
+
+
 @pytest.fixture
 def sandbox_url(live_server, settings) -> str:
     """Point sandbox keys at the live server (workers build URLs from settings)."""
@@ -97,3 +106,29 @@ def task_queue(db) -> TaskQueue:
     queue = TaskQueue()
     queue.broker.purge_queue()
     return queue
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _postgres_test_database_can_be_dropped(request):
+    """On PostgreSQL, end every other session on the test database before it is dropped.
+
+    Threads of the test process that used the database outside a request (the sandbox's
+    webhook timers, a poller's thread pool) keep their connection open, and PostgreSQL
+    refuses to drop a database in use ("being accessed by other users"), which would leave
+    one test database behind per run.
+    """
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        yield
+        return
+    request.getfixturevalue("django_db_setup")  # torn down after this fixture
+    blocker = request.getfixturevalue("django_db_blocker")
+    yield
+    from django.db import connection
+
+    with blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )

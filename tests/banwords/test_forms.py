@@ -74,7 +74,7 @@ class TestMidjourneyForm:
         )  # fmt: skip
 
         html = response.content.decode()
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert SENTENCE in html
         assert "a <mark>GORE</mark> scene --ar 16:9" in html
         assert "Midjourney would refuse" not in html  # ours came first: no provider call
@@ -87,7 +87,7 @@ class TestMidjourneyForm:
     def test_accepted_once_the_list_changes(self, alice, alice_client, alice_key, sandbox_url, ban):
         ban("gore")
         data = {"prompt": "a gore scene", "speed": "fast", "key": alice_key.pk}
-        assert alice_client.post("/new/midjourney/", data).status_code == 200
+        assert alice_client.post("/new/midjourney/", data).status_code == 400
         ban("nsfw")
 
         response = alice_client.post("/new/midjourney/", data)

@@ -61,7 +61,7 @@ class TestRefusal:
 
         response = client.post("/new/flux/", flux_form(team_key, n=2))  # 12 credits
 
-        assert response.status_code == 200
+        assert response.status_code == 400
         html = response.content.decode()
         assert MEMBER_REFUSAL in html
         assert "a cabin in the woods</textarea>" in html  # what was typed is kept
@@ -189,7 +189,7 @@ class TestFormRefusal:
         )
 
         html = response.content.decode()
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert "This would pass your monthly cap in Acme: 97 of 100 credits" in html
         assert "a fox made of glass" in html
         assert not Upload.objects.exists()

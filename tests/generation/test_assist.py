@@ -261,7 +261,7 @@ class TestPromptCheck:
 
         response = mj_post(alice_client, alice_key, "a Dragonfruit still life")
 
-        assert response.status_code == 200
+        assert response.status_code == 400
         html = unescape(response.content.decode())
         error = re.search(r'<small class="field-error" id="id_prompt_error"[^>]*>([^<]*)<', html)
         assert error, "the refusal is shown on the prompt field"
@@ -279,7 +279,7 @@ class TestPromptCheck:
 
         response = mj_post(alice_client, alice_key, "a still life", avoid="dragonfruit")
 
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert "Midjourney would refuse this prompt" in response.content.decode()
         assert not Generation.objects.exists()
 

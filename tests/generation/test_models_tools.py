@@ -127,7 +127,7 @@ class TestNanoBanana:
                 "key": alice_key.pk,
             },
         )
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert "At most 8 images (you gave 9)" in response.content.decode()
         assert not Generation.objects.exists()
 
@@ -200,7 +200,7 @@ class TestLumiGirl:
             reverse("generation:lumi_girl_new"),
             {"prompt": "x", "width": width, "height": height, "key": alice_key.pk},
         )
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert message.split(" (")[0] in response.content.decode()
         assert not Generation.objects.exists()
 
@@ -415,7 +415,7 @@ class TestTools:
             reverse("generation:tool", args=["upscale"]),
             {"image_assets": [str(apple.pk)], "scale": "2", "key": charlie_key.pk},
         )
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert not Generation.objects.filter(user=charlie).exists()
         assert sandbox_account_credits(api_key=charlie_key.api_key) == before
 
@@ -434,6 +434,6 @@ def test_a_hand_edited_key_is_a_form_error_not_a_crash(alice_client, alice_key):
         reverse("generation:tool", args=["remove-background"]),
         {"image_urls": "https://example.com/a.png", "key": "not-a-key"},
     )
-    assert response.status_code == 200, response
+    assert response.status_code == 400, response
     assert "is not a valid UUID" in response.content.decode()
     assert not Generation.objects.exists()

@@ -232,7 +232,7 @@ class TestRemixRefused:
         assert response.redirect_chain[0][0].startswith(f"/g/{parent.pk}/?remix=V1&prompt=")
         assert "The prompt has problems" in html
         assert '<textarea name="prompt" rows="4">a kite --chaos 500</textarea>' in html
-        assert f'getElementById("remix-{parent.pk}-V1").showPopover()' in html
+        assert f'id="remix-{parent.pk}-V1" class="remix" data-open-on-load' in html
         assert Generation.objects.count() == 1
 
     def test_a_prompt_is_refused_on_buttons_that_take_none(self, alice, alice_key):
@@ -305,7 +305,7 @@ class TestMaskRefused:
             f"/g/{parent.pk}/vary-region/", {"mask": mask, "prompt": "a red balloon"}
         )
 
-        assert response.status_code == 200
+        assert response.status_code == 400
         html = response.content.decode()
         assert message in html
         assert 'id="mask-error"' in html

@@ -263,7 +263,7 @@ class TestMidjourneyNew:
                 {"prompt": "a fox --ar sixteen", "speed": "fast", "key": alice_key.pk},
             )
 
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert "--ar must be two whole numbers like 16:9" in response.content.decode()
         assert not Generation.objects.exists()
         assert callbacks == []
@@ -364,7 +364,7 @@ class TestFluxNew:
             },
         )
 
-        assert response.status_code == 200
+        assert response.status_code == 400
         html = response.content.decode()
         assert "Must be a multiple of 8 (try 1000 or 1008)." in html
         assert "Give both width and height" in html
