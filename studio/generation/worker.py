@@ -356,7 +356,11 @@ def outcome_unknown(
         "next_poll_at": now + timedelta(seconds=settings.LOOKUP_INTERVAL),
         "deadline_at": sent + timedelta(seconds=generation.timeout) + DEADLINE_MARGIN,
         "submitted_at": sent,
-        "error": f"The provider's answer to the submit was lost{reason}."[:2000],
+        "error": (
+            f"The provider's answer to the submit was lost{reason}."
+            if exc is not None
+            else "The worker stopped while sending this job, so the provider's answer was lost."
+        )[:2000],
     }
     if webhook_expected:
         fields["webhook_expected"] = True
