@@ -21,7 +21,6 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db.models import Count, F, Q
@@ -128,18 +127,6 @@ def release_waiting(key: ProviderKey) -> int:
 # --- submit -----------------------------------------------------------------------------------
 
 
-def _public(base: str) -> bool:
-    """True when `base` is an http(s) address the internet can reach (uploads' rule)."""
-    from studio.uploads.public import _unreachable  # the one address check; it imports models
-
-    parts = urlsplit(base)
-    return (
-        parts.scheme in ("http", "https")
-        and bool(parts.hostname)
-        and not (_unreachable(parts.hostname))
-    )
-
-
 def webhook_url(generation: Generation, key: ProviderKey) -> str:
     """The generation's webhook address for `webhookOverride` (imaginepro.md §1.1, §1.6), or
     "" when none is sent: WEBHOOKS off, an ImagineLab key (no webhooks there), a row without
@@ -148,7 +135,9 @@ def webhook_url(generation: Generation, key: ProviderKey) -> str:
     if not settings.WEBHOOKS or key.is_imaginelab or not generation.webhook_token:
         return ""
     base = settings.WEBHOOK_BASE_URL
-    if not base or (not key.is_sandbox and not _public(base)):
+    from studio.uploads.public import is_public_base  # the one address rule; it imports models
+
+    if not base or (not key.is_sandbox and not is_public_base(base)):
         return ""
     path = reverse("generation:webhook", args=[generation.pk, generation.webhook_token])
     return base + path

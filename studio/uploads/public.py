@@ -174,6 +174,16 @@ def private_links_allowed(provider_key: ProviderKey | None) -> bool:
     )
 
 
+def is_public_base(url: str) -> bool:
+    """True when `url` is an http(s) address the internet can reach: not localhost, a
+    private/loopback/link-local address or a local-only name (no DNS lookup: a base is
+    configured by whoever runs the studio, not typed by a person)."""
+    parts = urlsplit(url)
+    return bool(
+        parts.scheme in ("http", "https") and parts.hostname and not _unreachable(parts.hostname)
+    )
+
+
 def public_address_problem(provider_key: ProviderKey) -> str | None:
     """Why the provider behind `provider_key` could not fetch our public URLs, or None.
 
@@ -185,8 +195,7 @@ def public_address_problem(provider_key: ProviderKey) -> str | None:
     if provider_key.is_sandbox:
         return None
     base = settings.PUBLIC_BASE_URL
-    parts = urlsplit(base)
-    if parts.scheme in ("http", "https") and parts.hostname and not _unreachable(parts.hostname):
+    if is_public_base(base):
         return None
     shown = f"({base}) " if base else ""
     return (
