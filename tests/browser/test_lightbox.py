@@ -160,7 +160,8 @@ def test_lightbox_and_lineage_on_a_detail_page(
         public = stranger.new_page()
         public.goto(address.input_value())
         expect(public.locator("img")).to_have_count(1)
-        public.wait_for_function("document.querySelector('img').naturalWidth > 0")  # served
+        # A function, not an expression: Playwright evals expressions, which the CSP refuses.
+        public.wait_for_function("() => document.querySelector('img').naturalWidth > 0")
         expect(public.locator("blockquote")).to_have_text("a red kite --ar 3:2")
         expect(public.locator("nav")).to_have_count(0)
     finally:
