@@ -717,11 +717,16 @@ def poll_once(*, start_download: Callable[[object], None], limit: int = 2000) ->
     for pk in Generation.objects.filter(due, status=Status.DOWNLOADING).values_list(
         "pk", flat=True
     )[:20]:
-        transitions.advance(
-            pk, (Status.DOWNLOADING,), next_poll_at=now + transitions.download_lease()
-        )
-        start_download(pk)
-        touched += 1
+        # Conditional on still being due: two pollers (a dead holder's last pass and its
+        # successor) must not both start a download.
+        if (
+            Generation.objects.filter(due, pk=pk, status=Status.DOWNLOADING).update(
+                next_poll_at=now + transitions.download_lease()
+            )
+            == 1
+        ):
+            start_download(pk)
+            touched += 1
     for generation in Generation.objects.filter(due, status__in=POLLED, provider_key=None):
         transitions.fail(generation.pk, "The API key for this generation was deleted.")
     rows = (
@@ -834,10 +839,19 @@ class _Heartbeat:
         self._thread.join()
 
 
+_checked_holder = False  # per process: has a poll here already judged the lease's holder?
+
+
 def _take_or_outlive(name: str, owner: str, seconds: float) -> bool:
-    """Take the lease; if its holder stopped renewing it (less than half its length left:
-    a live holder's heartbeat keeps at least two thirds), it died: wait for the lease to
-    expire and take it, so the poll enqueued right after a restart is not lost."""
+    """Take the lease, or find out whether its holder died and take it once it expires.
+
+    A live holder's heartbeat keeps more than half the lease left, so less than half left
+    means it died. With more left it may have died just after a renewal (a SIGKILL right
+    after the heartbeat): the first poll in each worker process, which after a restart is
+    the one that matters, watches one heartbeat period for a renewal before giving up.
+    Later polls in the process return at once, so polls enqueued after every submit do
+    not each wait."""
+    global _checked_holder
     if take_lease(name, owner, seconds):
         return True
     until = Lease.objects.filter(name=name).values_list("until", flat=True).first()
@@ -845,7 +859,14 @@ def _take_or_outlive(name: str, owner: str, seconds: float) -> bool:
         return False
     left = (until - timezone.now()).total_seconds()
     if left > seconds / 2:
-        return False  # a live poller holds it
+        if _checked_holder:
+            return False
+        _checked_holder = True
+        time.sleep(seconds / 3 + 0.1)
+        again = Lease.objects.filter(name=name).values_list("until", flat=True).first()
+        if again != until:
+            return False  # renewed (or taken): a live poller holds it
+        left = (until - timezone.now()).total_seconds()
     time.sleep(max(0.0, left) + 0.1)
     return take_lease(name, owner, seconds)
 

@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
+
+from tests.scale.clusters import qcluster_env
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,14 +46,13 @@ def browser_type_launch_args(browser_type_launch_args):
 def cluster(live_server, sandbox_url, settings):
     """A real `manage.py qcluster` on the test database; stopped by signalling its own PID
     (a process-group SIGTERM makes it hang, TECH.md §1)."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "SQLITE_PATH": str(django_settings.DATABASES["default"]["NAME"]),
-        "SANDBOX_BASE_URL": sandbox_url,
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "SUBMIT_SPACING": "0",
-    }
+    # The studio's own address too: the sandbox's webhooks and public links reach this server.
+    env = qcluster_env(
+        site_url=live_server.url,
+        media_root=settings.MEDIA_ROOT,
+        SANDBOX_BASE_URL=sandbox_url,
+        SUBMIT_SPACING="0",
+    )
     process = subprocess.Popen(
         [sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env, start_new_session=True
     )

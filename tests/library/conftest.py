@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image
@@ -23,10 +23,12 @@ HTMX = {"HX-Request": "true"}
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """The gallery caches each workspace's ratios; user ids repeat between tests."""
+    """The gallery caches each workspace's ratios and cards' HTML; ids repeat between tests."""
     cache.clear()
+    caches["cards"].clear()
     yield
     cache.clear()
+    caches["cards"].clear()
 
 
 def make_user(username: str) -> User:

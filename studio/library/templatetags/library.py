@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 from django import template
-from django.core.cache import cache
+from django.core.cache import caches
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
@@ -308,13 +308,13 @@ class CardCacheNode(template.Node):
         if key is None:
             with context.push(ago=ago):
                 return self.nodelist.render(context)
-        html = cache.get(key)
+        html = caches["cards"].get(key)
         if html is None:
             # Drawn with stand-ins: the entry serves every page of this session and of
             # others with the same rights, each getting its own token and the age of now.
             with context.push(csrf_token=_CSRF_STAND_IN, ago=_AGO_STAND_IN):
                 html = str(self.nodelist.render(context))
-            cache.set(key, html, CARD_CACHE_SECONDS)
+            caches["cards"].set(key, html, CARD_CACHE_SECONDS)
         return mark_safe(
             html.replace(_CSRF_STAND_IN, str(token)).replace(_AGO_STAND_IN, escape(ago))
         )
