@@ -103,33 +103,31 @@ def session_members(leader: int) -> list[int]:
     return pids
 
 
-def rss_bytes(pids: list[int]) -> int:
-    """Sum of VmRSS of `pids` (pages shared after fork count once per process, so this is
-    an upper bound of what they really use)."""
+def _proc_sum(pids: list[int], file: str, field: str) -> int:
+    """Sum of the kB figure `field` in /proc/<pid>/`file` over `pids`, in bytes (a process
+    gone meanwhile counts 0)."""
     total = 0
     for pid in pids:
         try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) * 1024
-        except OSError:
-            continue
-    return total
-
-
-def pss_bytes(pids: list[int]) -> int:
-    """Sum of the proportional set sizes of `pids` (/proc/<pid>/smaps_rollup): each shared
-    page divided among the processes sharing it, so the sum is what they really hold."""
-    total = 0
-    for pid in pids:
-        try:
-            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
+            for line in Path(f"/proc/{pid}/{file}").read_text().splitlines():
+                if line.startswith(field):
                     total += int(line.split()[1]) * 1024
                     break
         except OSError:
             continue
     return total
+
+
+def rss_bytes(pids: list[int]) -> int:
+    """Sum of VmRSS of `pids` (pages shared after fork count once per process, so this is
+    an upper bound of what they really use)."""
+    return _proc_sum(pids, "status", "VmRSS:")
+
+
+def pss_bytes(pids: list[int]) -> int:
+    """Sum of the proportional set sizes of `pids` (/proc/<pid>/smaps_rollup): each shared
+    page divided among the processes sharing it, so the sum is what they really hold."""
+    return _proc_sum(pids, "smaps_rollup", "Pss:")
 
 
 @dataclass

@@ -34,6 +34,7 @@ def _quick_clock(settings):
 
 
 def flux(user, key, prompt="a lighthouse at dusk") -> Generation:
+    """One 256×256 Flux image on `key` (test_webhooks.py uses it too)."""
     return services.flux_create(
         user=user,
         provider_key=key,

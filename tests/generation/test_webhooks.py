@@ -20,10 +20,11 @@ from django_q.conf import Conf
 
 from studio.credits import ledger
 from studio.credits.models import Kind, LedgerEntry
-from studio.generation import assets, services, worker
+from studio.generation import assets, worker
 from studio.generation.models import FinishedBy, Generation, Status
 from studio.sandbox import faults
 from studio.sandbox.models import SandboxJob
+from tests.generation.test_faults import flux
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,19 +41,6 @@ def _webhooks_on(settings, live_server, sandbox_url):
 def tasks_inline(monkeypatch):
     """Call after the submit: from then on async_task runs at once (the webhook's download)."""
     return lambda: monkeypatch.setattr(Conf, "SYNC", True)
-
-
-def flux(user, key, prompt="a lighthouse at dusk") -> Generation:
-    return services.flux_create(
-        user=user,
-        provider_key=key,
-        prompt=prompt,
-        n=1,
-        output_format="png",
-        width=256,
-        height=256,
-        params={},
-    )
 
 
 def wait_until(condition, seconds=20.0) -> None:

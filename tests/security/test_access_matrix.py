@@ -1098,6 +1098,15 @@ def expected(level: str, person: str) -> set[str]:
     return {"allow"} if rank[person] >= needed else {"403"}
 
 
+def allowed_person(case) -> str | None:
+    """The first person the matrix lets see `case` (to fetch it as someone allowed)."""
+    for person in PEOPLE:
+        wanted = case.expect[person] if case.expect else expected(case.level, person)
+        if "allow" in wanted:
+            return person
+    return None
+
+
 def outcome(response) -> str:
     code = response.status_code
     if code in (301, 302) and "/accounts/login/" in response.get("Location", ""):

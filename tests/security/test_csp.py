@@ -12,7 +12,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from tests.security.test_access_matrix import PEOPLE, RULES, World, ask, expected
+from tests.security.test_access_matrix import RULES, World, allowed_person, ask
 
 pytestmark = pytest.mark.django_db
 
@@ -61,14 +61,6 @@ def test_the_finder_finds_each_kind():
         '<p onclick="x()">',
         '<form hx-on::after-request="y()">',
     ]
-
-
-def allowed_person(case) -> str | None:
-    for person in PEOPLE:
-        wanted = case.expect[person] if case.expect else expected(case.level, person)
-        if "allow" in wanted:
-            return person
-    return None
 
 
 def test_no_page_carries_inline_script_or_style(world: World):

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.security.test_access_matrix import PEOPLE, RULES, World, expected
+from tests.security.test_access_matrix import RULES, World, allowed_person
 
 pytestmark = pytest.mark.django_db
 
@@ -61,14 +61,6 @@ def test_only_listed_views_skip_the_csrf_check():
     assert not unlisted, "csrf_exempt views without a reason in CSRF_EXEMPT:\n" + "\n".join(
         unlisted
     )
-
-
-def allowed_person(case) -> str | None:
-    for person in PEOPLE:
-        wanted = case.expect[person] if case.expect else expected(case.level, person)
-        if "allow" in wanted:
-            return person
-    return None
 
 
 def test_every_post_without_a_token_is_refused_and_changes_nothing(world: World):
