@@ -58,7 +58,7 @@ def test_live_bench_reports_every_figure(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     rows = {row["measure"]: row for row in json.loads(out.read_text())["rows"]}
     measures = " | ".join(rows)
-    assert "memory at rest, web + cluster (RSS)" in rows
+    assert "memory at rest, web + cluster (PSS)" in rows
     assert "form submit (Midjourney POST): p95" in rows, measures  # no refusal noted
     for webhooks in ("off", "on"):
         p95 = [m for m in rows if f"webhooks {webhooks}: p95 [" in m]
