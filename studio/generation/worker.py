@@ -859,8 +859,8 @@ def _take_or_outlive(name: str, owner: str, seconds: float) -> bool:
         return False
     left = (until - timezone.now()).total_seconds()
     if left > seconds / 2:
-        if _checked_holder:
-            return False
+        if _checked_holder or left > seconds:
+            return False  # a longer hold is not a poller's: never wait it out
         _checked_holder = True
         time.sleep(seconds / 3 + 0.1)
         again = Lease.objects.filter(name=name).values_list("until", flat=True).first()

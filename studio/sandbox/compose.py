@@ -133,37 +133,33 @@ def face_swap(source: Image.Image, target: Image.Image) -> Image.Image:
     return result
 
 
-# How far (max over R, G, B) a pixel may be from the background colour to count as
-# background, and the size of the work copy the flood fill runs on.
-BACKGROUND_TOLERANCE = 48
+# How far (summed over R, G, B) a pixel may be from the border pixel a fill starts at to count
+# as background, and the size of the work copy the flood fill runs on.
+BACKGROUND_TOLERANCE = 60
 _FLOOD_SIDE = 256
 
 
 def remove_background(image: Image.Image) -> Image.Image:
-    """Background removal (§3.13): an RGBA copy of `image` in which the region connected to
-    the border that is close to the border's typical colour is transparent, with a soft
-    (blurred) edge. A subject unlike its background stays opaque.
+    """Background removal (§3.13): an RGBA copy of `image` in which every region reached from
+    the border through pixels close to the border pixel it started from is transparent, with
+    a soft (blurred) edge. A subject unlike what surrounds it stays opaque.
 
-    The flood fill runs on a small copy (Pillow's fill is pure Python) and is scaled back up;
-    the full-size colour test then keeps the edge on the real pixels.
+    Each border pixel seeds its own fill, so a gradient sky or a backdrop of several colours
+    goes too (one "typical" border colour matched nothing in such pictures). The fill runs
+    on a small copy (Pillow's fill is pure Python) and is scaled back up.
     """
     rgb = image.convert("RGB")
-    width, height = rgb.size
-    background = _border_colour(rgb)
-    near = _near_colour(rgb, background)  # 255 where the pixel looks like background
-
-    small = near.resize(_work_size(rgb.size), Image.Resampling.NEAREST)
-    small = small.point(lambda v: 255 if v >= 128 else 0)
-    sw, sh = small.size
+    work = rgb.resize(_work_size(rgb.size), Image.Resampling.BILINEAR).convert("RGBA")
+    sw, sh = work.size
     border = [(x, 0) for x in range(sw)] + [(x, sh - 1) for x in range(sw)]
     border += [(0, y) for y in range(sh)] + [(sw - 1, y) for y in range(sh)]
     for point in border:
-        if small.getpixel(point) == 255:
-            ImageDraw.floodfill(small, point, 128)
-    reached = small.point(lambda v: 255 if v == 128 else 0)
-    # Grow the reached area a little so the upscaled region covers the real edge pixels.
-    reached = reached.filter(ImageFilter.MaxFilter(3)).resize(rgb.size, Image.Resampling.BILINEAR)
-    transparent = ImageChops.multiply(reached.point(lambda v: 255 if v >= 64 else 0), near)
+        if work.getpixel(point)[3]:  # not reached by an earlier fill
+            ImageDraw.floodfill(work, point, (0, 0, 0, 0), thresh=BACKGROUND_TOLERANCE)
+    reached = ImageOps.invert(work.getchannel("A"))  # 255 where the fills went
+    transparent = reached.resize(rgb.size, Image.Resampling.BILINEAR).point(
+        lambda v: 255 if v >= 128 else 0
+    )
     alpha = ImageOps.invert(transparent).filter(ImageFilter.GaussianBlur(1.2))
     # The blur must not lift the fully transparent background off zero.
     alpha = ImageChops.multiply(
@@ -180,26 +176,6 @@ def _work_size(size: tuple[int, int]) -> tuple[int, int]:
     width, height = size
     scale = min(1.0, _FLOOD_SIDE / max(width, height))
     return max(1, round(width * scale)), max(1, round(height * scale))
-
-
-def _border_colour(rgb: Image.Image) -> tuple[int, int, int]:
-    """The median colour (per channel) of the one-pixel frame around the picture."""
-    width, height = rgb.size
-    frame = []
-    for box in ((0, 0, width, 1), (0, height - 1, width, height), (0, 0, 1, height)):
-        frame += list(rgb.crop(box).get_flattened_data())
-    frame += list(rgb.crop((width - 1, 0, width, height)).get_flattened_data())
-    middle = len(frame) // 2
-    red, green, blue = (sorted(channel)[middle] for channel in zip(*frame, strict=True))
-    return red, green, blue
-
-
-def _near_colour(rgb: Image.Image, colour: tuple[int, int, int]) -> Image.Image:
-    """L mask: 255 where every channel is within BACKGROUND_TOLERANCE of `colour`."""
-    difference = ImageChops.difference(rgb, Image.new("RGB", rgb.size, colour))
-    red, green, blue = difference.split()
-    furthest = ImageChops.lighter(ImageChops.lighter(red, green), blue)
-    return furthest.point(lambda v: 255 if v <= BACKGROUND_TOLERANCE else 0)
 
 
 def upscale_to(image: Image.Image, size: tuple[int, int]) -> Image.Image:
