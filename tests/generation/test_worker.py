@@ -173,6 +173,26 @@ def test_only_one_poller_holds_the_lease(alice, alice_key, sandbox_url):
     assert worker.take_lease("poller", "second", 60)
 
 
+def test_a_poll_takes_over_from_a_holder_killed_just_after_renewing(
+    settings, monkeypatch, sandbox_url
+):
+    """The lease looks fresh (killed right after its heartbeat): the first poll of a new worker
+    process watches it for one heartbeat, sees no renewal, and runs once it expires."""
+    settings.POLL_LEASE_SECONDS = 1.5
+    monkeypatch.setattr(worker, "_checked_holder", False)  # a fresh worker process
+    assert worker.take_lease("poller", "killed", 1.5)
+    assert worker.poll_loop(start_download=assets.generation_download, seconds=4) >= 1
+
+
+def test_a_poll_leaves_a_live_poller_alone(settings, monkeypatch, sandbox_url):
+    settings.POLL_LEASE_SECONDS = 1.5
+    monkeypatch.setattr(worker, "_checked_holder", False)
+    assert worker.take_lease("poller", "alive", 1.5)
+    with worker._Heartbeat("poller", "alive", 1.5):
+        assert worker.poll_loop(start_download=assets.generation_download, seconds=4) == 0
+        assert not worker.take_lease("poller", "someone else", 1.5)
+
+
 def test_stale_news_never_moves_a_generation_back(alice, alice_key, sandbox_url):
     from studio.generation import transitions
     from studio.provider.messages import parse_message
