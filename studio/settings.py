@@ -312,7 +312,7 @@ Q_CLUSTER = {
     "workers": envint("Q_WORKERS", 2),
     "queue_limit": 4,
     "bulk": 1,
-    "poll": envfloat("Q_POLL", 0.5),  # seconds between the ORM broker's looks for tasks
+    "poll": envfloat("Q_POLL", 0.2),  # s between the ORM broker's looks for new tasks
     "timeout": 90,
     "retry": 180,  # must exceed timeout (TECH.md §1)
     "ack_failures": True,
