@@ -810,9 +810,15 @@ def renew_lease(name: str, owner: str, seconds: float) -> bool:
     return Lease.objects.filter(name=name, owner=owner).update(until=until) == 1
 
 
+def heartbeat_period(seconds: float) -> float:
+    """How often a held lease of `seconds` is renewed: every second (one UPDATE), or every
+    third of a shorter lease. A live holder always has more than half its lease left."""
+    return min(1.0, seconds / 3)
+
+
 class _Heartbeat:
-    """Renews a lease every third of its length from a thread, so a long pass keeps it while
-    a killed process loses it within POLL_LEASE_SECONDS (a restart waits no longer)."""
+    """Renews a lease every heartbeat_period from a thread, so a long pass keeps it while a
+    killed process loses it within POLL_LEASE_SECONDS (a restart waits no longer)."""
 
     def __init__(self, name: str, owner: str, seconds: float) -> None:
         self.name, self.owner, self.seconds = name, owner, seconds
@@ -823,7 +829,7 @@ class _Heartbeat:
         from django.db import connection
 
         try:
-            while not self._stop.wait(self.seconds / 3):
+            while not self._stop.wait(heartbeat_period(self.seconds)):
                 renew_lease(self.name, self.owner, self.seconds)
         except Exception:  # a heartbeat has nobody to report to; the lease simply expires
             log.exception("lease heartbeat for %s failed", self.name)
@@ -845,12 +851,13 @@ _checked_holder = False  # per process: has a poll here already judged the lease
 def _take_or_outlive(name: str, owner: str, seconds: float) -> bool:
     """Take the lease, or find out whether its holder died and take it once it expires.
 
-    A live holder's heartbeat keeps more than half the lease left, so less than half left
-    means it died. With more left it may have died just after a renewal (a SIGKILL right
-    after the heartbeat): the first poll in each worker process, which after a restart is
-    the one that matters, watches one heartbeat period for a renewal before giving up.
-    Later polls in the process return at once, so polls enqueued after every submit do
-    not each wait."""
+    A live holder renews every heartbeat_period and keeps more than half its lease, so less
+    than half left means it died. With more left it may have died just after a renewal (a
+    SIGKILL right after the heartbeat): the first poll in each worker process, which after a
+    restart is the one that matters, watches for one period. Either way the watch goes on
+    until the lease expires (then it is taken) or changes (renewed or taken: False), so a
+    slow renewal costs one period, not a lease. Later polls in a process whose holder looks
+    alive return at once, so the polls enqueued after every submit do not each wait."""
     global _checked_holder
     if take_lease(name, owner, seconds):
         return True
@@ -858,17 +865,20 @@ def _take_or_outlive(name: str, owner: str, seconds: float) -> bool:
     if until is None:
         return False
     left = (until - timezone.now()).total_seconds()
+    if left > seconds:
+        return False  # a longer hold is not a poller's: never wait it out
     if left > seconds / 2:
-        if _checked_holder or left > seconds:
-            return False  # a longer hold is not a poller's: never wait it out
+        if _checked_holder:
+            return False
         _checked_holder = True
-        time.sleep(seconds / 3 + 0.1)
-        again = Lease.objects.filter(name=name).values_list("until", flat=True).first()
-        if again != until:
-            return False  # renewed (or taken): a live poller holds it
+    period = heartbeat_period(seconds)
+    while True:
         left = (until - timezone.now()).total_seconds()
-    time.sleep(max(0.0, left) + 0.1)
-    return take_lease(name, owner, seconds)
+        time.sleep(min(period, max(0.0, left)) + 0.1)
+        if Lease.objects.filter(name=name).values_list("until", flat=True).first() != until:
+            return False  # renewed (or taken): a live poller holds it
+        if timezone.now() > until:
+            return take_lease(name, owner, seconds)
 
 
 def poll_loop(*, start_download: Callable[[object], None], seconds: float | None = None) -> int:
