@@ -477,9 +477,9 @@ NOTES = [
     "(worst 1-s sample); for the SDK loop, now − its last 200 answer, per job.",
     "DONE → known = Generation.news_at (the DONE applied, by poll or webhook) − ends_at;",
     "the rest is the download task: queue pick-up, fetching the file, the thumbnail.",
-    "Memory = VmRSS summed over each process tree (gunicorn master + workers, qcluster +",
-    "its workers): shared pages are counted in every process, so this is an upper bound;",
-    "PSS counts each shared page once.",
+    "Memory = PSS summed over each process tree (gunicorn master + workers, qcluster + its",
+    "workers): each page shared after fork divided among its sharers. The VmRSS sum beside",
+    "it counts shared pages in every process, so it is an upper bound.",
 ]
 
 
