@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.test import Client
 
-from studio.generation import assets, worker
+from studio.generation import assets, services, worker
 from studio.generation.models import Generation
 
 
@@ -26,3 +26,17 @@ def client_for(user, team=None) -> Client:
         session["workspace"] = str(team.pk)
         session.save()
     return client
+
+
+def flux(user, key, prompt="a lighthouse at dusk") -> Generation:
+    """One 256×256 Flux image on `key`, queued (not yet submitted)."""
+    return services.flux_create(
+        user=user,
+        provider_key=key,
+        prompt=prompt,
+        n=1,
+        output_format="png",
+        width=256,
+        height=256,
+        params={},
+    )

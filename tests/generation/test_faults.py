@@ -16,11 +16,11 @@ from django.utils import timezone
 
 from studio.credits import ledger
 from studio.credits.models import Kind, LedgerEntry
-from studio.generation import assets, services, worker
+from studio.generation import assets, worker
 from studio.generation.models import FinishedBy, Generation, Status
 from studio.sandbox import faults
 from studio.sandbox.models import SandboxJob
-from tests.support import client_for, run_to_final
+from tests.support import client_for, flux, run_to_final
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,20 +31,6 @@ def _quick_clock(settings):
     settings.PROVIDER_TIMEOUT = (2.0, 1.0)
     settings.LOOKUP_INTERVAL = 0.2
     settings.WEBHOOKS = False  # the poller alone here; webhooks: test_webhooks.py
-
-
-def flux(user, key, prompt="a lighthouse at dusk") -> Generation:
-    """One 256×256 Flux image on `key` (test_webhooks.py uses it too)."""
-    return services.flux_create(
-        user=user,
-        provider_key=key,
-        prompt=prompt,
-        n=1,
-        output_format="png",
-        width=256,
-        height=256,
-        params={},
-    )
 
 
 def inject(kind, key, **options):

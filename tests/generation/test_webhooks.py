@@ -24,7 +24,7 @@ from studio.generation import assets, worker
 from studio.generation.models import FinishedBy, Generation, Status
 from studio.sandbox import faults
 from studio.sandbox.models import SandboxJob
-from tests.generation.test_faults import flux
+from tests.support import flux
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
