@@ -36,7 +36,11 @@ class FaultForm(forms.Form):
     seconds = forms.FloatField(
         required=False,
         min_value=0,
-        help_text="Latency, Retry-After, read-timeout stall, webhook delay, lost answer's stall.",
+        help_text=(
+            "Latency, Retry-After, read-timeout stall, webhook delay, lost answer's stall; "
+            "empty: 1 s (latency, Retry-After), 5 s (webhook delay), the read timeout + 1 s "
+            "(read-timeout stall), a reset connection (lost answer)."
+        ),
     )
     text = forms.CharField(required=False, label="FAIL text", max_length=2000)
     note = forms.CharField(required=False, max_length=200)
