@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Sum
 
 from studio.credits import ledger
-from studio.generation.services import GenerationError
+from studio.generation.errors import GenerationError
 from studio.teams.models import Membership, Role, Team
 
 

@@ -28,9 +28,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from studio.generation import tasks, transitions, worker
+from studio.generation.errors import GenerationError
 from studio.generation.models import POLLED, Action, Generation, Lease, Model, Status
 from studio.generation.presses import CANCEL_JOB
-from studio.generation.services import GenerationError
 from studio.provider.errors import ProviderError
 from studio.teams import access
 

@@ -21,8 +21,9 @@ from django.core.exceptions import ValidationError
 from PIL import Image, UnidentifiedImageError
 
 from studio.generation import costs, mjprompt
+from studio.generation.errors import GenerationError
 from studio.generation.models import Action, Generation, Status
-from studio.generation.services import GenerationError, generation_create
+from studio.generation.services import generation_create
 from studio.provider.imaginepro import button_body
 from studio.teams import access
 

@@ -15,17 +15,15 @@ from django.utils import timezone
 
 from studio.accounts.models import ProviderKey
 from studio.banwords.services import prompt_refusal
+from studio.credits import budgets, ledger
 from studio.generation import costs, tasks
+from studio.generation.errors import GenerationError
 from studio.generation.models import Action, Generation, Model, Status
 from studio.teams import access
 
 # If no submit task picked a generation up by then (cluster down), the poller submits it.
 SUBMIT_GRACE = timedelta(seconds=30)
 SUBMIT_DEADLINE_MARGIN = timedelta(minutes=5)
-
-
-class GenerationError(Exception):
-    """A request the studio refuses, with a message for the person who made it."""
 
 
 def get_generation_for_user(user: AbstractBaseUser, generation_id, need: str = access.VIEW):
@@ -103,8 +101,6 @@ def generation_create(
         deadline_at=timezone.now() + timedelta(seconds=timeout) + SUBMIT_DEADLINE_MARGIN,
     )
     generation.root_id = (parent.root_id or parent.pk) if parent is not None else generation.pk
-    from studio.credits import budgets, ledger  # they import this module (GenerationError)
-
     # The cap check, the row and its charge in one transaction: the member and the team are
     # locked until the charge is booked, so two submits cannot both fit under one cap.
     with transaction.atomic():

@@ -13,8 +13,9 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from studio.accounts.models import ProviderKey
 from studio.generation import costs
+from studio.generation.errors import GenerationError
 from studio.generation.models import Action, Generation, Model, Status
-from studio.generation.services import GenerationError, generation_create
+from studio.generation.services import generation_create
 from studio.teams import access
 
 # The skill page (S000) asks for this prefix on the text item of `contents`.

@@ -11,8 +11,9 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from studio.accounts.models import ProviderKey
 from studio.generation import costs
+from studio.generation.errors import GenerationError
 from studio.generation.models import Action, Generation, Model
-from studio.generation.services import GenerationError, generation_create, midjourney_create
+from studio.generation.services import generation_create, midjourney_create
 
 BLEND_MIN, BLEND_MAX = 2, 5  # §3.7: "up to 5"; Midjourney needs two to blend
 

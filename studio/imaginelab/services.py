@@ -20,8 +20,8 @@ from django.views.decorators.debug import sensitive_variables
 
 from studio.accounts.models import ProviderKey
 from studio.generation import services
+from studio.generation.errors import GenerationError
 from studio.generation.models import Generation, Model
-from studio.generation.services import GenerationError
 from studio.imaginelab import costs
 from studio.imaginelab.types import ACTION_OF_TYPE, TYPES
 from studio.provider.errors import ProviderError

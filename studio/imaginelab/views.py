@@ -18,7 +18,7 @@ from studio.banwords import guard
 from studio.credits import budgets
 from studio.generation import assist
 from studio.generation import services as generation_services
-from studio.generation.services import GenerationError
+from studio.generation.errors import GenerationError
 from studio.imaginelab import services
 from studio.imaginelab.costs import TYPE_COSTS
 from studio.imaginelab.forms import form_for

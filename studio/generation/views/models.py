@@ -8,8 +8,8 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from studio.generation import services, services_models
+from studio.generation.errors import GenerationError
 from studio.generation.forms_models import LumiGirlForm, NanoBananaForm, VideoForm
-from studio.generation.services import GenerationError
 from studio.generation.views.sources import form_view, plain_params
 from studio.teams import access
 from studio.web import ratelimits

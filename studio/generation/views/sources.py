@@ -17,8 +17,8 @@ from studio.accounts.models import ProviderKey
 from studio.banwords import guard
 from studio.credits import budgets
 from studio.generation import assist, services
+from studio.generation.errors import GenerationError
 from studio.generation.models import Generation
-from studio.generation.services import GenerationError
 from studio.teams import access
 from studio.uploads.fields import ImageSourcesField
 from studio.uploads.services import UploadRejected, materialize

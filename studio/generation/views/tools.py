@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from studio.banwords import guard
 from studio.generation import assist, costs, services, services_tools
+from studio.generation.errors import GenerationError
 from studio.generation.forms_tools import (
     BlendForm,
     DescribeForm,
@@ -21,7 +22,6 @@ from studio.generation.forms_tools import (
     UpscaleForm,
 )
 from studio.generation.models import Action, Status
-from studio.generation.services import GenerationError
 from studio.generation.views.sources import form_view
 from studio.teams import access
 from studio.web import ratelimits
