@@ -13,8 +13,8 @@ from django.views.decorators.debug import sensitive_variables
 
 from studio.accounts.models import ProviderKey
 from studio.provider.errors import ProviderError
-from studio.provider.imaginelab import ImagineLabClient
-from studio.provider.imaginepro import ImagineProClient
+from studio.provider.imaginelab.client import ImagineLabClient
+from studio.provider.imaginepro.client import ImagineProClient
 from studio.sandbox.imaginelab.services import sandbox_lab_account_create
 from studio.sandbox.services import sandbox_account_create
 from studio.teams.models import Team

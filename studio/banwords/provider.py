@@ -18,7 +18,7 @@ from studio.banwords.matching import diff
 from studio.console.audit import record
 from studio.console.models import ConsoleSettings
 from studio.provider.errors import ProviderError
-from studio.provider.imaginepro import ImagineProClient
+from studio.provider.imaginepro.client import ImagineProClient
 
 # (connect, read) seconds: a staff page waits on these calls.
 TIMEOUT = (3.0, 10.0)

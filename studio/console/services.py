@@ -21,9 +21,9 @@ from django.views.decorators.debug import sensitive_variables
 from studio.accounts.models import ProviderKey
 from studio.console.audit import record
 from studio.console.models import AuditEntry, ConsoleCommand, ConsoleSettings
-from studio.provider import diy
 from studio.provider.errors import ProviderError
-from studio.provider.imaginepro import ImagineProClient
+from studio.provider.imaginepro import diy
+from studio.provider.imaginepro.client import ImagineProClient
 from studio.provider.messages import DONE
 
 # (connect, read) seconds: a staff page waits on these calls.

@@ -20,7 +20,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from studio.accounts.models import ProviderKey
 from studio.provider.errors import ProviderError
-from studio.provider.imaginepro import ImagineProClient
+from studio.provider.imaginepro.client import ImagineProClient
 from studio.teams import access
 from studio.teams.access import PERSONAL, Workspace
 
@@ -200,7 +200,7 @@ def key_balance(key: ProviderKey) -> Balance:
 def _lab_balance(key: ProviderKey, base: dict) -> Balance:
     """An ImagineLab key's wallet (GET /credits/wallet) as a Balance; a refused sign-in
     marks the key as needing a new one (the header says so)."""
-    from studio.provider.imaginelab import ImagineLabClient
+    from studio.provider.imaginelab.client import ImagineLabClient
 
     token = key.api_key
     lab = ImagineLabClient(base_url=key.base_url, token=token, timeout=BALANCE_TIMEOUT)

@@ -26,7 +26,7 @@ from studio.accounts.models import ProviderKey
 from studio.generation import worker
 from studio.generation.models import Action, Generation, Model, Status
 from studio.provider.errors import ProviderError
-from studio.provider.imaginepro import ImagineProClient
+from studio.provider.imaginepro.client import ImagineProClient
 
 log = logging.getLogger(__name__)
 

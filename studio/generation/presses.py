@@ -24,7 +24,7 @@ from studio.generation import costs, mjprompt
 from studio.generation.errors import GenerationError
 from studio.generation.models import Action, Generation, Status
 from studio.generation.services import generation_create
-from studio.provider.imaginepro import button_body
+from studio.provider.imaginepro.paths import button_body
 from studio.teams import access
 
 REMIX_BUTTONS = frozenset({"V1", "V2", "V3", "V4", "\U0001f504"})  # 🔄 = reroll

@@ -39,8 +39,8 @@ from studio.generation.models import (
     Status,
 )
 from studio.provider.errors import ProviderError
-from studio.provider.imaginelab import ImagineLabClient
-from studio.provider.imaginepro import ImagineProClient
+from studio.provider.imaginelab.client import ImagineLabClient
+from studio.provider.imaginepro.client import ImagineProClient
 from studio.provider.messages import Message, SubmitResult, parse_timestamp
 
 log = logging.getLogger(__name__)

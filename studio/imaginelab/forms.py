@@ -16,7 +16,7 @@ from studio.accounts.models import ProviderKey
 from studio.generation.forms import KeyChoiceMixin
 from studio.imaginelab import costs, services
 from studio.imaginelab.types import LABELS, PROMPT_LABELS
-from studio.provider.lab_results import LabModel
+from studio.provider.imaginelab.results import LabModel
 
 PROMPT_MAX = 4000
 TEXT_SETTING_MAX = 1000

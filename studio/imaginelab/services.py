@@ -1,7 +1,7 @@
 """ImagineLab for the studio: models, creating generations, the wallet, deleting a job.
 
 The provider's contract is seed 002 (shared/seeds/002_…txt, imaginepro.md §8); the HTTP
-details live in studio.provider.imaginelab and lab_results. Only free, quick calls are made
+details live in studio.provider.imaginelab (client, results). Only free, quick calls are made
 here (the models list, the wallet, the packages, a delete); generating goes through the
 worker like every other job (services.generation_create → worker.generation_submit).
 """
@@ -25,8 +25,8 @@ from studio.generation.models import Generation, Model
 from studio.imaginelab import costs
 from studio.imaginelab.types import ACTION_OF_TYPE, TYPES
 from studio.provider.errors import ProviderError
-from studio.provider.imaginelab import ImagineLabClient
-from studio.provider.lab_results import LabModel
+from studio.provider.imaginelab.client import ImagineLabClient
+from studio.provider.imaginelab.results import LabModel
 
 log = logging.getLogger(__name__)
 

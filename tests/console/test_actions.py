@@ -14,7 +14,7 @@ from studio.accounts.models import ProviderKey
 from studio.accounts.services import sandbox_key_create
 from studio.console import tasks
 from studio.console.models import AuditEntry, ConsoleCommand, ConsoleSettings
-from studio.provider.imaginepro import ImagineProClient
+from studio.provider.imaginepro.client import ImagineProClient
 from studio.sandbox.models import SandboxAccount, SandboxDiscordToken, SandboxJob
 from studio.sandbox.services import _hash_key
 

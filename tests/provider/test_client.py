@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from studio.provider.errors import ProviderError
-from studio.provider.imaginepro import ImagineProClient
+from studio.provider.imaginepro.client import ImagineProClient
 from studio.provider.messages import DONE
 from studio.sandbox.services import sandbox_account_create
 

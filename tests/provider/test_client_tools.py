@@ -8,7 +8,7 @@ import time
 import pytest
 
 from studio.provider.errors import ProviderError
-from studio.provider.imaginepro import ImagineProClient
+from studio.provider.imaginepro.client import ImagineProClient
 from studio.provider.messages import DONE, parse_message
 from studio.sandbox.services import sandbox_account_create
 from tests.provider.test_client import wait_done

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from studio.provider import diy
 from studio.provider.errors import ProviderError
-from studio.provider.imaginepro import ImagineProClient
+from studio.provider.imaginepro import diy
+from studio.provider.imaginepro.client import ImagineProClient
 from studio.sandbox.models import SandboxAccount
 from studio.sandbox.services import sandbox_account_create
 from tests.console.scripted import scripted  # noqa: F401  (fixture)

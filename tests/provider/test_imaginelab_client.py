@@ -12,8 +12,8 @@ import pytest
 from django.conf import settings
 
 from studio.provider.errors import ProviderError
-from studio.provider.imaginelab import ImagineLabClient
-from studio.provider.lab_results import LabGeneration, parse_output
+from studio.provider.imaginelab.client import ImagineLabClient
+from studio.provider.imaginelab.results import LabGeneration, parse_output
 from studio.provider.messages import DONE, FAIL, PROCESSING, QUEUED
 from studio.sandbox.imaginelab.models import SandboxLabAccount
 from studio.sandbox.imaginelab.services import expire_tokens, sandbox_lab_account_create

@@ -22,7 +22,7 @@ import pytest
 import requests
 from django.conf import settings as django_settings
 
-from studio.provider.imaginepro import ImagineProClient
+from studio.provider.imaginepro.client import ImagineProClient
 from studio.sandbox.services import sandbox_account_create
 from tests.scale.clusters import ROOT, qcluster_env
 

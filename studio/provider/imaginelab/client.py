@@ -13,16 +13,15 @@ items) is read leniently.
 
 from __future__ import annotations
 
-import threading
-from typing import Any
+from typing import Any, ClassVar
 
 import requests
 from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
-from requests.adapters import HTTPAdapter
 
+from studio.provider.base import Capabilities, HttpClient, shared_session, transport_error
 from studio.provider.errors import ProviderError
-from studio.provider.lab_results import (
+from studio.provider.imaginelab.results import (
     COMPLETED,
     FAILED_WITHOUT_REASON,
     LabGeneration,
@@ -30,12 +29,15 @@ from studio.provider.lab_results import (
     LabPage,
     LabStatus,
     LabWallet,
+    error_text,
     first_field,
     generation_message,
     int_or_none,
     list_items,
     parse_generation,
     parse_model,
+    parse_page,
+    retry_after_of,
 )
 from studio.provider.messages import (
     DONE,
@@ -63,113 +65,12 @@ PATHS: dict[str, str] = {
 SUBMIT_ROUTE = "lab_generate"
 _CREATE_FIELDS = ("generation_type", "model_name", "prompt", "settings", "project_id")
 
-_local = threading.local()
-
-
-def _session() -> requests.Session:
-    """One Session per thread (requests does not promise thread safety, TECH.md §2), and no
-    urllib3 retries: whether to repeat a call is the caller's decision (credits)."""
-    session = getattr(_local, "session", None)
-    if session is None:
-        session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=8, max_retries=0)
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
-        _local.session = session
-    return session
-
-
-def _error_text(response: requests.Response) -> str:
-    """FastAPI's `detail` (a string, or a 422 list of `{loc, msg}` whose msgs are joined);
-    `message` or `error` tolerated; else the raw text."""
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text.strip()[:300]
-    if isinstance(body, dict):
-        text = first_field(body, "detail", "message", "error")
-        if isinstance(text, list):
-            parts = []
-            for item in text:
-                if isinstance(item, dict):
-                    message = str(item.get("msg") or item.get("message") or "")
-                    where = item.get("loc")
-                    if isinstance(where, list) and where:
-                        field_name = ".".join(str(p) for p in where if p not in ("body", "query"))
-                        if field_name and message:
-                            message = f"{field_name}: {message}"
-                    parts.append(message)
-                else:
-                    parts.append(str(item))
-            return "; ".join(part for part in parts if part)
-        if isinstance(text, dict):
-            return str(text.get("msg") or text.get("message") or text)[:300]
-        return "" if text is None else str(text)
-    return str(body)[:300]
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    """Seconds to wait on a 429: the `Retry-After` header, else a `retry_after` body field."""
-    values = [response.headers.get("Retry-After")]
-    try:
-        body = response.json()
-        if isinstance(body, dict):
-            values.append(body.get("retry_after"))
-    except ValueError:
-        pass
-    for value in values:
-        try:
-            if value is not None and value != "":
-                return max(0.0, float(value))
-        except (TypeError, ValueError):
-            continue
-    return None
-
 
 # What ImagineLab means by its statuses (S002 "Errors & Limits"), where ImaginePro differs.
 EXPLANATIONS = {
     401: "ImagineLab refused the sign-in or API key (a sign-in expires: sign in again)",
     402: "Not enough ImagineLab credits",
 }
-
-
-def _raise_for_status(response: requests.Response, *, sending: bool) -> None:
-    status = response.status_code
-    if status < 400:
-        return
-    raise ProviderError(
-        _error_text(response) or response.reason or "",
-        status=status,
-        retryable=status == 429 or status >= 500,
-        maybe_accepted=sending and status in (502, 504),
-        retry_after=_retry_after(response) if status == 429 else None,
-        explanations=EXPLANATIONS,
-    )
-
-
-def _transport_error(exc: requests.RequestException, *, sending: bool) -> ProviderError:
-    """A ProviderError for a call that got no HTTP answer (as the ImaginePro client does)."""
-    if isinstance(exc, requests.Timeout):
-        connect = isinstance(exc, requests.ConnectTimeout)
-        return ProviderError(
-            "The provider did not answer in time.",
-            retryable=True,
-            maybe_accepted=sending and not connect,
-        )
-    if isinstance(exc, requests.ConnectionError):
-        text = repr(exc)
-        not_sent = isinstance(exc, requests.ConnectTimeout) or any(
-            marker in text
-            for marker in ("NewConnectionError", "NameResolutionError", "Connection refused")
-        )
-        return ProviderError(
-            "Could not reach the provider."
-            if not_sent
-            else "The connection to the provider broke.",
-            retryable=True,
-            maybe_accepted=sending and not not_sent,
-        )
-    return ProviderError(f"The request could not be sent: {exc.__class__.__name__}.")
 
 
 def _path_id(value: int | str) -> str:
@@ -183,7 +84,7 @@ def _path_id(value: int | str) -> str:
 # --- the client ------------------------------------------------------------------------------
 
 
-class ImagineLabClient:
+class ImagineLabClient(HttpClient):
     """Calls the ImagineLab API with one bearer token or dedicated API key (S002).
 
     Args:
@@ -199,6 +100,18 @@ class ImagineLabClient:
     timeouts are; a read timeout on POST /generations is `maybe_accepted`.
     """
 
+    kind: ClassVar[str] = "imaginelab"
+    # Its example polls every 2 s; no `ref`, no webhooks; signed-in tokens expire.
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        echoes_ref=False,
+        sends_webhooks=False,
+        needs_sign_in=True,
+        max_poll_interval=2.0,
+        wallet=True,
+        mixed_outputs=True,
+    )
+    explanations: ClassVar[dict[int, str] | None] = EXPLANATIONS
+
     @sensitive_variables("token")
     def __init__(
         self,
@@ -208,13 +121,15 @@ class ImagineLabClient:
         timeout: tuple[float, float] | None = None,
         session: requests.Session | None = None,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self._headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-        self.timeout = timeout or tuple(settings.PROVIDER_TIMEOUT)
-        self._own_session = session
+        super().__init__(base_url=base_url, secret=token, timeout=timeout, session=session)
 
-    def __repr__(self) -> str:  # never show the token
-        return f"<ImagineLabClient {self.base_url}>"
+    @classmethod
+    def error_text(cls, response: requests.Response) -> str:
+        return error_text(response)
+
+    @classmethod
+    def retry_after(cls, response: requests.Response) -> float | None:
+        return retry_after_of(response) if response.status_code == 429 else None
 
     # --- auth -------------------------------------------------------------------------------
 
@@ -233,15 +148,15 @@ class ImagineLabClient:
         message=the provider's detail, e.g. "Incorrect email or password")."""
         url = base_url.rstrip("/") + PATHS["login"]
         try:
-            response = _session().post(
+            response = shared_session().post(
                 url,
                 data={"username": email, "password": password},
                 headers={"Accept": "application/json"},
                 timeout=timeout or tuple(settings.PROVIDER_TIMEOUT),
             )
         except requests.RequestException as exc:
-            raise _transport_error(exc, sending=False) from exc
-        _raise_for_status(response, sending=False)
+            raise transport_error(exc, sending=False) from exc
+        cls.raise_for_status(response, sending=False)
         try:
             data = response.json()
         except ValueError as exc:
@@ -333,27 +248,7 @@ class ImagineLabClient:
             raise ProviderError(
                 "The provider's history answer was unreadable.", retryable=True
             ) from exc
-        items = []
-        for item in raw:
-            try:
-                items.append(parse_generation(item))
-            except ValueError:
-                continue
-        meta = data if isinstance(data, dict) else {}
-        total = int_or_none(meta.get("total"))
-        current = int_or_none(meta.get("page")) or page
-        size = int_or_none(meta.get("page_size") or meta.get("size")) or page_size
-        if isinstance(meta.get("has_next"), bool):
-            has_next = meta["has_next"]
-        elif "next" in meta:
-            has_next = bool(meta.get("next"))
-        elif int_or_none(meta.get("pages")) is not None:
-            has_next = current < int_or_none(meta.get("pages"))
-        elif total is not None:
-            has_next = current * size < total
-        else:
-            has_next = len(raw) >= size
-        return LabPage(items=items, page=current, has_next=has_next, total=total)
+        return parse_page(data, raw, page=page, page_size=page_size)
 
     def delete(self, generation_id: int) -> None:
         """DELETE /generations/{id} (S002). Unknown or another account's: ProviderError 404."""
@@ -459,22 +354,9 @@ class ImagineLabClient:
     ) -> Any:
         sending = method != "GET"
         url = self.base_url + PATHS[route].format(**params)
-        try:
-            response = (self._own_session or _session()).request(
-                method, url, json=json, params=query, headers=self._headers, timeout=self.timeout
-            )
-        except requests.RequestException as exc:
-            # DELETE is idempotent: only a POST may have started something we cannot see.
-            raise _transport_error(exc, sending=method == "POST") from exc
-        _raise_for_status(response, sending=method == "POST")
+        # DELETE is idempotent: only a POST may have started something we cannot see.
+        response = self._send(method, url, sending=method == "POST", json=json, params=query)
+        self.raise_for_status(response, sending=method == "POST")
         if response.status_code == 204 or not response.content:
             return None
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise ProviderError(
-                f"The provider sent an answer that is not valid JSON (HTTP "
-                f"{response.status_code}).",
-                retryable=not sending,
-                maybe_accepted=method == "POST",
-            ) from exc
+        return self.json_of(response, retryable=not sending, maybe_accepted=method == "POST")

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import requests
+
 from studio.provider.messages import (
     DONE,
     FAIL,
@@ -289,3 +291,80 @@ def generation_message(generation: LabGeneration) -> Message:
         texts=texts,
         credits=generation.credit_cost,
     )
+
+
+def parse_page(data: Any, raw: list, *, page: int, page_size: int) -> LabPage:
+    """A history page from its answer `data` and its item list `raw`: unreadable items are
+    skipped; whether there is a next page comes from `has_next`, `next`, `pages` or `total`,
+    else from a full page (`page`, `page_size`: what was asked)."""
+    items = []
+    for item in raw:
+        try:
+            items.append(parse_generation(item))
+        except ValueError:
+            continue
+    meta = data if isinstance(data, dict) else {}
+    total = int_or_none(meta.get("total"))
+    current = int_or_none(meta.get("page")) or page
+    size = int_or_none(meta.get("page_size") or meta.get("size")) or page_size
+    if isinstance(meta.get("has_next"), bool):
+        has_next = meta["has_next"]
+    elif "next" in meta:
+        has_next = bool(meta.get("next"))
+    elif int_or_none(meta.get("pages")) is not None:
+        has_next = current < int_or_none(meta.get("pages"))
+    elif total is not None:
+        has_next = current * size < total
+    else:
+        has_next = len(raw) >= size
+    return LabPage(items=items, page=current, has_next=has_next, total=total)
+
+
+# --- error answers ---------------------------------------------------------------------------
+
+
+def error_text(response: requests.Response) -> str:
+    """FastAPI's `detail` (a string, or a 422 list of `{loc, msg}` whose msgs are joined);
+    `message` or `error` tolerated; else the raw text."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text.strip()[:300]
+    if isinstance(body, dict):
+        text = first_field(body, "detail", "message", "error")
+        if isinstance(text, list):
+            parts = []
+            for item in text:
+                if isinstance(item, dict):
+                    message = str(item.get("msg") or item.get("message") or "")
+                    where = item.get("loc")
+                    if isinstance(where, list) and where:
+                        field_name = ".".join(str(p) for p in where if p not in ("body", "query"))
+                        if field_name and message:
+                            message = f"{field_name}: {message}"
+                    parts.append(message)
+                else:
+                    parts.append(str(item))
+            return "; ".join(part for part in parts if part)
+        if isinstance(text, dict):
+            return str(text.get("msg") or text.get("message") or text)[:300]
+        return "" if text is None else str(text)
+    return str(body)[:300]
+
+
+def retry_after_of(response: requests.Response) -> float | None:
+    """Seconds to wait on a 429: the `Retry-After` header, else a `retry_after` body field."""
+    values = [response.headers.get("Retry-After")]
+    try:
+        body = response.json()
+        if isinstance(body, dict):
+            values.append(body.get("retry_after"))
+    except ValueError:
+        pass
+    for value in values:
+        try:
+            if value is not None and value != "":
+                return max(0.0, float(value))
+        except (TypeError, ValueError):
+            continue
+    return None

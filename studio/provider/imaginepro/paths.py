@@ -1,0 +1,94 @@
+"""The ImaginePro API's routes, and the button body that the client and the presses share
+(the routes are described in docs/provider-contract.md).
+
+One table, so a moved route is a one-line edit. Values: (preferred path, fallback or None);
+the client tries the fallback once when the preferred route answers NestJS's "Cannot POST …".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+# Sources per route: imaginepro.md §2 (catalogue) and §10 (which family to prefer).
+PATHS: dict[str, tuple[str, str | None]] = {
+    # generating (POST → messageId)
+    "imagine": ("/nova/imagine", "/midjourney/imagine"),
+    "button": ("/nova/button", "/midjourney/button"),
+    "boost_imagine": ("/nova/boost/imagine", None),
+    "boost_button": ("/nova/boost/button", None),
+    "describe": ("/nova/describe", "/midjourney/describe"),
+    "faceswap": ("/nova/faceswap", "/midjourney/faceswap"),
+    "blend": ("/nova/blend", "/midjourney/blend"),
+    "flux_imagine": ("/flux/imagine", None),
+    "flux_upscale": ("/flux/upscale", None),
+    "remove_bg": ("/tools/remove-bg", None),
+    "universal_imagine": ("/universal/imagine", "/gemini/imagine"),
+    "zimage": ("/universal/zimage", None),
+    "video_generate": ("/video/mj/generate", None),
+    "video_extend": ("/video/mj/extend", None),
+    # synchronous tools
+    "prompt_extend": ("/tools/prompt-extend", None),
+    "prompt_check": ("/nova/prompt-check", None),
+    # reads
+    "message": ("/message/fetch/{message_id}", "/midjourney/message/{message_id}"),
+    "video_message": ("/video/mj/fetch/{message_id}", "/message/fetch/{message_id}"),
+    "images": ("/nova/images", None),
+    "account_info": ("/subscription/account-info", None),
+    # DIY plan (§3.18): documented routes…
+    "discord_tokens": ("/discord/tokens", None),
+    "discord_token": ("/discord/token/{token_id}", None),
+    "message_trace": ("/message/trace/{message_id}", None),
+    "commands": ("/nova/commands", None),
+    # …and the provisional ones of DESIGN.md "Providers" (the provider publishes none).
+    "diy_queue_count": ("/diy/queue/count", None),
+    "diy_queue_pause": ("/diy/queue/pause", None),
+    "diy_queue_resume": ("/diy/queue/resume", None),
+    "diy_queue_reboot": ("/diy/queue/reboot", None),
+    "diy_ban_words": ("/diy/ban-words", None),
+    "diy_accounts": ("/diy/accounts", None),
+    "diy_account_queue": ("/diy/accounts/{account_id}/queue", None),
+}
+# Routes that start a job and answer with a messageId (what `submit` accepts).
+SUBMIT_ROUTES = frozenset(
+    {
+        "imagine",
+        "button",
+        "boost_imagine",
+        "boost_button",
+        "describe",
+        "faceswap",
+        "blend",
+        "flux_imagine",
+        "flux_upscale",
+        "remove_bg",
+        "universal_imagine",
+        "zimage",
+        "video_generate",
+        "video_extend",
+    }
+)
+
+
+def button_body(*, message_id: str, button: str, prompt: str = "", mask: str = "") -> dict:
+    """The JSON body of a button press (§3.3): optional fields only when given."""
+    body: dict[str, Any] = {"messageId": message_id, "button": button}
+    if prompt:
+        body["prompt"] = prompt
+    if mask:
+        body["mask"] = mask
+    return body
+
+
+def path_id(value: int | str) -> str:
+    """A numeric id for a URL path (DIY token and account ids are integers); ValueError
+    otherwise, so nothing else can be spliced into the path."""
+    text = str(value).strip()
+    if not text.isdigit():
+        raise ValueError(f"{value!r} is not a numeric id")
+    return text
+
+
+def path_part(value: str) -> str:
+    """One URL path segment, percent-encoded (a pasted messageId cannot change the path)."""
+    return quote(str(value).strip(), safe="")
