@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from django.test import Client
 
-from studio.generation import assets, services, worker
+from studio.generation import assets, poller, services
 from studio.generation.models import Generation
+from studio.generation.submit import generation_submit
 
 
 def run_to_final(generation: Generation, seconds: float = 15) -> Generation:
     """Submit as the task would, then run the poller (downloads inline) until nothing is
     active or `seconds` pass; return the generation as stored. Callers assert its status."""
-    worker.generation_submit(generation.pk)
-    worker.poll_loop(start_download=assets.generation_download, seconds=seconds)
+    generation_submit(generation.pk)
+    poller.poll_loop(start_download=assets.generation_download, seconds=seconds)
     generation.refresh_from_db()
     return generation
 

@@ -12,6 +12,8 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.debug import sensitive_variables
 
 from studio.accounts.models import ProviderKey
+from studio.generation.enqueue import enqueue_poll
+from studio.generation.signin import release_waiting
 from studio.provider.errors import ProviderError
 from studio.provider.imaginelab.client import ImagineLabClient
 from studio.provider.imaginepro.client import ImagineProClient
@@ -182,11 +184,9 @@ def lab_sign_in_again(*, key: ProviderKey, email: str, password: str) -> int:
     key.save(
         update_fields=["api_key_encrypted", "last4", "login_email", "auth", "needs_login_since"]
     )
-    from studio.generation import tasks, worker  # the generation app imports this module
-
-    released = worker.release_waiting(key)
+    released = release_waiting(key)
     if released:
-        transaction.on_commit(tasks.enqueue_poll)
+        transaction.on_commit(enqueue_poll)
     log.info("imaginelab key %s signed in again; %d generations go on", key.pk, released)
     return released
 

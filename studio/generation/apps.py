@@ -6,9 +6,10 @@ from django.db.models.signals import post_migrate
 
 def ensure_poll_schedule(**kwargs) -> None:
     """The poller runs every minute (django-q2's finest schedule); idempotent by name."""
+    # Start-up order: both import models, which cannot load while the app registry fills.
     from django_q.models import Schedule
 
-    from studio.generation.tasks import POLL
+    from studio.generation.enqueue import POLL
 
     Schedule.objects.update_or_create(
         name="poll-generations",
@@ -28,3 +29,8 @@ class GenerationConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(ensure_poll_schedule, sender=self)
+        # Start-up order: the reader imports models, which load once the registry is ready.
+        from studio.generation import imaginepro_history
+        from studio.generation.imports import register_reader
+
+        register_reader("imaginepro", imaginepro_history)

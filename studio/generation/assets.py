@@ -10,18 +10,21 @@ import hashlib
 import io
 import logging
 import re
+import wave
 from datetime import timedelta
 from math import gcd
 
-import requests
-from django.conf import settings
+import av
 from django.core.files.base import ContentFile
 from django.db import IntegrityError
 from django.utils import timezone
 from PIL import Image, ImageOps
 
 from studio.generation import transitions
-from studio.generation.models import Action, Asset, Generation, Model, Status
+from studio.generation.fetch import DownloadError, fetch_bytes
+from studio.generation.models import Action, Asset, Generation, Status
+from studio.generation.providers import capabilities_of
+from studio.media.video import VideoError, encode_mp4, poster_frame, probe_video
 from studio.provider.messages import Message, parse_message
 
 log = logging.getLogger(__name__)
@@ -39,77 +42,6 @@ _FORMATS = {
 _VIDEO_EXTENSIONS = {"video/mp4": "mp4", "video/webm": "webm", "video/quicktime": "mov"}
 _AUDIO_EXTENSIONS = {"audio/wav": "wav", "audio/mpeg": "mp3", "audio/ogg": "ogg"}
 MAX_AUDIO_SECONDS = 60 * 60.0  # longer is refused: no voice or music result is an hour
-
-
-class DownloadError(Exception):
-    pass
-
-
-# What a result file may be sent as: the media the studio stores, or an untyped binary
-# (some CDNs label everything octet-stream; the bytes are then decoded and checked anyway).
-_RESULT_TYPES = ("image/", "video/", "audio/")
-_BINARY_TYPES = ("application/octet-stream", "binary/octet-stream", "application/mp4", "")
-# First bytes of a web page or a JSON error: never a result, whatever the header says.
-_NOT_MEDIA = (b"<!doctype html", b"<html", b"<head", b"<?xml", b"{", b"[")
-MAX_REDIRECTS = 5
-
-
-def _checked_type(response: requests.Response) -> None:
-    content_type = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
-    if not (content_type.startswith(_RESULT_TYPES) or content_type in _BINARY_TYPES):
-        raise DownloadError(f"a result file was sent as {content_type!r}, not an image or video")
-
-
-def _next_hop(response: requests.Response, url: str, allow_private: bool) -> str:
-    """The redirect's target, refused when it points at a local address and the key is
-    real (studio.uploads.public.link_address_problem)."""
-    from studio.uploads.public import link_address_problem
-
-    target = requests.compat.urljoin(url, response.headers.get("Location", ""))
-    problem = link_address_problem(target, allow_private=allow_private)
-    if problem:
-        raise DownloadError(f"a result file redirects to a refused address ({target})")
-    return target
-
-
-def fetch_bytes(url: str, *, allow_private: bool = False) -> bytes:
-    """GET a result file of at most settings.ASSET_MAX_BYTES and return its bytes.
-
-    Redirects are followed by hand (at most MAX_REDIRECTS): one to a private, loopback,
-    link-local or otherwise local address is refused unless `allow_private` (a sandbox
-    generation: the sandbox serves its files from the studio's own address). The answer must
-    be typed as an image, video, audio or untyped binary, must not announce more than the
-    limit in Content-Length, and must not start like a web page or JSON: each is refused
-    before the body is read. Timeouts: 5 s to connect, 60 s between bytes.
-    Raises DownloadError with a readable reason.
-    """
-    limit = settings.ASSET_MAX_BYTES
-    try:
-        for _hop in range(MAX_REDIRECTS + 1):
-            with requests.get(url, stream=True, timeout=(5, 60), allow_redirects=False) as response:
-                if response.is_redirect:
-                    url = _next_hop(response, url, allow_private)
-                    continue
-                if response.status_code != 200:
-                    raise DownloadError(f"HTTP {response.status_code} for a result file")
-                _checked_type(response)
-                announced = response.headers.get("Content-Length", "")
-                if announced.isdigit() and int(announced) > limit:
-                    raise DownloadError(
-                        f"a result file announces {announced} bytes; the limit is {limit}"
-                    )
-                chunks, total = [], 0
-                for chunk in response.iter_content(64 * 1024):
-                    if not chunks and chunk.lstrip()[:16].lower().startswith(_NOT_MEDIA):
-                        raise DownloadError("a result file is a web page, not an image or video")
-                    total += len(chunk)
-                    if total > limit:
-                        raise DownloadError(f"a result file is larger than {limit} bytes")
-                    chunks.append(chunk)
-                return b"".join(chunks)
-        raise DownloadError(f"a result file redirects more than {MAX_REDIRECTS} times")
-    except requests.RequestException as exc:
-        raise DownloadError(f"could not fetch a result file ({exc.__class__.__name__})") from exc
 
 
 def make_thumbnail(image: Image.Image) -> bytes:
@@ -172,8 +104,6 @@ def store_video(generation: Generation, *, index: int, url: str) -> Asset | None
     """Download a video result and store it with a poster thumbnail (its first frame).
     `index` is 1-based (the provider's `results[].index` + 1). Returns None if already
     stored. Raises DownloadError for a failed fetch or a file that is not a video."""
-    from studio.media.video import VideoError, poster_frame, probe_video
-
     role = Asset.Role.VIDEO
     if Asset.objects.filter(generation=generation, role=role, index=index).exists():
         return None
@@ -213,8 +143,6 @@ def animation_to_mp4(data: bytes) -> bytes | None:
     Frame timing follows the image's durations at the nearest whole fps (1–60). Returns None
     when `data` is not an animated image (one frame, or not an image); raises DownloadError
     for one too large to convert."""
-    from studio.media.video import VideoError, encode_mp4
-
     try:
         image = Image.open(io.BytesIO(data))
         frames_count = getattr(image, "n_frames", 1)
@@ -257,8 +185,6 @@ def audio_info(data: bytes) -> tuple[str, float]:
 
 
 def _wav_duration(data: bytes) -> float:
-    import wave
-
     try:
         with wave.open(io.BytesIO(data)) as reader:
             rate = reader.getframerate()
@@ -270,8 +196,6 @@ def _wav_duration(data: bytes) -> float:
 def _probe_duration(data: bytes) -> float:
     """Seconds of the first audio stream, by PyAV: the container's duration, else the
     stream's, else the sum of its packets' durations."""
-    import av
-
     try:
         with av.open(io.BytesIO(data), mode="r") as container:
             streams = container.streams.audio
@@ -356,7 +280,7 @@ def described_prompts(text: str) -> list[str]:
 
 def _store_outputs(generation: Generation, message) -> None:
     """Store every output of a finished message; raises DownloadError if there is none."""
-    if generation.model == Model.IMAGINELAB:
+    if capabilities_of(generation.model).mixed_outputs:
         _store_lab_outputs(generation, message)
         return
     if generation.action == Action.DESCRIBE:

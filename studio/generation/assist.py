@@ -19,6 +19,8 @@ from django.db.models import Max
 from django.views.decorators.debug import sensitive_variables
 
 from studio.accounts.models import ProviderKey
+from studio.generation.signin import token_refused
+from studio.provider import registry
 from studio.provider.errors import ProviderError
 from studio.provider.imaginepro.client import ImagineProClient
 from studio.teams import access
@@ -172,8 +174,8 @@ def key_balance(key: ProviderKey) -> Balance:
     if cached is not None:
         return cached
     base = {"key_name": key.name, "is_sandbox": key.is_sandbox, "key_url": key.settings_url}
-    if key.is_imaginelab:
-        balance = _lab_balance(key, base)
+    if registry.capabilities(key.provider).wallet:
+        balance = _wallet_balance(key, base)
         cache.set(name, balance, BALANCE_TTL if balance.credits is not None else BALANCE_ERROR_TTL)
         return balance
     try:
@@ -196,21 +198,13 @@ def key_balance(key: ProviderKey) -> Balance:
     return balance
 
 
-@sensitive_variables("token")
-def _lab_balance(key: ProviderKey, base: dict) -> Balance:
-    """An ImagineLab key's wallet (GET /credits/wallet) as a Balance; a refused sign-in
-    marks the key as needing a new one (the header says so)."""
-    from studio.provider.imaginelab.client import ImagineLabClient
-
-    token = key.api_key
-    lab = ImagineLabClient(base_url=key.base_url, token=token, timeout=BALANCE_TIMEOUT)
+def _wallet_balance(key: ProviderKey, base: dict) -> Balance:
+    """The wallet of a key whose provider keeps one (GET /credits/wallet) as a Balance; a
+    refused sign-in marks the key as needing a new one (the header says so)."""
     try:
-        wallet = lab.wallet()
+        wallet = registry.client_for(key, timeout=BALANCE_TIMEOUT).wallet()
     except ProviderError as exc:
-        if exc.status == 401 and key.auth == ProviderKey.AUTH_TOKEN:
-            from studio.imaginelab.services import mark_needs_login  # it imports this app
-
-            mark_needs_login(key)
+        if token_refused(key, exc):
             return Balance(
                 **base, is_imaginelab=True, needs_login=True, error="Sign in to ImagineLab again."
             )

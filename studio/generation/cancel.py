@@ -27,10 +27,13 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from studio.generation import tasks, transitions, worker
+from studio.generation import transitions
+from studio.generation.enqueue import enqueue_cancel
 from studio.generation.errors import GenerationError
 from studio.generation.models import POLLED, Action, Generation, Lease, Model, Status
+from studio.generation.pacing import claim_submit_slot
 from studio.generation.presses import CANCEL_JOB
+from studio.provider import registry
 from studio.provider.errors import ProviderError
 from studio.teams import access
 
@@ -87,7 +90,7 @@ def generation_cancel(*, user: AbstractBaseUser, generation: Generation) -> str:
             pk=generation.pk, status__in=POLLED, cancel_requested_at__isnull=True
         )
         if running.update(cancel_requested_at=now, error="", updated_at=now):
-            tasks.enqueue_cancel(generation.pk)
+            enqueue_cancel(generation.pk)
             return REQUESTED
         in_flight = Generation.objects.filter(
             pk=generation.pk, status=Status.SUBMITTING, cancel_requested_at__isnull=True
@@ -157,7 +160,7 @@ def cancel_send(generation_id) -> str:
     if not _claim_send(generation):
         return "skipped"
     key = generation.provider_key
-    client = worker.client_for(key)
+    client = registry.client_for(key)
     for attempt in range(1, SEND_ATTEMPTS + 1):
         _wait_for_slot(key)
         try:
@@ -200,7 +203,7 @@ def _wait_for_slot(key) -> None:
     """The provider allows about one POST per 3 s per key (SYS): share the submits' slot."""
     waited = 0.0
     while waited < SLOT_WAIT_MAX:
-        wait = worker._claim_submit_slot(key)
+        wait = claim_submit_slot(key)
         if not wait:
             return
         time.sleep(wait)

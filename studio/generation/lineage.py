@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from studio.generation.models import Action, Asset, Generation, Status
 from studio.teams import access
+from studio.web.templatetags.studio import button_label
 
 # Parent hops followed before giving up (a tree is never this deep; guards bad data).
 MAX_DEPTH = 200
@@ -28,8 +29,6 @@ def node_label(generation: Generation) -> str:
     """A short name for the step that made `generation`: "Midjourney" for a first prompt,
     the button pressed ("U2", "Vary (Strong)", "Zoom Out 2x", "Reroll", "Pan ←"), "Video",
     "Upscale ×2", "Remove background"…"""
-    from studio.web.templatetags.studio import button_label
-
     if generation.action == Action.BUTTON:
         button = generation.button
         return button if _TILE.fullmatch(button) else button_label(button)

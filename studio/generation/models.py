@@ -10,6 +10,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 
 class Status(models.TextChoices):
@@ -42,6 +43,13 @@ class FinishedBy(models.TextChoices):
     POLL = "poll", "Poll"
     WEBHOOK = "webhook", "Webhook"
     LOOKUP = "lookup", "History lookup"  # an unknown submit outcome, found in the history
+
+
+class WaitingFor(models.TextChoices):
+    """What a job waits for on the studio's side, beyond the provider."""
+
+    NOTHING = "", "nothing"
+    SIGN_IN = "sign_in", "a new sign-in to the provider"
 
 
 class Model(models.TextChoices):
@@ -118,6 +126,11 @@ class Generation(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
     status_note = models.CharField(max_length=200, blank=True)
+    # What the job waits for besides the provider (the card offers it), set and cleared by
+    # the worker; status_note only words it.
+    waiting_for = models.CharField(
+        max_length=20, choices=WaitingFor.choices, blank=True, default=WaitingFor.NOTHING
+    )
     error = models.TextField(blank=True)
     message_id = models.CharField(max_length=100, blank=True, db_index=True)
     buttons = models.JSONField(default=list, blank=True)
@@ -178,8 +191,6 @@ class Generation(models.Model):
         note = self.status_note
         if not note or not self.next_poll_at or not _NEXT_TRY.search(note):
             return note
-        from django.utils import timezone  # models stay import-light
-
         left = math.ceil((self.next_poll_at - timezone.now()).total_seconds())
         now_text = "next try in a moment" if left <= 0 else f"next try in {left} s"
         return _NEXT_TRY.sub(now_text, note)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from studio.accounts.models import ProviderKey
 from studio.banwords.services import prompt_refusal
 from studio.credits import budgets, ledger
-from studio.generation import costs, tasks
+from studio.generation import costs, enqueue
 from studio.generation.errors import GenerationError
 from studio.generation.models import Action, Generation, Model, Status
 from studio.teams import access
@@ -107,7 +107,7 @@ def generation_create(
         budgets.check(user=user, team_id=provider_key.team_id, cost=cost)
         generation.save(force_insert=True)
         ledger.charge(generation)
-        tasks.enqueue_submit(generation.pk)
+        enqueue.enqueue_submit(generation.pk)
     return generation
 
 

@@ -15,7 +15,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from studio.credits import ledger
-from studio.generation.models import ACTIVE, FinishedBy, Generation, Status
+from studio.generation.models import ACTIVE, FinishedBy, Generation, Status, WaitingFor
 from studio.provider.messages import DONE, FAIL, PROCESSING, QUEUED, Message
 
 
@@ -33,6 +33,8 @@ def advance(generation_id, from_statuses, **fields) -> bool:
     news comes).
     """
     fields.setdefault("updated_at", timezone.now())
+    if "status_note" in fields:  # a new note ends a wait unless it says otherwise
+        fields.setdefault("waiting_for", WaitingFor.NOTHING)
     rows = Generation.objects.filter(pk=generation_id, status__in=from_statuses)
     if fields.get("status") != Status.FAILED:
         return rows.update(**fields) == 1
@@ -70,6 +72,7 @@ def adopt(generation_id, message_id: str) -> bool:
             outcome_unknown_at=None,
             error="",
             status_note="found at the provider",
+            waiting_for=WaitingFor.NOTHING,
             news_at=now,
             updated_at=now,
         )

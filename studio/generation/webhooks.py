@@ -18,8 +18,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
-from studio.generation import tasks, transitions, worker
+from studio.generation import transitions
+from studio.generation.enqueue import enqueue_cancel, enqueue_download
 from studio.generation.models import FinishedBy, Generation, Status
+from studio.generation.pacing import poll_interval
 from studio.provider.messages import Message, parse_message
 
 MAX_BODY_BYTES = 1024 * 1024  # a Message is a few kB; anything near this is not one
@@ -97,11 +99,11 @@ def receive(generation: Generation, message: Message) -> Received:
     moved = transitions.apply_message(
         generation.pk,
         message,
-        next_poll_in=worker.poll_interval(generation),
+        next_poll_in=poll_interval(generation),
         source=FinishedBy.WEBHOOK,
     )
     if moved == Status.DOWNLOADING:
-        transaction.on_commit(lambda: tasks.enqueue_download(generation.pk))
+        transaction.on_commit(lambda: enqueue_download(generation.pk))
     if generation.cancel_requested_at and moved in (Status.SUBMITTED, Status.PROCESSING):
-        tasks.enqueue_cancel(generation.pk)  # asked while its submit answer was lost
+        enqueue_cancel(generation.pk)  # asked while its submit answer was lost
     return Received(moved_to=moved)

@@ -3,7 +3,7 @@
 The provider's contract is seed 002 (shared/seeds/002_…txt, imaginepro.md §8); the HTTP
 details live in studio.provider.imaginelab (client, results). Only free, quick calls are made
 here (the models list, the wallet, the packages, a delete); generating goes through the
-worker like every other job (services.generation_create → worker.generation_submit).
+worker like every other job (services.generation_create → submit.generation_submit).
 """
 
 from __future__ import annotations
@@ -15,15 +15,16 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from studio.accounts.models import ProviderKey
 from studio.generation import services
 from studio.generation.errors import GenerationError
 from studio.generation.models import Generation, Model
+from studio.generation.signin import token_refused
 from studio.imaginelab import costs
 from studio.imaginelab.types import ACTION_OF_TYPE, TYPES
+from studio.library import services as library
 from studio.provider.errors import ProviderError
 from studio.provider.imaginelab.client import ImagineLabClient
 from studio.provider.imaginelab.results import LabModel
@@ -51,24 +52,10 @@ def client(key: ProviderKey) -> ImagineLabClient:
     return ImagineLabClient(base_url=key.base_url, token=token)
 
 
-def mark_needs_login(key: ProviderKey) -> bool:
-    """Record that ImagineLab refused the key's token (401): work with it waits until the
-    person signs in again. Only for signed-in tokens; a dedicated API key is not marked.
-    True when the key is (now) waiting for a sign-in."""
-    if not key.is_imaginelab or key.auth != ProviderKey.AUTH_TOKEN:
-        return False
-    now = timezone.now()
-    ProviderKey.objects.filter(pk=key.pk, needs_login_since__isnull=True).update(
-        needs_login_since=now
-    )
-    key.needs_login_since = key.needs_login_since or now
-    return True
-
-
 def unavailable(key: ProviderKey, exc: ProviderError, what: str) -> LabUnavailable:
     """The LabUnavailable for a failed call about `what` ("the models"); a refused token
-    marks the key (mark_needs_login) and says to sign in again."""
-    if exc.status == 401 and mark_needs_login(key):
+    marks the key (studio.generation.signin.token_refused) and says to sign in again."""
+    if token_refused(key, exc):
         return LabUnavailable(
             f"Sign in to ImagineLab again: the sign-in of “{key.name}” has expired.",
             needs_login=True,
@@ -229,8 +216,6 @@ def lab_delete(user: AbstractBaseUser, generation: Generation) -> str:
     running, is not an ImagineLab generation, or the provider refused or failed: then
     nothing is deleted here either.
     """
-    from studio.library import services as library  # it imports the generation app
-
     refusal = library.deletion_refusal(user, generation)
     if refusal == library.RIGHTS_REFUSAL:
         raise PermissionDenied(refusal)

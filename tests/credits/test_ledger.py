@@ -12,8 +12,10 @@ from django.db import IntegrityError, transaction
 
 from studio.credits import ledger
 from studio.credits.models import Kind, LedgerEntry
-from studio.generation import cancel, services, transitions, worker
+from studio.generation import cancel, services, transitions
 from studio.generation.models import Action, Generation, Model, Status
+from studio.generation.submit import generation_submit
+from studio.provider import registry
 from studio.provider.messages import DONE, FAIL
 from studio.sandbox.models import SandboxJob
 from tests.support import run_to_final
@@ -37,7 +39,7 @@ def booked(generation) -> list[tuple[str, int]]:
 
 def fetch_until(key, message_id: str, status: str, seconds: float = 15):
     """Ask the sandbox about a job until it reports `status`; return that message."""
-    client = worker.client_for(key)
+    client = registry.client_for(key)
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         message = client.fetch_message(message_id)
@@ -116,7 +118,7 @@ class TestRefundOnFail:
 
     def test_the_fail_news_arriving_twice_refunds_once(self, alice, alice_key, sandbox_url):
         generation = midjourney(alice, alice_key, BANNED)
-        assert worker.generation_submit(generation.pk) == Status.SUBMITTED
+        assert generation_submit(generation.pk) == Status.SUBMITTED
         generation.refresh_from_db()
         message = fetch_until(alice_key, generation.message_id, FAIL)
 
@@ -138,7 +140,7 @@ class TestRefundOnFail:
     ):
         """Our download failed, but the provider did the job and spent the credits."""
         generation = midjourney(alice, alice_key)
-        worker.generation_submit(generation.pk)
+        generation_submit(generation.pk)
         generation.refresh_from_db()
         message = fetch_until(alice_key, generation.message_id, DONE)
         assert transitions.apply_message(generation.pk, message, next_poll_in=1) == "downloading"
@@ -153,7 +155,7 @@ class TestRefundOnFail:
         settings.SUBMIT_MAX_ATTEMPTS = 1
         generation = midjourney(alice, alice_key)
 
-        assert worker.generation_submit(generation.pk) == Status.FAILED
+        assert generation_submit(generation.pk) == Status.FAILED
 
         assert booked(generation) == [(Kind.CHARGE, 10), (Kind.REFUND, -10)]
 
@@ -168,7 +170,7 @@ class TestRefundOnCancel:
         assert cancel.generation_cancel(user=alice, generation=generation) == cancel.CANCELLED
         with pytest.raises(services.GenerationError):
             cancel.generation_cancel(user=alice, generation=generation)  # asked twice
-        assert worker.generation_submit(generation.pk) == "not claimed"
+        assert generation_submit(generation.pk) == "not claimed"
 
         generation.refresh_from_db()
         assert generation.status == Status.FAILED and generation.cost == 0

@@ -18,9 +18,10 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from studio.generation import assets, cancel, services, tasks, worker
+from studio.generation import assets, cancel, enqueue, poller, services, tasks
 from studio.generation.models import Generation, Status
 from studio.generation.services import GenerationError
+from studio.generation.submit import generation_submit
 from studio.sandbox.models import SandboxJob
 
 HTMX = {"HX-Request": "true"}
@@ -34,7 +35,7 @@ def midjourney(user, key, prompt="a lighthouse at dusk") -> Generation:
 
 
 def poll_until_final(generation: Generation, seconds: float = 20) -> Generation:
-    worker.poll_loop(start_download=assets.generation_download, seconds=seconds)
+    poller.poll_loop(start_download=assets.generation_download, seconds=seconds)
     generation.refresh_from_db()
     return generation
 
@@ -77,7 +78,7 @@ class TestQueued:
         assert generation.status == Status.FAILED
         assert generation.cost == 0 and generation.finished_at and generation.cancel_requested_at
         # The submit task that was queued finds nothing to send.
-        assert worker.generation_submit(generation.pk) == "not claimed"
+        assert generation_submit(generation.pk) == "not claimed"
         assert not SandboxJob.objects.exists()
 
     def test_plain_post_goes_to_its_page(self, alice_client, alice, alice_key):
@@ -99,7 +100,7 @@ class TestQueued:
         # The attempt failed in a way that is safe to repeat: back in the queue (worker._requeue).
         Generation.objects.filter(pk=generation.pk).update(status=Status.QUEUED)
 
-        assert worker.generation_submit(generation.pk) == Status.FAILED
+        assert generation_submit(generation.pk) == Status.FAILED
 
         generation.refresh_from_db()
         assert generation.error == cancel.UNSENT_NOTE and generation.cost == 0
@@ -114,7 +115,7 @@ def test_running_job_is_cancelled_at_the_provider_by_a_task(
     alice_client, alice, alice_key, sandbox_url, slow_sandbox, task_queue
 ):
     generation = midjourney(alice, alice_key)
-    assert worker.generation_submit(generation.pk) == Status.SUBMITTED
+    assert generation_submit(generation.pk) == Status.SUBMITTED
 
     response = alice_client.post(f"/g/{generation.pk}/cancel/", headers=HTMX)
 
@@ -126,7 +127,7 @@ def test_running_job_is_cancelled_at_the_provider_by_a_task(
     # The request only queued a task; the provider has heard nothing yet.
     assert not cancel_presses()
     assert any(
-        job.get("func") == tasks.CANCEL and job.get("args") == (str(generation.pk),)
+        job.get("func") == enqueue.CANCEL and job.get("args") == (str(generation.pk),)
         for job in task_queue.tasks()
     )
 
@@ -146,7 +147,7 @@ def test_running_job_is_cancelled_at_the_provider_by_a_task(
 @pytest.mark.django_db(transaction=True)
 def test_asking_twice_sends_one_press(alice, alice_key, sandbox_url, slow_sandbox):
     generation = midjourney(alice, alice_key)
-    worker.generation_submit(generation.pk)
+    generation_submit(generation.pk)
 
     assert cancel.generation_cancel(user=alice, generation=generation) == cancel.REQUESTED
     assert cancel.generation_cancel(user=alice, generation=generation) == cancel.REQUESTED
@@ -162,7 +163,7 @@ def test_a_refused_cancel_leaves_the_job_to_finish_with_a_note(
     alice_client, alice, alice_key, sandbox_url
 ):
     generation = midjourney(alice, alice_key)
-    worker.generation_submit(generation.pk)
+    generation_submit(generation.pk)
     generation.refresh_from_db()
     target = SandboxJob.objects.get(pk=generation.message_id)
     time.sleep(max(0.0, (target.ends_at - timezone.now()).total_seconds()) + 0.2)
@@ -246,7 +247,7 @@ def test_cancel_while_the_submit_is_in_flight_is_sent_right_after_it(
 
     def submit() -> None:
         try:
-            outcome["status"] = worker.generation_submit(generation.pk)
+            outcome["status"] = generation_submit(generation.pk)
         finally:
             connection.close()
 

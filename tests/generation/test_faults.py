@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from studio.credits import ledger
 from studio.credits.models import Kind, LedgerEntry
-from studio.generation import assets, worker
+from studio.generation import assets, poller
 from studio.generation.models import FinishedBy, Generation, Status
+from studio.generation.submit import generation_submit
 from studio.sandbox import faults
 from studio.sandbox.models import SandboxJob
 from tests.support import client_for, flux, run_to_final
@@ -55,11 +56,11 @@ def make_due(generation) -> None:
 
 
 def poll() -> None:
-    worker.poll_once(start_download=assets.generation_download)
+    poller.poll_once(start_download=assets.generation_download)
 
 
 def finish(generation, seconds=15) -> Generation:
-    worker.poll_loop(start_download=assets.generation_download, seconds=seconds)
+    poller.poll_loop(start_download=assets.generation_download, seconds=seconds)
     generation.refresh_from_db()
     return generation
 
@@ -85,7 +86,7 @@ def test_429_on_submit_waits_for_retry_after_and_the_card_counts_down(
     inject("http_429", alice_key, on="submit", remaining=1, seconds=30)
     generation = flux(alice, alice_key)
 
-    assert worker.generation_submit(generation.pk) == Status.QUEUED
+    assert generation_submit(generation.pk) == Status.QUEUED
     generation.refresh_from_db()
     assert generation.status_note == "waiting: rate limited, next try in 30 s"
     wait = (generation.next_poll_at - timezone.now()).total_seconds()
@@ -106,7 +107,7 @@ def test_500_on_submit_is_sent_again_after_a_backoff(alice, alice_key, sandbox_u
     inject(kind, alice_key, on="submit", remaining=1)
     generation = flux(alice, alice_key)
 
-    assert worker.generation_submit(generation.pk) == Status.QUEUED
+    assert generation_submit(generation.pk) == Status.QUEUED
     generation.refresh_from_db()
     assert generation.status_note.startswith("waiting: provider error (HTTP 500), next try in")
     assert sandbox_jobs(generation) == 0
@@ -132,7 +133,7 @@ def test_a_lost_answer_is_found_in_the_history_not_sent_again(
     inject(kind, alice_key, on="submit", remaining=1, **options)
     generation = flux(alice, alice_key)
 
-    assert worker.generation_submit(generation.pk) == Status.SUBMITTING
+    assert generation_submit(generation.pk) == Status.SUBMITTING
     generation.refresh_from_db()
     assert generation.outcome_unknown_at is not None and not generation.message_id
     assert "checking with the provider whether it received this job" in card_text(alice, generation)
@@ -161,7 +162,7 @@ def test_an_unknown_outcome_never_seen_at_the_provider_is_closed_and_refunded(
     inject(kind, alice_key, on="submit", remaining=1)
     generation = flux(alice, alice_key)
 
-    assert worker.generation_submit(generation.pk) == Status.SUBMITTING
+    assert generation_submit(generation.pk) == Status.SUBMITTING
     make_due(generation)
     poll()  # looked up: nothing yet, still checking
     generation.refresh_from_db()
@@ -186,8 +187,8 @@ def test_an_unknown_outcome_never_seen_at_the_provider_is_closed_and_refunded(
 
 def test_429_on_a_poll_pushes_back_the_whole_keys_schedule(alice, alice_key, sandbox_url):
     first, second = flux(alice, alice_key, "a red kite"), flux(alice, alice_key, "a blue kite")
-    worker.generation_submit(first.pk)
-    worker.generation_submit(second.pk)
+    generation_submit(first.pk)
+    generation_submit(second.pk)
     inject("http_429", alice_key, on="fetch", remaining=1, seconds=4)
     Generation.objects.filter(pk__in=[first.pk, second.pk]).update(next_poll_at=timezone.now())
     before = timezone.now()
@@ -215,7 +216,7 @@ def test_429_on_a_poll_pushes_back_the_whole_keys_schedule(alice, alice_key, san
 
 def test_malformed_json_on_a_poll_is_retried(alice, alice_key, sandbox_url):
     generation = flux(alice, alice_key)
-    worker.generation_submit(generation.pk)
+    generation_submit(generation.pk)
     inject("malformed_json", alice_key, on="fetch", remaining=1)
     make_due(generation)
 
@@ -233,7 +234,7 @@ def test_malformed_json_on_a_poll_is_retried(alice, alice_key, sandbox_url):
 
 def test_reset_and_502_on_polls_are_retried(alice, alice_key, sandbox_url):
     generation = flux(alice, alice_key)
-    worker.generation_submit(generation.pk)
+    generation_submit(generation.pk)
     inject("reset", alice_key, on="fetch", remaining=1)
     inject("http_502", alice_key, on="fetch", remaining=1)
     assert_done_once(finish(generation, seconds=20))
@@ -264,7 +265,7 @@ def test_a_job_that_never_finishes_says_so_then_closes_at_its_deadline(
     inject("never_finish", alice_key, on="submit", remaining=1)
     generation = flux(alice, alice_key)
     Generation.objects.filter(pk=generation.pk).update(timeout=10)
-    worker.generation_submit(generation.pk)
+    generation_submit(generation.pk)
     generation.refresh_from_db()
     assert generation.deadline_at <= timezone.now() + timedelta(seconds=10 + 120)
 
@@ -299,7 +300,7 @@ def test_a_submit_left_in_flight_by_a_dead_worker_is_looked_up(alice, alice_key,
     SUBMIT_STALE_SECONDS the poller finds the job by its ref instead of sending it again."""
     inject("lost_answer", alice_key, on="submit", remaining=1)
     generation = flux(alice, alice_key)
-    worker.generation_submit(generation.pk)
+    generation_submit(generation.pk)
     # As a SIGKILL would leave it: SUBMITTING, no answer, nothing marked unknown.
     Generation.objects.filter(pk=generation.pk).update(
         outcome_unknown_at=None, updated_at=timezone.now() - timedelta(seconds=120)
@@ -320,10 +321,10 @@ def test_many_jobs_of_one_key_stay_within_its_progress_rate(
     inject("never_finish", alice_key, on="submit")
     generations = [flux(alice, alice_key, f"a kite number {n}") for n in range(40)]
     for generation in generations:
-        worker.generation_submit(generation.pk)
+        generation_submit(generation.pk)
     Generation.objects.update(next_poll_at=timezone.now())
 
-    worker.poll_loop(start_download=assets.generation_download, seconds=5)
+    poller.poll_loop(start_download=assets.generation_download, seconds=5)
 
     assert faults.rate_limited_count(faults.account_for_key(alice_key)) == 0
     for generation in Generation.objects.all():

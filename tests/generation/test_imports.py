@@ -19,7 +19,7 @@ from django.test import Client
 from django.utils import timezone
 
 from studio.accounts.models import ProviderKey
-from studio.generation import assets, imports, services, tasks, worker
+from studio.generation import assets, enqueue, imaginepro_history, poller, services, tasks
 from studio.generation.models import Action, Generation, Lease, Model, Status
 from studio.provider.imaginepro.client import ImagineProClient
 from studio.sandbox.services import sandbox_account_credits
@@ -109,7 +109,7 @@ class TestImportTask:
         assert second["skipped"] == 3
         assert Generation.objects.count() == 3
 
-        worker.poll_loop(start_download=assets.generation_download, seconds=15)
+        poller.poll_loop(start_download=assets.generation_download, seconds=15)
 
         images = {}
         for generation in Generation.objects.filter(user=alice).prefetch_related("assets"):
@@ -135,7 +135,7 @@ class TestImportTask:
         assert Generation.objects.get() == made
 
     def test_reads_page_by_page_until_a_short_page(self, alice_key, history, monkeypatch):
-        monkeypatch.setattr(imports, "PAGE_SIZE", 2)
+        monkeypatch.setattr(imaginepro_history, "PAGE_SIZE", 2)
 
         result = run_import(alice_key)
 
@@ -144,8 +144,8 @@ class TestImportTask:
         assert not result["truncated"]
 
     def test_stops_at_the_page_cap(self, alice_key, history, monkeypatch):
-        monkeypatch.setattr(imports, "PAGE_SIZE", 1)
-        monkeypatch.setattr(imports, "MAX_PAGES", 2)
+        monkeypatch.setattr(imaginepro_history, "PAGE_SIZE", 1)
+        monkeypatch.setattr(imaginepro_history, "MAX_PAGES", 2)
 
         result = run_import(alice_key)
 
@@ -153,7 +153,7 @@ class TestImportTask:
         assert result["truncated"]
         assert len(result["created"]) == 2
         # The newest two; a later import with a larger cap brings the third, once.
-        monkeypatch.setattr(imports, "MAX_PAGES", 5)
+        monkeypatch.setattr(imaginepro_history, "MAX_PAGES", 5)
         assert len(run_import(alice_key)["created"]) == 1
         assert Generation.objects.count() == 3
 
@@ -213,7 +213,7 @@ class TestImportTask:
     ],
 )
 def test_history_types_map_to_the_closest_model(item, expected):
-    assert imports.classify(item) == expected
+    assert imaginepro_history.classify(item) == expected
 
 
 # --- the pages ----------------------------------------------------------------------------------
@@ -244,7 +244,7 @@ class TestImportViews:
         assert 'id="import-status"' in html and 'hx-trigger="every 2s"' in html
         assert "Import started from “Sandbox”" in html
         [queued] = task_queue.tasks()
-        assert queued["func"] == tasks.IMPORT
+        assert queued["func"] == enqueue.IMPORT
         assert queued["args"] == (str(alice_key.pk),)
         assert not Generation.objects.exists()  # the history is read by the task, not here
 

@@ -13,9 +13,10 @@ from django.core.files.base import ContentFile
 from django.test import Client
 from PIL import Image, ImageDraw
 
-from studio.generation import assets, presses, services, worker
+from studio.generation import assets, poller, presses, services
 from studio.generation.models import Asset, Generation, Model, Status
 from studio.generation.services import GenerationError
+from studio.generation.submit import generation_submit
 from studio.sandbox.models import SandboxJob
 from tests.support import run_to_final
 
@@ -369,8 +370,8 @@ def test_emoji_buttons_round_trip_verbatim(alice_client, upscaled):
 
     children = list(Generation.objects.filter(parent=upscaled).order_by("created_at"))
     for child in children:
-        worker.generation_submit(child.pk)
-    worker.poll_loop(start_download=assets.generation_download, seconds=20)
+        generation_submit(child.pk)
+    poller.poll_loop(start_download=assets.generation_download, seconds=20)
     for child in children:
         child.refresh_from_db()
     for arrow, child in zip((LEFT, RIGHT, UP, DOWN), children, strict=True):

@@ -22,7 +22,7 @@ from django.conf import settings as django_settings
 from studio.accounts.services import sandbox_key_create
 from studio.credits import ledger
 from studio.credits.models import Kind, LedgerEntry
-from studio.generation import services, tasks
+from studio.generation import enqueue, services
 from studio.generation.models import FinishedBy, Generation, Status
 from studio.sandbox import faults
 from studio.sandbox.models import SandboxJob
@@ -149,7 +149,7 @@ def test_sigkill_mid_submit_poll_and_download_then_restart(
 
         faults.clear(all=True)
         cluster = start_cluster(sandbox_url, media)
-        tasks.enqueue_poll()  # in production the one-minute schedule starts it; no waiting here
+        enqueue.enqueue_poll()  # in production the one-minute schedule starts it; no waiting here
         generations = [in_submit, in_poll, in_download]
         wait_for(lambda: all(status(g) in (Status.DONE, Status.FAILED) for g in generations), 45)
     finally:

@@ -20,8 +20,9 @@ from django_q.conf import Conf
 
 from studio.credits import ledger
 from studio.credits.models import Kind, LedgerEntry
-from studio.generation import assets, worker
+from studio.generation import assets, poller
 from studio.generation.models import FinishedBy, Generation, Status
+from studio.generation.submit import generation_submit
 from studio.sandbox import faults
 from studio.sandbox.models import SandboxJob
 from tests.support import flux
@@ -76,7 +77,7 @@ def assert_done_once(generation) -> None:
 
 
 def submit(generation, tasks_inline) -> None:
-    assert worker.generation_submit(generation.pk) == Status.SUBMITTED
+    assert generation_submit(generation.pk) == Status.SUBMITTED
     tasks_inline()
 
 
@@ -110,7 +111,7 @@ def test_a_late_webhook_after_the_poller_finished_changes_nothing(alice, alice_k
     faults.inject("webhook_late", account=faults.account_for_key(alice_key), on="submit", seconds=2)
     generation = flux(alice, alice_key)
     submit(generation, tasks_inline)
-    worker.poll_loop(start_download=assets.generation_download, seconds=15)
+    poller.poll_loop(start_download=assets.generation_download, seconds=15)
     generation.refresh_from_db()
     assert generation.status == Status.DONE and generation.finished_by == FinishedBy.POLL
 
@@ -124,7 +125,7 @@ def test_without_a_webhook_the_poller_finishes(alice, alice_key, tasks_inline):
     faults.inject("webhook_never", account=faults.account_for_key(alice_key), on="submit")
     generation = flux(alice, alice_key)
     submit(generation, tasks_inline)
-    worker.poll_loop(start_download=assets.generation_download, seconds=15)
+    poller.poll_loop(start_download=assets.generation_download, seconds=15)
     assert_done_once(generation)
     generation.refresh_from_db()
     assert generation.finished_by == FinishedBy.POLL
@@ -133,16 +134,16 @@ def test_without_a_webhook_the_poller_finishes(alice, alice_key, tasks_inline):
 def test_with_webhooks_off_nothing_is_asked_and_the_poller_finishes(alice, alice_key, settings):
     settings.WEBHOOKS = False
     generation = flux(alice, alice_key)
-    worker.generation_submit(generation.pk)
+    generation_submit(generation.pk)
     assert SandboxJob.objects.get(ref=str(generation.pk)).webhook_url == ""
-    worker.poll_loop(start_download=assets.generation_download, seconds=15)
+    poller.poll_loop(start_download=assets.generation_download, seconds=15)
     assert_done_once(generation)
 
 
 def test_a_webhook_with_our_ref_resolves_a_lost_submit_answer(alice, alice_key, tasks_inline):
     faults.inject("lost_answer", account=faults.account_for_key(alice_key), on="submit")
     generation = flux(alice, alice_key)
-    assert worker.generation_submit(generation.pk) == Status.SUBMITTING
+    assert generation_submit(generation.pk) == Status.SUBMITTING
     tasks_inline()
 
     wait_until(lambda: final(generation))  # no poller, no lookup: the webhook tells us
@@ -161,10 +162,10 @@ def test_once_a_keys_webhooks_arrive_polls_are_only_a_slow_backstop(
     assert Generation.objects.get(pk=earlier.pk).finished_by == FinishedBy.WEBHOOK
     monkeypatch.setattr(Conf, "SYNC", False)  # the next submit is ours to run
     generation = flux(alice, alice_key)
-    worker.generation_submit(generation.pk)
+    generation_submit(generation.pk)
     Generation.objects.filter(pk=generation.pk).update(next_poll_at=timezone.now())
 
-    worker.poll_once(start_download=assets.generation_download)
+    poller.poll_once(start_download=assets.generation_download)
     generation.refresh_from_db()
     wait = (generation.next_poll_at - timezone.now()).total_seconds()
     assert settings.WEBHOOK_POLL_INTERVAL - 2 < wait <= settings.WEBHOOK_POLL_INTERVAL
@@ -193,7 +194,7 @@ def test_a_wrong_token_or_id_is_a_bare_404(alice, alice_key):
 def test_another_jobs_message_or_a_bad_body_changes_nothing(alice, alice_key, settings):
     settings.WEBHOOKS = False
     generation = flux(alice, alice_key)
-    worker.generation_submit(generation.pk)
+    generation_submit(generation.pk)
     generation.refresh_from_db()
     client = Client()
     other = {"messageId": "someone-elses-job", "status": "DONE", "ref": str(generation.pk)}
@@ -216,7 +217,7 @@ def test_another_jobs_message_or_a_bad_body_changes_nothing(alice, alice_key, se
 def test_a_webhook_from_the_provider_is_accepted_without_a_session(alice, alice_key, settings):
     settings.WEBHOOKS = False
     generation = flux(alice, alice_key)
-    worker.generation_submit(generation.pk)
+    generation_submit(generation.pk)
     generation.refresh_from_db()
     news = {"messageId": generation.message_id, "status": "PROCESSING", "progress": 40}
 

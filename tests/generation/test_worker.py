@@ -10,8 +10,9 @@ from django.utils import timezone
 from PIL import Image
 
 from studio.accounts.models import ProviderKey
-from studio.generation import assets, presses, services, worker
+from studio.generation import assets, leases, poller, presses, services
 from studio.generation.models import Asset, Generation, Status
+from studio.generation.submit import generation_submit
 from studio.sandbox.services import sandbox_account_credits
 from tests.support import run_to_final
 
@@ -97,8 +98,8 @@ def test_provider_failure_keeps_its_own_words(alice, alice_key, sandbox_url):
 def test_submit_is_sent_at_most_once(alice, alice_key, sandbox_url):
     before = sandbox_account_credits(api_key=alice_key.api_key)
     generation = midjourney(alice, alice_key, "a fox")
-    assert worker.generation_submit(generation.pk) == Status.SUBMITTED
-    assert worker.generation_submit(generation.pk) == "not claimed"  # a duplicated task
+    assert generation_submit(generation.pk) == Status.SUBMITTED
+    assert generation_submit(generation.pk) == "not claimed"  # a duplicated task
     assert sandbox_account_credits(api_key=alice_key.api_key) == before - 10
 
 
@@ -106,7 +107,7 @@ def test_relax_costs_five(alice, alice_key, sandbox_url):
     before = sandbox_account_credits(api_key=alice_key.api_key)
     generation = midjourney(alice, alice_key, "a fox --relax")
     assert generation.cost == 5
-    worker.generation_submit(generation.pk)
+    generation_submit(generation.pk)
     assert sandbox_account_credits(api_key=alice_key.api_key) == before - 5
 
 
@@ -128,11 +129,11 @@ def test_unreachable_provider_is_retried_then_fails(alice, settings):
     key.set_api_key("sk-whatever-1234")
     key.save()
     generation = midjourney(alice, key, "a fox")
-    assert worker.generation_submit(generation.pk) == Status.QUEUED
+    assert generation_submit(generation.pk) == Status.QUEUED
     generation.refresh_from_db()
     assert generation.status == Status.QUEUED and "next try" in generation.status_note
     Generation.objects.filter(pk=generation.pk).update(next_poll_at=timezone.now())
-    assert worker.generation_submit(generation.pk) == Status.FAILED
+    assert generation_submit(generation.pk) == Status.FAILED
     generation.refresh_from_db()
     assert "Could not reach the provider" in generation.error
 
@@ -140,18 +141,18 @@ def test_unreachable_provider_is_retried_then_fails(alice, settings):
 def test_deleted_key_fails_clearly(alice, alice_key, sandbox_url):
     generation = midjourney(alice, alice_key, "a fox")
     alice_key.delete()
-    assert worker.generation_submit(generation.pk) == Status.FAILED
+    assert generation_submit(generation.pk) == Status.FAILED
     generation.refresh_from_db()
     assert "deleted" in generation.error
 
 
 def test_job_past_its_deadline_is_closed(alice, alice_key, sandbox_url):
     generation = midjourney(alice, alice_key, "a fox")
-    worker.generation_submit(generation.pk)
+    generation_submit(generation.pk)
     Generation.objects.filter(pk=generation.pk).update(
         deadline_at=timezone.now() - timedelta(seconds=1)
     )
-    worker.poll_once(start_download=assets.generation_download)
+    poller.poll_once(start_download=assets.generation_download)
     generation.refresh_from_db()
     assert generation.status == Status.FAILED and "time limit" in generation.error
 
@@ -159,18 +160,18 @@ def test_job_past_its_deadline_is_closed(alice, alice_key, sandbox_url):
 def test_orphaned_queued_generation_is_submitted_by_the_poller(alice, alice_key, sandbox_url):
     generation = midjourney(alice, alice_key, "a fox")  # no task ran (cluster was down)
     Generation.objects.filter(pk=generation.pk).update(next_poll_at=timezone.now())
-    worker.poll_loop(start_download=assets.generation_download, seconds=15)
+    poller.poll_loop(start_download=assets.generation_download, seconds=15)
     generation.refresh_from_db()
     assert generation.status == Status.DONE
 
 
 def test_only_one_poller_holds_the_lease(alice, alice_key, sandbox_url):
-    assert worker.take_lease("poller", "first", 60)
-    assert not worker.take_lease("poller", "second", 60)
+    assert leases.take_lease("poller", "first", 60)
+    assert not leases.take_lease("poller", "second", 60)
     midjourney(alice, alice_key, "a fox")
-    assert worker.poll_loop(start_download=assets.generation_download, seconds=2) == 0
-    worker.release_lease("poller", "first")
-    assert worker.take_lease("poller", "second", 60)
+    assert poller.poll_loop(start_download=assets.generation_download, seconds=2) == 0
+    leases.release_lease("poller", "first")
+    assert leases.take_lease("poller", "second", 60)
 
 
 def test_a_poll_takes_over_from_a_holder_killed_just_after_renewing(
@@ -179,18 +180,18 @@ def test_a_poll_takes_over_from_a_holder_killed_just_after_renewing(
     """The lease looks fresh (killed right after its heartbeat): the first poll of a new worker
     process watches it for one heartbeat, sees no renewal, and runs once it expires."""
     settings.POLL_LEASE_SECONDS = 1.5
-    monkeypatch.setattr(worker, "_checked_holder", False)  # a fresh worker process
-    assert worker.take_lease("poller", "killed", 1.5)
-    assert worker.poll_loop(start_download=assets.generation_download, seconds=4) >= 1
+    monkeypatch.setattr(leases, "_checked_holder", False)  # a fresh worker process
+    assert leases.take_lease("poller", "killed", 1.5)
+    assert poller.poll_loop(start_download=assets.generation_download, seconds=4) >= 1
 
 
 def test_a_poll_leaves_a_live_poller_alone(settings, monkeypatch, sandbox_url):
     settings.POLL_LEASE_SECONDS = 1.5
-    monkeypatch.setattr(worker, "_checked_holder", False)
-    assert worker.take_lease("poller", "alive", 1.5)
-    with worker._Heartbeat("poller", "alive", 1.5):
-        assert worker.poll_loop(start_download=assets.generation_download, seconds=4) == 0
-        assert not worker.take_lease("poller", "someone else", 1.5)
+    monkeypatch.setattr(leases, "_checked_holder", False)
+    assert leases.take_lease("poller", "alive", 1.5)
+    with leases._Heartbeat("poller", "alive", 1.5):
+        assert poller.poll_loop(start_download=assets.generation_download, seconds=4) == 0
+        assert not leases.take_lease("poller", "someone else", 1.5)
 
 
 def test_stale_news_never_moves_a_generation_back(alice, alice_key, sandbox_url):
@@ -214,6 +215,6 @@ def test_job_stuck_while_sending_is_closed_with_an_honest_reason(alice, alice_ke
     Generation.objects.filter(pk=generation.pk).update(
         status=Status.SUBMITTING, deadline_at=timezone.now() - timedelta(seconds=1)
     )
-    worker.poll_once(start_download=assets.generation_download)
+    poller.poll_once(start_download=assets.generation_download)
     generation.refresh_from_db()
     assert generation.status == Status.FAILED and "not sent again" in generation.error

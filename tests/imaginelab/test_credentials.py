@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from studio.accounts.models import ProviderKey
-from studio.generation import assets, worker
+from studio.generation import assets, poller
 from studio.generation.models import Generation, Status
+from studio.generation.submit import generation_submit
 from studio.imaginelab import services
 from studio.sandbox.imaginelab.services import expire_tokens
 from tests.imaginelab.conftest import lab_form
@@ -94,7 +95,7 @@ def test_an_expired_sign_in_makes_the_work_wait_then_go_on(
     expire_tokens(lab_account.email)
 
     # The submit is not sent: the generation waits, queued, with a note, far from its deadline.
-    assert worker.generation_submit(generation.pk) == Status.QUEUED
+    assert generation_submit(generation.pk) == Status.QUEUED
     generation.refresh_from_db()
     lab_token_key.refresh_from_db()
     assert lab_token_key.needs_login_since is not None
@@ -102,7 +103,7 @@ def test_an_expired_sign_in_makes_the_work_wait_then_go_on(
     assert generation.status_note == "waiting: sign in to ImagineLab again"
     assert (generation.deadline_at - timezone.now()).total_seconds() > generation.timeout
     assert generation.next_poll_at > timezone.now()
-    worker.poll_loop(start_download=assets.generation_download, seconds=1)
+    poller.poll_loop(start_download=assets.generation_download, seconds=1)
     generation.refresh_from_db()
     assert generation.status == Status.QUEUED  # still waiting, nothing sent
 
@@ -122,7 +123,7 @@ def test_an_expired_sign_in_makes_the_work_wait_then_go_on(
     assert response.status_code == 302
     lab_token_key.refresh_from_db()
     assert lab_token_key.needs_login_since is None and lab_token_key.api_key != old_token
-    worker.poll_loop(start_download=assets.generation_download, seconds=15)
+    poller.poll_loop(start_download=assets.generation_download, seconds=15)
     generation.refresh_from_db()
     assert generation.status == Status.DONE, generation.error
     assert generation.images
@@ -131,10 +132,10 @@ def test_an_expired_sign_in_makes_the_work_wait_then_go_on(
 def test_polls_pause_on_an_expired_sign_in_too(alice, alice_client, lab_account, lab_token_key):
     lab_form(alice_client, "text", lab_token_key, "scribe-1", "a poem about ropes")
     generation = Generation.objects.get(prompt="a poem about ropes")
-    assert worker.generation_submit(generation.pk) == Status.SUBMITTED
+    assert generation_submit(generation.pk) == Status.SUBMITTED
     expire_tokens(lab_account.email)
     Generation.objects.filter(pk=generation.pk).update(next_poll_at=timezone.now())
-    worker.poll_once(start_download=assets.generation_download)
+    poller.poll_once(start_download=assets.generation_download)
     generation.refresh_from_db()
     assert generation.status == Status.SUBMITTED
     assert generation.status_note == "waiting: sign in to ImagineLab again"
@@ -154,7 +155,7 @@ def test_polls_pause_on_an_expired_sign_in_too(alice, alice_client, lab_account,
         reverse("key_lab_sign_in_again", args=[lab_token_key.pk]),
         {"email": lab_account.email, "password": lab_account.password},
     )
-    worker.poll_loop(start_download=assets.generation_download, seconds=15)
+    poller.poll_loop(start_download=assets.generation_download, seconds=15)
     generation.refresh_from_db()
     assert generation.status == Status.DONE, generation.error
     assert generation.text_outputs

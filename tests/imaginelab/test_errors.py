@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from studio.accounts import services as key_services
 from studio.credits import ledger
-from studio.generation import assets, worker
+from studio.generation import assets, poller
 from studio.generation.models import Generation, Status
+from studio.generation.submit import generation_submit
 from studio.imaginelab import services
 from studio.sandbox.imaginelab.models import SandboxLabAccount, SandboxLabGeneration
 from studio.sandbox.imaginelab.services import sandbox_lab_account_create
@@ -53,7 +54,7 @@ def test_rate_limited_submit_waits_then_goes_through(alice_client, lab_key):
     generation = Generation.objects.get(prompt="hello from the quay")
     force_429(lab_key, 6)  # more than SUBMIT_MAX_ATTEMPTS: a 429 does not use attempts up
     for _ in range(6):
-        assert worker.generation_submit(generation.pk) == Status.QUEUED
+        assert generation_submit(generation.pk) == Status.QUEUED
         generation.refresh_from_db()
         assert generation.status_note == "waiting: rate limited, next try in 1 s"
         card = alice_client.get(reverse("generation:card", args=[generation.pk])).content.decode()
@@ -67,14 +68,14 @@ def test_rate_limited_submit_waits_then_goes_through(alice_client, lab_key):
 def test_rate_limited_polls_wait_with_the_same_note(alice_client, lab_key):
     lab_form(alice_client, "text", lab_key, "scribe-1", "a note on patience")
     generation = Generation.objects.get(prompt="a note on patience")
-    assert worker.generation_submit(generation.pk) == Status.SUBMITTED
+    assert generation_submit(generation.pk) == Status.SUBMITTED
     force_429(lab_key, 1)
     Generation.objects.filter(pk=generation.pk).update(next_poll_at=timezone.now())
-    worker.poll_once(start_download=assets.generation_download)
+    poller.poll_once(start_download=assets.generation_download)
     generation.refresh_from_db()
     assert generation.status == Status.SUBMITTED
     assert re.fullmatch(r"waiting: rate limited, next try in \d+ s", generation.status_note)
-    worker.poll_loop(start_download=assets.generation_download, seconds=15)
+    poller.poll_loop(start_download=assets.generation_download, seconds=15)
     generation.refresh_from_db()
     assert generation.status == Status.DONE, generation.error
 
@@ -112,7 +113,7 @@ def test_a_key_of_the_other_provider_fails_clearly_and_sends_nothing(alice, lab_
         output_format="png",
         params={},
     )
-    assert worker.generation_submit(generation.pk) == Status.FAILED
+    assert generation_submit(generation.pk) == Status.FAILED
     generation.refresh_from_db()
     assert "is for ImagineLab, which does not make Flux generations" in generation.error
     assert ledger.net(generation.pk) == 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from studio.generation import assets, tasks, worker
+from studio.generation import assets, poller, tasks
 from studio.generation.models import Asset, Generation, Status
 from studio.imaginelab import services
 from studio.sandbox.imaginelab.models import SandboxLabGeneration
@@ -40,7 +40,7 @@ def test_history_imports_once_per_provider_id(alice, alice_client, lab_key):
     ids = set(Generation.objects.values_list("message_id", flat=True))
     assert ids == {made_here.message_id, *(str(item.id) for item in elsewhere)}
 
-    worker.poll_loop(start_download=assets.generation_download, seconds=20)
+    poller.poll_loop(start_download=assets.generation_download, seconds=20)
     imported = Generation.objects.filter(pk__in=first["created"]).order_by("created_at")
     assert [g.status for g in imported] == [Status.DONE, Status.DONE]
     assert [g.get_action_display() for g in imported] == ["Text", "Music"]  # oldest first

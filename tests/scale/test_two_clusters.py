@@ -22,7 +22,7 @@ from django_q.tasks import async_task
 
 from studio.accounts.services import sandbox_key_create
 from studio.credits.models import Kind, LedgerEntry
-from studio.generation import services, tasks
+from studio.generation import enqueue, services
 from studio.generation.models import ACTIVE, Asset, Generation, Status
 from studio.sandbox import files as sandbox_files
 from studio.sandbox.models import SandboxJob
@@ -99,9 +99,9 @@ def test_two_clusters_share_the_work_and_never_repeat_it(alice, clusters, settin
 
     made = _create(alice, keys)  # each queues its submit task on commit
     for generation in made:  # ... and once more: a task the broker delivers twice
-        async_task(tasks.SUBMIT, str(generation.pk), task_name=f"submit-{generation.pk}-again")
+        async_task(enqueue.SUBMIT, str(generation.pk), task_name=f"submit-{generation.pk}-again")
     for n in range(4):  # pollers on both clusters at once: the lease lets one poll
-        async_task(tasks.POLL, task_name=f"poll-{n}", q_options={"timeout": 90})
+        async_task(enqueue.POLL, task_name=f"poll-{n}", q_options={"timeout": 90})
 
     ids = [generation.pk for generation in made]
     _wait_final(ids, seconds=150)

@@ -1,4 +1,4 @@
-"""Result downloads (studio.generation.assets.fetch_bytes) over real HTTP from a scripted
+"""Result downloads (studio.generation.fetch.fetch_bytes) over real HTTP from a scripted
 server: a web page, a file that lies about its type, a 2 GB announcement and a redirect to a
 private address are each refused with a reason, without reading the body; a sandbox
 generation may follow a redirect to a local address (the sandbox is one)."""
@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from PIL import Image
 
-from studio.generation.assets import DownloadError, fetch_bytes
+from studio.generation.fetch import DownloadError, fetch_bytes
 
 
 def png() -> bytes:

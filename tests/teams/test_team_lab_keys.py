@@ -15,8 +15,9 @@ from django.urls import reverse
 from studio.accounts.models import ProviderKey
 from studio.accounts.services import lab_sandbox_key_create, lab_sign_in, sandbox_key_create
 from studio.credits import ledger
-from studio.generation import assets, worker
+from studio.generation import assets, poller
 from studio.generation.models import Generation, Model, Status
+from studio.generation.submit import generation_submit
 from studio.imaginelab import services as lab_services
 from studio.sandbox.imaginelab.models import SandboxLabAccount
 from studio.sandbox.imaginelab.services import expire_tokens, sandbox_lab_account_create
@@ -230,12 +231,12 @@ class TestExpiredTeamSignIn:
         expire_tokens(lab_account.email)
 
         # Not sent: the generation waits, queued, with a note.
-        assert worker.generation_submit(generation.pk) == Status.QUEUED
+        assert generation_submit(generation.pk) == Status.QUEUED
         generation.refresh_from_db()
         key.refresh_from_db()
         assert key.needs_login_since is not None
         assert generation.status_note == "waiting: sign in to ImagineLab again"
-        worker.poll_loop(start_download=assets.generation_download, seconds=1)
+        poller.poll_loop(start_download=assets.generation_download, seconds=1)
         generation.refresh_from_db()
         assert generation.status == Status.QUEUED and not generation.message_id
 
@@ -274,7 +275,7 @@ class TestExpiredTeamSignIn:
         key.refresh_from_db()
         assert key.needs_login_since is None and key.api_key != old_token
         assert "needs a new sign-in" not in page(bob_client, team)
-        worker.poll_loop(start_download=assets.generation_download, seconds=15)
+        poller.poll_loop(start_download=assets.generation_download, seconds=15)
         generation.refresh_from_db()
         assert generation.status == Status.DONE, generation.error
         assert generation.images and generation.team == team

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
 from django_q.tasks import fetch
 
-from studio.generation import tasks
+from studio.generation import enqueue
 from studio.generation.views.assist import own_key
 from studio.generation.views.sources import require_create
 from studio.teams import access
@@ -49,7 +49,7 @@ def import_start(request):
         messages.error(request, "Add an ImaginePro key first.")
         return redirect("generation:gallery")
     since = int(timezone.now().timestamp() * 1e6)  # before the task can create anything
-    task_id = tasks.enqueue_import(key.pk)
+    task_id = enqueue.enqueue_import(key.pk)
     request.session[SESSION_KEY] = {
         "task": task_id,
         "key": key.name,

@@ -1,0 +1,51 @@
+"""Queueing generation work for the django-q2 cluster.
+
+Imports nothing of the studio: the tasks are named by their dotted paths (django-q2 resolves
+a string `func` when the task runs), so any module may queue work without importing the
+modules that do it. Every helper takes ids, never keys.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django_q.tasks import async_task
+
+SUBMIT = "studio.generation.tasks.submit"
+POLL = "studio.generation.tasks.poll"
+DOWNLOAD = "studio.generation.tasks.download"
+CANCEL = "studio.generation.tasks.cancel"
+IMPORT = "studio.generation.tasks.import_history"
+
+POLL_OPTIONS = {"timeout": 90}  # seconds; a poll loop runs POLL_LOOP_SECONDS at most
+
+
+def enqueue_submit(generation_id) -> None:
+    """Queue the submit once the current transaction commits (the row must exist first)."""
+    transaction.on_commit(
+        lambda: async_task(SUBMIT, str(generation_id), task_name=f"submit-{generation_id}")
+    )
+
+
+def enqueue_poll(task_name: str = "poll-now") -> None:
+    """Start the poller now (after a submit, an import, a cancel, or a new ImagineLab sign-in
+    that let waiting work go on); `task_name` says why in the cluster's records."""
+    async_task(POLL, task_name=task_name, q_options=dict(POLL_OPTIONS))
+
+
+def enqueue_download(generation_id) -> None:
+    """Queue the download of a generation's results (it is DOWNLOADING)."""
+    async_task(DOWNLOAD, str(generation_id), task_name=f"download-{generation_id}")
+
+
+def enqueue_cancel(generation_id) -> None:
+    """Queue the Cancel Job press after commit (provider calls never run in a request)."""
+    transaction.on_commit(
+        lambda: async_task(CANCEL, str(generation_id), task_name=f"cancel-{generation_id}")
+    )
+
+
+def enqueue_import(key_id) -> str:
+    """Queue an import of the key's history (ImaginePro: the last 24 hours; ImagineLab: its
+    GET /generations); returns the django-q task id, whose result (ImportResult.as_dict())
+    the gallery shows. Takes the key's id, never the key."""
+    return async_task(IMPORT, str(key_id), task_name=f"import-{key_id}", q_options={"timeout": 150})
