@@ -1,6 +1,6 @@
 """The ImaginePro reader of a history import (studio.generation.imports): the key's last 24
-hours (GET /nova/images, imaginepro.md §3.8), one generation per messageId. Items already
-known (the same messageId for the same person) are skipped.
+hours (GET /nova/images, see docs/provider-contract.md), one generation per messageId. Items
+already known (the same messageId for the same person) are skipped.
 """
 
 from __future__ import annotations

@@ -32,9 +32,9 @@ from studio.uploads.public import is_public_base
 
 
 def webhook_url(generation: Generation, key: ProviderKey) -> str:
-    """The generation's webhook address for `webhookOverride` (imaginepro.md §1.1, §1.6), or
-    "" when none is sent: WEBHOOKS off, an ImagineLab key (no webhooks there), a row without
-    a token, or a real key while WEBHOOK_BASE_URL is not a public address (a sandbox key
+    """The generation's webhook address for `webhookOverride` (docs/provider-contract.md), or
+    "" when none is sent: WEBHOOKS off, a key whose provider sends no webhooks
+    (Capabilities.sends_webhooks), a row without a token, or a real key while WEBHOOK_BASE_URL is not a public address (a sandbox key
     reaches any address)."""
     if (
         not settings.WEBHOOKS

@@ -2,7 +2,7 @@
 
 The page says "Costs are indicative and may vary by model": a model's own `credits` from
 /generations/models wins, and the `credit_cost` the provider reserves at creation is what
-the ledger finally books (worker.generation_submit corrects the charge).
+the ledger finally books (submit.generation_submit corrects the charge).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The ImagineLab reader of a history import (studio.generation.imports; registered by this
-app's AppConfig): the account's past generations (GET /generations, seed 002). One row per
-provider id per key: importing twice adds nothing.
+app's AppConfig): the account's past generations (GET /generations, see
+docs/provider-contract.md). One row per provider id per key: importing twice adds nothing.
 """
 
 from __future__ import annotations
