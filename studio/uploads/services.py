@@ -16,7 +16,7 @@ from studio.uploads.public import public_url
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
-    from studio.uploads.fields import ImageSource
+    from studio.uploads.sources import ImageSource
 
 __all__ = ["UploadRejected", "materialize", "upload_create", "upload_store"]
 
