@@ -1,7 +1,7 @@
 """Team pages: my teams, one team (members, invitations, keys), invitation links and the
-workspace switch in the header. The team's keys are changed by the key views of
-studio.accounts.views.keys, acting for TeamKeys. The rules live in services.py; who may see what comes from
-studio.teams.access (404 for strangers, 403 with a sentence for a too-low role)."""
+workspace switch in the header. The rules live in services.py; who may see what comes from
+studio.teams.access (404 for strangers, 403 with a sentence for a too-low role). The team's
+keys are changed by the key views of studio.accounts.views.keys, acting for TeamKeys."""
 
 from __future__ import annotations
 
