@@ -11,36 +11,10 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from studio.web.env import envbool, envfloat, envint, envlist, envsecret
+from studio.web.logging import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def envbool(name: str, default: str) -> bool:
-    """Read a boolean; anything but "True"/"False" is a configuration error."""
-    value = os.getenv(name, default)
-    if value not in ("True", "False"):
-        raise ImproperlyConfigured(f"{name} must be True or False, not {value!r}")
-    return value == "True"
-
-
-def envint(name: str, default: int) -> int:
-    return int(os.getenv(name, str(default)))
-
-
-def envfloat(name: str, default: float) -> float:
-    return float(os.getenv(name, str(default)))
-
-
-def envsecret(name: str, default: str = "") -> str:
-    """Read a secret from NAME, or from the file named by NAME_FILE (Docker secrets)."""
-    path = os.getenv(f"{name}_FILE")
-    if path:
-        return Path(path).read_text().strip()
-    return os.getenv(name, default)
-
-
-def envlist(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.getenv(name, default).split(",") if item.strip()]
-
 
 VAR_DIR = Path(os.getenv("STUDIO_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -343,18 +317,7 @@ if REDIS_URL:
         "KEY_PREFIX": os.getenv("CACHE_KEY_PREFIX", "studio"),
     }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "studio.web.logging.RedactSecretsFilter"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["redact"]},
-    },
-    "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.server": {"level": "WARNING"},
-    },
-}
+LOGGING = logging_config(level=os.getenv("LOG_LEVEL", "INFO"))
 
 # --- Security (issue 7): CSP, production headers, rate limits, typed links --------------------
 INSTALLED_APPS += ["csp", "django_ratelimit"]

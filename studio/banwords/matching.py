@@ -15,7 +15,7 @@ Rules (issue 5, "Banned words"):
   values (`--ar 16:9`, `--sref <url>`, `--style raw`) are not words and are skipped, EXCEPT
   the words of `--no`, which are checked: "--no gore" still puts the word in front of the
   provider's moderation, so it is refused like the word in the text. Only flags that
-  Midjourney knows (studio.generation.mjprompt.FLAGS) count as flags; an unknown "—gore" is
+  Midjourney knows (studio.prompts.midjourney.FLAGS) count as flags; an unknown "—gore" is
   text and is checked. Other models read their prompt as plain text: everything is checked.
 
 A `Hit` carries the entry that matched and its span in the ORIGINAL text, so a page can mark
@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from studio.generation.mjprompt import FLAGS
+from studio.prompts.midjourney import FLAGS
 
 _WORD = re.compile(r"\w+")
 _TOKEN = re.compile(r"\S+")

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from django.urls import path
 
-from studio.banwords import views, views_provider
+from studio.banwords.views import dry_run, provider, words
 
 app_name = "banwords"
 urlpatterns = [
-    path("", views.index, name="index"),
-    path("history/", views.history, name="history"),
-    path("history/<int:number>/revert/", views.revert, name="revert"),
-    path("dry-run/", views.dry_run, name="dry_run"),
-    path("provider/", views_provider.provider_list, name="provider"),
+    path("", words.index, name="index"),
+    path("history/", words.history, name="history"),
+    path("history/<int:number>/revert/", words.revert, name="revert"),
+    path("dry-run/", dry_run.dry_run, name="dry_run"),
+    path("provider/", provider.provider_list, name="provider"),
 ]

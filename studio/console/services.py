@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from studio.accounts.models import ProviderKey
+from studio.console import enqueue
 from studio.console.audit import record
 from studio.console.models import AuditEntry, ConsoleCommand, ConsoleSettings
 from studio.provider.errors import ProviderError
@@ -268,12 +269,10 @@ def command_send(user, token_id: str, cmd: str) -> ConsoleCommand:
         details={"cmd": cmd},
         answer=lambda s: f"Sent /{cmd}; messageId {s.message_id}.",
     )
-    from studio.console import tasks  # tasks imports this module
-
     command = ConsoleCommand.objects.create(
         key=key, requested_by=user, token_id=str(token_id), cmd=cmd, message_id=sent.message_id
     )
-    tasks.enqueue_poll_command(command.pk)
+    enqueue.enqueue_poll_command(command.pk)
     return command
 
 

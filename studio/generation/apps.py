@@ -28,7 +28,12 @@ class GenerationConfig(AppConfig):
     label = "generation"
 
     def ready(self) -> None:
+        # Imported here for start-up order: both import models, loaded after the registry.
+        from studio.generation.receivers import team_files_delete
+        from studio.teams.services import team_deleting
+
         post_migrate.connect(ensure_poll_schedule, sender=self)
+        team_deleting.connect(team_files_delete, dispatch_uid="generation.team_files_delete")
         # Start-up order: the reader imports models, which load once the registry is ready.
         from studio.generation import imaginepro_history
         from studio.generation.imports import register_reader

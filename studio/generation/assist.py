@@ -19,6 +19,7 @@ from django.db.models import Max
 from django.views.decorators.debug import sensitive_variables
 
 from studio.accounts.models import ProviderKey
+from studio.generation import selectors
 from studio.generation.signin import token_refused
 from studio.provider import registry
 from studio.provider.errors import ProviderError
@@ -139,7 +140,7 @@ def balance_key(user: AbstractBaseUser, workspace: Workspace = PERSONAL) -> Prov
     key; None when there is none."""
     keys = access.workspace_keys(workspace, user)
     last = (
-        access.workspace_generations(workspace, user)
+        selectors.workspace_generations(workspace, user)
         .filter(provider_key__in=keys)
         .select_related("provider_key")
         .order_by("-created_at")

@@ -16,9 +16,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q
 from django.urls import reverse
 
+from studio.generation import selectors
 from studio.generation.models import Action, Asset, Generation, Status
+from studio.generation.templatetags.generation import button_label
 from studio.teams import access
-from studio.web.templatetags.studio import button_label
 
 # Parent hops followed before giving up (a tree is never this deep; guards bad data).
 MAX_DEPTH = 200
@@ -117,7 +118,7 @@ def root_id_of(generation: Generation):
 
 def _members(user: AbstractBaseUser, generation: Generation) -> list[Generation]:
     """The visible generations of `generation`'s tree, oldest first, with their files."""
-    visible = access.visible_generations(user).prefetch_related("assets").order_by("created_at")
+    visible = selectors.visible_generations(user).prefetch_related("assets").order_by("created_at")
     root_id = root_id_of(generation)
     rows = list(visible.filter(Q(root_id=root_id) | Q(pk=root_id)))
     if any(row.root_id is None for row in rows) or not rows:
@@ -147,7 +148,7 @@ def lineage_tree(user: AbstractBaseUser, generation: Generation) -> Node:
     One query (plus the prefetch of files) when the tree has its root. Children are in
     the order they were made. A node whose parent is missing from the tree (deleted, or
     not visible to `user`) is attached to the top with `orphan=True`. The caller has
-    already checked that `user` may see `generation` (services.get_generation_for_user).
+    already checked that `user` may see `generation` (selectors.get_generation_for_user).
     """
     rows = _members(user, generation)
     nodes = {row.pk: Node(row) for row in rows}

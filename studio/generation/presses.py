@@ -20,10 +20,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from PIL import Image, UnidentifiedImageError
 
-from studio.generation import costs, mjprompt
+from studio.generation import costs
 from studio.generation.errors import GenerationError
 from studio.generation.models import Action, Generation, Status
 from studio.generation.services import generation_create
+from studio.prompts import midjourney as mjprompt
 from studio.provider.imaginepro.paths import button_body
 from studio.teams import access
 

@@ -16,8 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from studio.accounts.models import ProviderKey
 from studio.banwords import guard
 from studio.credits import budgets
-from studio.generation import assist
-from studio.generation import services as generation_services
+from studio.generation import assist, selectors
 from studio.generation.errors import GenerationError
 from studio.imaginelab import services
 from studio.imaginelab.costs import TYPE_COSTS
@@ -59,7 +58,7 @@ def _initial(request) -> dict:
     initial: dict = {}
     retry_of = request.GET.get("retry")
     if retry_of:
-        initial.update(generation_services.get_generation_for_user(request.user, retry_of).params)
+        initial.update(selectors.get_generation_for_user(request.user, retry_of).params)
     for name in ("model", "key", "prompt"):
         if request.GET.get(name):
             initial[name] = request.GET[name]
@@ -182,7 +181,7 @@ def credits_page(request):
 def delete(request, generation_id):
     """Delete an ImagineLab generation at the provider and here (its maker or a team
     owner). A refusal or a provider error keeps it and says why on its page."""
-    generation = generation_services.get_generation_for_user(request.user, generation_id)
+    generation = selectors.get_generation_for_user(request.user, generation_id)
     try:
         outcome = services.lab_delete(request.user, generation)
     except services.LabDeleteError as exc:

@@ -18,9 +18,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch
 from django.utils.text import slugify
 
+from studio.generation import selectors
 from studio.generation.models import Asset
 from studio.library.services import LibraryError
-from studio.teams import access
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def zip_build(user: AbstractBaseUser, generation_ids: Iterable) -> tuple[IO[byte
         "role", "index"
     )
     generations = (
-        access.visible_generations(user)
+        selectors.visible_generations(user)
         .filter(pk__in=ids)
         .order_by("created_at")
         .prefetch_related(Prefetch("assets", queryset=files, to_attr="zip_files"))

@@ -14,9 +14,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
+from studio.generation import selectors
 from studio.generation.models import Asset
 from studio.library.models import Favourite
-from studio.teams import access
 from studio.teams.access import Workspace
 
 PAGE_SIZES = (24, 96)
@@ -95,7 +95,7 @@ def workspace_ratios(workspace: Workspace, user: AbstractBaseUser) -> list[str]:
     found = cache.get(key)
     if found is None:
         values = (
-            access.workspace_generations(workspace, user)
+            selectors.workspace_generations(workspace, user)
             .exclude(aspect_ratio="")
             .order_by()
             .values_list("aspect_ratio", flat=True)

@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import Http404
 
+from studio.generation import selectors
 from studio.generation.models import ACTIVE, Asset, Generation
 from studio.library.models import Collection, CollectionItem, Favourite
 from studio.teams import access
@@ -152,7 +153,7 @@ def collection_add(
     `collection`, fetched with need=CREATE. A generation joins a collection of its own
     workspace only; one already in it stays once."""
     generations = list(
-        access.visible_generations(user)
+        selectors.visible_generations(user)
         .filter(pk__in=list(generation_ids))
         .only("pk", "team_id", "user_id")
     )
@@ -259,7 +260,7 @@ def deletion_plan(user: AbstractBaseUser, generation_ids: Iterable) -> tuple[lis
     """(deletable, kept) for the ids the person may see (unknown ids are dropped):
     `deletable` is a list of generations, `kept` of (generation, reason)."""
     generations = list(
-        access.visible_generations(user)
+        selectors.visible_generations(user)
         .filter(pk__in=list(generation_ids))
         .select_related("team")
         .order_by("-created_at")

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from studio.generation import services as generation_services
+from studio.generation import selectors
 from studio.library import archive, services
 from studio.library.gallery import gallery_page, page_number_of, per_page_of
 from studio.teams import access
@@ -64,7 +64,7 @@ def _chosen(request) -> list:
     if not ids:
         return []
     visible = set(
-        access.visible_generations(request.user).filter(pk__in=ids).values_list("pk", flat=True)
+        selectors.visible_generations(request.user).filter(pk__in=ids).values_list("pk", flat=True)
     )
     if not visible:
         raise Http404("No such generations.")
@@ -78,7 +78,7 @@ def _chosen(request) -> list:
 @require_POST
 def favourite(request, generation_id):
     """Star or unstar a generation for the person (viewers too: a star is one's own)."""
-    generation = generation_services.get_generation_for_user(request.user, generation_id)
+    generation = selectors.get_generation_for_user(request.user, generation_id)
     on = services.favourite_toggle(request.user, generation)
     if request.htmx:
         return TemplateResponse(
@@ -121,7 +121,9 @@ def collection(request, collection_id):
     """One collection: its generations, newest first, with rename, remove and delete
     for those who may change it."""
     found = services.collection_get(request.user, collection_id)
-    queryset = access.visible_generations(request.user).filter(collection_items__collection=found)
+    queryset = selectors.visible_generations(request.user).filter(
+        collection_items__collection=found
+    )
     page = gallery_page(
         queryset,
         request.user,
@@ -203,7 +205,7 @@ def collection_add(request):
         return redirect(_next_url(request))
     context = {
         "ids": ids,
-        "count": access.visible_generations(request.user).filter(pk__in=ids).count(),
+        "count": selectors.visible_generations(request.user).filter(pk__in=ids).count(),
         "collections": services.workspace_collections(workspace, request.user),
         "next": _next_url(request),
         "error": error,

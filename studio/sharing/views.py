@@ -16,7 +16,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_POST
 
-from studio.generation import services as generation_services
+from studio.generation import selectors
 from studio.library.models import Collection
 from studio.sharing import services
 from studio.sharing.services import LinkGone, ShareError
@@ -54,7 +54,7 @@ def create(request):
         collection = _collection(request.user, request.POST["collection"])
         back = collection.get_absolute_url()
     else:
-        generation = generation_services.get_generation_for_user(
+        generation = selectors.get_generation_for_user(
             request.user, request.POST.get("generation", "")
         )
         back = generation.get_absolute_url()

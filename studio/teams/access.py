@@ -1,4 +1,5 @@
-"""Who may see and do what: the one place generations, assets and keys are fetched through.
+"""Who may see and do what: roles, workspaces, and the predicates generations, assets and keys
+are checked with (studio.generation.selectors fetches generations and files through them).
 
 DESIGN.md "People": a personal generation is its maker's alone; a team generation is seen by
 every member, made and pressed by creators and owners, managed by owners. Views never
@@ -14,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from studio.accounts.models import ProviderKey
 from studio.teams.models import ROLE_RANK, Membership, Role, Team
 
 SESSION_KEY = "workspace"
@@ -142,45 +144,16 @@ def workspaces(user) -> list[Workspace]:
     return [PERSONAL, *(Workspace(team=m.team, role=m.role) for m in found)]
 
 
-# --- generations and their files ---------------------------------------------------------------
+# --- predicates on a generation (or anything with `team_id` and `user_id`) ----------------------
 
 
-def _visible_q(user, prefix: str = "") -> Q:
+def visible_q(user, prefix: str = "") -> Q:
+    """The predicate "`user` may see it" on a model with `team` and `user` fields, reached
+    through `prefix` (e.g. "generation__" from a generation's file): their personal rows and
+    their teams'. studio.generation.selectors builds its querysets on it."""
     return Q(**{f"{prefix}team__isnull": True, f"{prefix}user": user}) | Q(
         **{f"{prefix}team__in": member_team_ids(user)}
     )
-
-
-def visible_generations(user) -> QuerySet:
-    """Every generation `user` may see: their personal ones and their teams'."""
-    from studio.generation.models import Generation
-
-    return Generation.objects.filter(_visible_q(user))
-
-
-def workspace_generations(workspace: Workspace, user) -> QuerySet:
-    """The gallery of one workspace (the caller got `workspace` from current_workspace)."""
-    from studio.generation.models import Generation
-
-    if workspace.team is None:
-        return Generation.objects.filter(team__isnull=True, user=user)
-    return Generation.objects.filter(team=workspace.team)
-
-
-def visible_assets(user) -> QuerySet:
-    """Stored files of every generation `user` may see."""
-    from studio.generation.models import Asset
-
-    return Asset.objects.filter(_visible_q(user, "generation__"))
-
-
-def workspace_assets(workspace: Workspace, user) -> QuerySet:
-    """Stored files of one workspace's generations (the gallery picker offers these)."""
-    from studio.generation.models import Asset
-
-    if workspace.team is None:
-        return Asset.objects.filter(generation__team__isnull=True, generation__user=user)
-    return Asset.objects.filter(generation__team=workspace.team)
 
 
 def allowed(user, generation, need: str = VIEW) -> bool:
@@ -213,20 +186,6 @@ def can_delete(user, generation) -> bool:
     return generation.user_id == user.pk or allowed(user, generation, MANAGE)
 
 
-def get_generation(user, generation_id, need: str = VIEW, queryset: QuerySet | None = None):
-    """The one way views fetch a generation. Raises Http404 (unknown, not a UUID, or not
-    visible) or PermissionDenied (visible, role too low for `need`)."""
-    from studio.generation.models import Generation
-
-    queryset = Generation.objects.all() if queryset is None else queryset
-    try:
-        generation = queryset.get(pk=generation_id)
-    except (Generation.DoesNotExist, ValueError, ValidationError) as exc:
-        raise Http404 from exc
-    require(user, generation, need)
-    return generation
-
-
 # --- keys --------------------------------------------------------------------------------------
 
 
@@ -234,8 +193,6 @@ def workspace_keys(workspace: Workspace, user, provider: str | None = None) -> Q
     """The keys one may generate with in `workspace`: one's own personal keys, or the
     team's keys for a creator or owner (a viewer has none); only `provider`'s when given
     (ProviderKey.PROVIDER_*). Newest first."""
-    from studio.accounts.models import ProviderKey
-
     if workspace.team is None:
         keys = ProviderKey.objects.filter(user=user, team__isnull=True)
     elif workspace.allows(CREATE):

@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import send_mail
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from studio.teams.models import Invitation, Membership, Role, Team
@@ -23,6 +24,11 @@ from studio.teams.models import Invitation, Membership, Role, Team
 # How long an invitation link works, as offered on the team page (days).
 EXPIRY_DAYS = (1, 7, 30)
 DEFAULT_EXPIRY_DAYS = 7
+
+# Sent by team_delete inside its transaction, before the team and the rows that cascade
+# with it are deleted (kwargs: team). Apps whose rows hang on a team connect to it, so this
+# app imports none of them.
+team_deleting = Signal()
 
 LAST_OWNER = "A team needs an owner: make someone else an owner first, or delete the team."
 
@@ -53,24 +59,12 @@ def team_rename(*, team: Team, name: str) -> Team:
 
 def team_delete(*, team: Team) -> None:
     """Delete `team` with everything that belongs to it: memberships, invitations, its
-    keys and its generations (CASCADE). The generations' stored files are removed from
-    storage once the deletion is committed."""
-    from studio.generation.models import Asset
-
-    files = [
-        (field.storage, field.name)
-        for asset in Asset.objects.filter(generation__team=team).only("file", "thumbnail")
-        for field in (asset.file, asset.thumbnail)
-        if field
-    ]
+    keys and its generations (CASCADE). Inside the transaction, before the rows go,
+    `team_deleting` is sent (kwargs: team): the generation app connects to it and removes
+    the generations' stored files from storage once the deletion is committed."""
     with transaction.atomic():
+        team_deleting.send(sender=Team, team=team)
         team.delete()
-        transaction.on_commit(lambda: _delete_files(files))
-
-
-def _delete_files(files) -> None:
-    for storage, name in files:
-        storage.delete(name)
 
 
 def _team_name(name: str) -> str:

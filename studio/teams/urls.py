@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from django.urls import path
 
+from studio.accounts.views import keys
 from studio.teams import views
+
+TEAM = {"owner": views.TeamKeys}  # whose keys the key views act on
 
 app_name = "teams"
 urlpatterns = [
@@ -29,16 +32,18 @@ urlpatterns = [
         views.member_remove,
         name="member_remove",
     ),
-    path("<uuid:team_id>/keys/", views.key_add, name="key_add"),
-    path("<uuid:team_id>/keys/sandbox/", views.key_sandbox, name="key_sandbox"),
-    path("<uuid:team_id>/keys/imaginelab/", views.lab_key_add, name="lab_key_add"),
-    path("<uuid:team_id>/keys/imaginelab/sign-in/", views.lab_sign_in, name="lab_sign_in"),
-    path("<uuid:team_id>/keys/imaginelab/sandbox/", views.lab_sandbox, name="lab_sandbox"),
+    # The team's keys: the key views of a person's Keys page, acting for the team.
+    path("<uuid:team_id>/keys/", keys.key_add, TEAM, name="key_add"),
+    path("<uuid:team_id>/keys/sandbox/", keys.key_sandbox, TEAM, name="key_sandbox"),
+    path("<uuid:team_id>/keys/imaginelab/", keys.key_lab, TEAM, name="lab_key_add"),
+    path("<uuid:team_id>/keys/imaginelab/sign-in/", keys.key_lab_sign_in, TEAM, name="lab_sign_in"),
+    path("<uuid:team_id>/keys/imaginelab/sandbox/", keys.key_lab_sandbox, TEAM, name="lab_sandbox"),
     path(
         "<uuid:team_id>/keys/<uuid:key_id>/sign-in/",
-        views.lab_sign_in_again,
+        keys.key_lab_sign_in_again,
+        TEAM,
         name="lab_sign_in_again",
     ),
-    path("<uuid:team_id>/keys/<uuid:key_id>/rename/", views.key_rename, name="key_rename"),
-    path("<uuid:team_id>/keys/<uuid:key_id>/delete/", views.key_delete, name="key_delete"),
+    path("<uuid:team_id>/keys/<uuid:key_id>/rename/", keys.key_rename, TEAM, name="key_rename"),
+    path("<uuid:team_id>/keys/<uuid:key_id>/delete/", keys.key_delete, TEAM, name="key_delete"),
 ]

@@ -1,6 +1,7 @@
 """Team pages: my teams, one team (members, invitations, keys), invitation links and the
 workspace switch in the header. The rules live in services.py; who may see what comes from
-studio.teams.access (404 for strangers, 403 with a sentence for a too-low role)."""
+studio.teams.access (404 for strangers, 403 with a sentence for a too-low role). The team's
+keys are changed by the key views of studio.accounts.views.keys, acting for TeamKeys."""
 
 from __future__ import annotations
 
@@ -8,16 +9,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import Count
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from studio.accounts import services as keys
-from studio.accounts.forms import KeyRenameForm, LabSignInAgainForm
 from studio.accounts.models import ProviderKey
 from studio.accounts.views import safe_next
+from studio.accounts.views.keys import KeyOwner, keys_context
 from studio.teams import access, services
 from studio.teams.forms import (
     InviteForm,
@@ -59,41 +59,82 @@ def index(request):
     return TemplateResponse(request, "teams/index.html", {"form": form, "memberships": memberships})
 
 
-def _sign_in_again_form(key: ProviderKey, data=None) -> LabSignInAgainForm:
-    """The sign-in form of one signed-in ImagineLab key (ids unique per key on the page)."""
-    return LabSignInAgainForm(
-        data, initial={"email": key.login_email}, auto_id=f"id_%s_{key.pk.hex[:8]}"
-    )
-
-
 def _detail(request, membership, *, status=200, **forms):
     """The team page, with the owner's forms (bound ones passed in keep what was typed;
-    `sign_in_again` = (key id, bound form) for a failed new sign-in)."""
+    for the keys' forms see studio.accounts.views.keys.KeyOwner.page)."""
     team = membership.team
     is_owner = membership.role == Role.OWNER
-    team_keys = list(team.keys.order_by("created_at"))
-    if is_owner:
-        again_id, again_form = forms.get("sign_in_again", (None, None))
-        for key in team_keys:
-            if key.is_imaginelab and key.auth == ProviderKey.AUTH_TOKEN:
-                key.sign_in_form = again_form if key.pk == again_id else _sign_in_again_form(key)
     context = {
         "team": team,
         "membership": membership,
         "is_owner": is_owner,
         "members": team.memberships.select_related("user").order_by("user__username"),
-        "team_keys": team_keys,
         "roles": Role.choices,
         "rename_form": forms.get("rename_form") or TeamNameForm(initial={"name": team.name}),
+        **keys_context(TeamKeys(request, membership=membership), **forms),
     }
     if context["is_owner"]:
         context["invitations"] = services.pending_invitations(team)
         context["invite_form"] = forms.get("invite_form") or InviteForm()
-        context["key_form"] = forms.get("key_form") or TeamKeyForm(initial={"name": "ImaginePro"})
-        context["lab_key_form"] = forms.get("lab_key_form") or TeamLabKeyForm()
-        context["lab_sign_in_form"] = forms.get("lab_sign_in_form") or TeamLabSignInForm()
         context["new_invitation"] = request.GET.get("invited", "")
     return TemplateResponse(request, "teams/detail.html", context, status=status)
+
+
+class TeamKeys(KeyOwner):
+    """The keys of the team in the URL (`team_id`), for the key views of
+    studio.accounts.views.keys: only its owners change them (404 for a stranger, 403 for a
+    lower role); every member sees their names on the team's page, which a refused form
+    re-renders."""
+
+    key_form = TeamKeyForm
+    lab_key_form = TeamLabKeyForm
+    lab_sign_in_form = TeamLabSignInForm
+    url_names = {
+        "add": "teams:key_add",
+        "sandbox": "teams:key_sandbox",
+        "lab_key": "teams:lab_key_add",
+        "lab_sign_in": "teams:lab_sign_in",
+        "lab_sandbox": "teams:lab_sandbox",
+        "rename": "teams:key_rename",
+        "delete": "teams:key_delete",
+        "sign_in_again": "teams:lab_sign_in_again",
+    }
+    saved = {
+        "imaginepro": "Team key saved. ImaginePro accepted it.",
+        "imaginelab": "Team key saved. ImagineLab accepted it.",
+    }
+    sandbox_ready = "Sandbox key added to the team: simulated images, 1000 free sandbox credits."
+    lab_sandbox_ready = (
+        "ImagineLab sandbox key added to the team: simulated images, video, voice, music and text."
+    )
+    not_lab = "Only ImagineLab keys sign in; this one is an ImaginePro key."
+
+    def __init__(self, request, team_id=None, *, membership: Membership | None = None) -> None:
+        super().__init__(request)
+        if membership is None:
+            membership = access.get_membership(request.user, team_id, access.MANAGE)
+        self.membership = membership
+        self.team = membership.team
+        self.can_manage = membership.role == Role.OWNER
+        self.url_args = [self.team.pk]
+
+    def keys(self) -> list[ProviderKey]:
+        return list(self.team.keys.order_by("created_at"))
+
+    def key(self, key_id) -> ProviderKey:
+        return get_object_or_404(ProviderKey, pk=key_id, team=self.team)
+
+    def back(self, next_url=None, default="") -> HttpResponse:
+        return redirect("teams:detail", self.team.pk)
+
+    def page(self, *, status: int = 200, **forms) -> HttpResponse:
+        return _detail(self.request, self.membership, status=status, **forms)
+
+    def signed_in(self, email: str) -> str:
+        return f"{self.team.name} is signed in to ImagineLab as {email}."
+
+    def signed_in_again(self, key: ProviderKey, going_on: str) -> str:
+        return f"“{key.name}” is signed in to ImagineLab again.{going_on}"
 
 
 @login_required
@@ -276,173 +317,6 @@ def invitation(request, token):
         return redirect("generation:gallery")
     context["problem"] = services.invitation_problem(found, request.user)
     return TemplateResponse(request, "teams/invitation.html", context)
-
-
-# --- team keys ---------------------------------------------------------------------------------
-
-
-def _team_key(request, team_id, key_id) -> ProviderKey:
-    owner = access.get_membership(request.user, team_id, access.MANAGE)
-    return get_object_or_404(ProviderKey, pk=key_id, team=owner.team)
-
-
-@login_required
-@require_POST
-@sensitive_post_parameters("api_key")
-def key_add(request, team_id):
-    """An ImaginePro key for the team, checked with the provider first (like personal
-    keys). Members spend with it and see only its name."""
-    membership = access.get_membership(request.user, team_id, access.MANAGE)
-    form = TeamKeyForm(request.POST)
-    if form.is_valid():
-        try:
-            _key, warning = keys.key_create(
-                user=request.user,
-                name=form.cleaned_data["name"],
-                api_key=form.cleaned_data["api_key"],
-                team=membership.team,
-            )
-        except keys.KeyRejected as exc:
-            form.add_error("api_key", str(exc))
-        else:
-            if warning:
-                messages.warning(request, warning)
-            else:
-                messages.success(request, "Team key saved. ImaginePro accepted it.")
-            return redirect("teams:detail", team_id)
-    return _detail(request, membership, status=400, key_form=form)
-
-
-@login_required
-@require_POST
-def key_sandbox(request, team_id):
-    membership = access.get_membership(request.user, team_id, access.MANAGE)
-    keys.sandbox_key_create(user=request.user, team=membership.team)
-    messages.success(
-        request, "Sandbox key added to the team: simulated images, 1000 free sandbox credits."
-    )
-    return redirect("teams:detail", team_id)
-
-
-@login_required
-@require_POST
-def key_rename(request, team_id, key_id):
-    key = _team_key(request, team_id, key_id)
-    form = KeyRenameForm(request.POST)
-    if form.is_valid():
-        keys.key_rename(key=key, name=form.cleaned_data["name"])
-        messages.success(request, "Key renamed.")
-    else:
-        messages.error(request, "A key needs a name of at most 80 characters.")
-    return redirect("teams:detail", team_id)
-
-
-@login_required
-@require_POST
-def key_delete(request, team_id, key_id):
-    key = _team_key(request, team_id, key_id)
-    keys.key_delete(key=key)
-    messages.success(request, f"Key “{key.name}” deleted.")
-    return redirect("teams:detail", team_id)
-
-
-# --- team ImagineLab keys (the personal Keys page's three ways, for the team) -----------------
-
-
-@login_required
-@require_POST
-@sensitive_post_parameters("lab-api_key")
-def lab_key_add(request, team_id):
-    """A dedicated ImagineLab API key for the team, checked with a free call first
-    (accounts.services.lab_key_create); a refused key is stored nowhere."""
-    membership = access.get_membership(request.user, team_id, access.MANAGE)
-    form = TeamLabKeyForm(request.POST)
-    if form.is_valid():
-        try:
-            _key, warning = keys.lab_key_create(
-                user=request.user,
-                name=form.cleaned_data["name"],
-                api_key=form.cleaned_data["api_key"],
-                team=membership.team,
-                is_sandbox=form.cleaned_data["sandbox"],
-            )
-        except keys.KeyRejected as exc:
-            form.add_error("api_key", str(exc))
-        else:
-            if warning:
-                messages.warning(request, warning)
-            else:
-                messages.success(request, "Team key saved. ImagineLab accepted it.")
-            return redirect("teams:detail", team_id)
-    return _detail(request, membership, status=400, lab_key_form=form)
-
-
-@login_required
-@require_POST
-@sensitive_post_parameters("signin-password")
-def lab_sign_in(request, team_id):
-    """Sign the team in to ImagineLab with its account's email and password: the token
-    is stored for the team (encrypted), the password nowhere."""
-    membership = access.get_membership(request.user, team_id, access.MANAGE)
-    form = TeamLabSignInForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            keys.lab_sign_in(
-                user=request.user,
-                name=data["name"],
-                email=data["email"],
-                password=data["password"],
-                team=membership.team,
-                is_sandbox=data["sandbox"],
-            )
-        except keys.KeyRejected as exc:
-            form.add_error("password", str(exc))
-        else:
-            messages.success(
-                request, f"{membership.team.name} is signed in to ImagineLab as {data['email']}."
-            )
-            return redirect("teams:detail", team_id)
-    return _detail(request, membership, status=400, lab_sign_in_form=form)
-
-
-@login_required
-@require_POST
-def lab_sandbox(request, team_id):
-    """An ImagineLab sandbox account for the team and its key, in one click."""
-    membership = access.get_membership(request.user, team_id, access.MANAGE)
-    keys.lab_sandbox_key_create(user=request.user, team=membership.team)
-    messages.success(
-        request,
-        "ImagineLab sandbox key added to the team: simulated images, video, voice, music and text.",
-    )
-    return redirect("teams:detail", team_id)
-
-
-@login_required
-@require_POST
-@sensitive_post_parameters("password")
-def lab_sign_in_again(request, team_id, key_id):
-    """A new sign-in for the team's ImagineLab key (its token expired, or early): the new
-    token replaces the old one and the team's waiting work goes on by itself."""
-    membership = access.get_membership(request.user, team_id, access.MANAGE)
-    key = get_object_or_404(ProviderKey, pk=key_id, team=membership.team)
-    if not key.is_imaginelab:
-        messages.error(request, "Only ImagineLab keys sign in; this one is an ImaginePro key.")
-        return redirect("teams:detail", team_id)
-    form = _sign_in_again_form(key, request.POST)
-    if form.is_valid():
-        try:
-            waiting = keys.lab_sign_in_again(
-                key=key, email=form.cleaned_data["email"], password=form.cleaned_data["password"]
-            )
-        except keys.KeyRejected as exc:
-            form.add_error("password", str(exc))
-        else:
-            going_on = keys.going_on_sentence(waiting)
-            messages.success(request, f"“{key.name}” is signed in to ImagineLab again.{going_on}")
-            return redirect("teams:detail", team_id)
-    return _detail(request, membership, status=400, sign_in_again=(key.pk, form))
 
 
 # --- the workspace switch ----------------------------------------------------------------------

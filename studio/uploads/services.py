@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 
+from studio.generation import selectors
 from studio.generation.models import Asset
-from studio.teams import access
 from studio.uploads.images import PreparedImage, UploadRejected, prepare_image
 from studio.uploads.models import Upload
 from studio.uploads.public import public_url
@@ -16,7 +16,7 @@ from studio.uploads.public import public_url
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
-    from studio.uploads.fields import ImageSource
+    from studio.uploads.sources import ImageSource
 
 __all__ = ["UploadRejected", "materialize", "upload_create", "upload_store"]
 
@@ -69,7 +69,7 @@ def materialize(*, user: AbstractBaseUser, sources: list[ImageSource]) -> list[s
             urls.append(source.url)
         elif source.kind == "asset":
             asset = (
-                access.visible_assets(user)
+                selectors.visible_assets(user)
                 .filter(pk=source.asset_id, role=Asset.Role.IMAGE)
                 .first()
             )

@@ -9,8 +9,8 @@ from typing import Any, Literal
 
 from django.core.files.uploadedfile import UploadedFile
 
+from studio.generation import selectors
 from studio.generation.models import Asset
-from studio.teams import access
 from studio.uploads.images import PreparedImage
 
 
@@ -102,7 +102,7 @@ def as_sources_data(value: Any) -> SourcesData:
 def own_images(user: Any, asset_ids: list[uuid.UUID]):
     """The image assets among `asset_ids` that `user` may see (their own, their teams';
     role image, an image file)."""
-    return access.visible_assets(user).filter(
+    return selectors.visible_assets(user).filter(
         pk__in=asset_ids,
         role=Asset.Role.IMAGE,
         content_type__startswith="image/",

@@ -11,8 +11,8 @@ from django.http import FileResponse, Http404
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_safe
 
+from studio.generation import selectors
 from studio.generation.models import Asset
-from studio.teams import access
 from studio.uploads.models import Upload
 from studio.uploads.public import file_extension, token_is_valid
 
@@ -60,7 +60,7 @@ def picker(request):
     sources widget turns into picks. Page 1 is the dialog's content; later pages ("Load
     more", ?page=N) are the `items` partial that replaces the "Load more" row."""
     assets = (
-        access.workspace_assets(request.workspace, request.user)
+        selectors.workspace_assets(request.workspace, request.user)
         .filter(
             role=Asset.Role.IMAGE,
             content_type__startswith="image/",

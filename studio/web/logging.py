@@ -21,3 +21,21 @@ class RedactSecretsFilter(logging.Filter):
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True
+
+
+def logging_config(*, level: str) -> dict:
+    """The LOGGING setting: every record to the console at `level` (a logging level name,
+    e.g. "INFO"), through RedactSecretsFilter; the development server's request lines only
+    from WARNING up."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"redact": {"()": "studio.web.logging.RedactSecretsFilter"}},
+        "handlers": {
+            "console": {"class": "logging.StreamHandler", "filters": ["redact"]},
+        },
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {
+            "django.server": {"level": "WARNING"},
+        },
+    }

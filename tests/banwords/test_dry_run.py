@@ -67,7 +67,7 @@ def test_page_lists_them_with_the_words_marked(staff_client, staff, prompts, ban
 
 
 def test_results_are_paginated(staff_client, alice, monkeypatch):
-    monkeypatch.setattr("studio.banwords.views.DRY_RUN_PER_PAGE", 2)
+    monkeypatch.setattr("studio.banwords.views.dry_run.DRY_RUN_PER_PAGE", 2)
     for i in range(5):
         made(alice, f"gore number {i}", days_ago=i)
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from studio.accounts.models import ProviderKey
 from studio.accounts.services import sandbox_key_create
-from studio.console import tasks
+from studio.console import enqueue, tasks
 from studio.console.models import AuditEntry, ConsoleCommand, ConsoleSettings
 from studio.provider.imaginepro.client import ImagineProClient
 from studio.sandbox.models import SandboxAccount, SandboxDiscordToken, SandboxJob
@@ -225,7 +225,7 @@ def test_a_command_is_answered_through_the_task(console, diy_key, staff, task_qu
     assert f'hx-get="{reverse("console:command_status", args=[command.pk])}"' in _text(response)
     # The poll runs in a django-q task, queued with the command's id (never the key).
     [queued] = task_queue.tasks()
-    assert queued["func"] == tasks.POLL_COMMAND and queued["args"] == (command.pk,)
+    assert queued["func"] == enqueue.POLL_COMMAND and queued["args"] == (command.pk,)
     assert diy_key.api_key not in str(queued)
     assert _audit("command.send").answer == f"Sent /relax; messageId {command.message_id}."
 

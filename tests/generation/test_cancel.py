@@ -297,7 +297,7 @@ class TestRefused:
         assert not cancel.can_cancel(flux)
 
     def test_describe_has_no_cancel_button_at_the_provider(self, alice, alice_key):
-        from studio.generation import services_tools
+        from studio.generation.services import tools as services_tools
 
         describe = services_tools.describe_create(
             user=alice, provider_key=alice_key, image_url="https://example.com/a.png"

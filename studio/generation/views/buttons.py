@@ -15,7 +15,7 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from studio.banwords import guard
 from studio.generation import cancel as cancels
-from studio.generation import presses, services
+from studio.generation import presses, selectors, services
 from studio.teams import access
 from studio.web import ratelimits
 
@@ -51,7 +51,7 @@ def press(request, generation_id):
     person's form (and remix prompt) in place. Plain POST: redirects to the child; on an
     error back to the parent, its remix box reopened with the prompt as typed.
     """
-    parent = services.get_generation_for_user(request.user, generation_id, access.CREATE)
+    parent = selectors.get_generation_for_user(request.user, generation_id, access.CREATE)
     button = request.POST.get("button", "")
     prompt = request.POST.get("prompt", "")
     if button == presses.VARY_REGION:  # e.g. "Retry" of a failed Vary (Region): draw again
@@ -108,7 +108,7 @@ def vary_region(request, generation_id):
     """The Vary (Region) mask editor over an upscaled image; its POST sends the press with
     the drawn `mask` (base64 PNG, white on black) and the optional region `prompt`.
     A refused mask re-renders the editor with the drawing and the prompt kept."""
-    parent = services.get_generation_for_user(request.user, generation_id, access.CREATE)
+    parent = selectors.get_generation_for_user(request.user, generation_id, access.CREATE)
     if presses.VARY_REGION not in parent.buttons or not parent.images:
         messages.error(request, "This image has no Vary (Region) button.")
         return redirect(parent)
@@ -155,7 +155,7 @@ def vary_region(request, generation_id):
 def cancel(request, generation_id):
     """Cancel a queued or running Midjourney job (cancel.py). htmx answers the updated card
     (final when it was never sent); a plain POST goes to its page with a message."""
-    generation = services.get_generation_for_user(request.user, generation_id, access.CREATE)
+    generation = selectors.get_generation_for_user(request.user, generation_id, access.CREATE)
     try:
         outcome = cancels.generation_cancel(user=request.user, generation=generation)
     except services.GenerationError as exc:
@@ -175,7 +175,7 @@ def cancel(request, generation_id):
 def _card(request, generation_id, *, cancel_error: str = ""):
     """The generation's gallery card, fresh from the database; a final one also tells the
     page (like the card poll does), so a detail page reloads."""
-    generation = services.get_generation_for_user(request.user, generation_id)
+    generation = selectors.get_generation_for_user(request.user, generation_id)
     response = TemplateResponse(
         request,
         "generation/gallery.html#card",

@@ -10,7 +10,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
-from studio.generation import services
+from studio.generation import selectors
 from studio.library import gallery as library_gallery
 from studio.library.filters import GalleryFilter
 from studio.teams import access
@@ -21,7 +21,7 @@ def _gallery_filter(request) -> GalleryFilter:
     workspace = request.workspace
     return GalleryFilter(
         request.GET,
-        access.workspace_generations(workspace, request.user),
+        selectors.workspace_generations(workspace, request.user),
         request=request,
         workspace=workspace,
         ratios=library_gallery.workspace_ratios(workspace, request.user),
@@ -73,7 +73,7 @@ def gallery(request):
 def card(request, generation_id):
     """One gallery card. While running, htmx polls it every 2 s; a final card answers 286
     (stop polling) and carries no hx-trigger, so polling cannot restart (TECH.md §3)."""
-    generation = services.get_generation_for_user(request.user, generation_id)
+    generation = selectors.get_generation_for_user(request.user, generation_id)
     response = TemplateResponse(request, "generation/gallery.html#card", {"generation": generation})
     if generation.is_final:
         response.render()
@@ -85,7 +85,7 @@ def card(request, generation_id):
 @login_required
 @require_GET
 def detail(request, generation_id):
-    generation = services.get_generation_for_user(request.user, generation_id)
+    generation = selectors.get_generation_for_user(request.user, generation_id)
     parent_hidden = bool(generation.parent_id) and not access.allowed(
         request.user, generation.parent
     )
@@ -98,7 +98,7 @@ def detail(request, generation_id):
         "parent_hidden": parent_hidden,
         "may_create": access.allowed(request.user, generation, access.CREATE),
         "can_delete": access.can_delete(request.user, generation),
-        "children": access.visible_generations(request.user)
+        "children": selectors.visible_generations(request.user)
         .filter(parent=generation)
         .order_by("created_at"),
     }
@@ -113,7 +113,7 @@ def asset_file(request, asset_id, kind):
     if kind not in ("file", "thumb"):
         raise Http404
     asset = get_object_or_404(
-        access.visible_assets(request.user).select_related("generation"), pk=asset_id
+        selectors.visible_assets(request.user).select_related("generation"), pk=asset_id
     )
     field = asset.thumbnail if kind == "thumb" else asset.file
     if not field:

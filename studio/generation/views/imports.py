@@ -18,10 +18,9 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
 from django_q.tasks import fetch
 
-from studio.generation import enqueue
+from studio.generation import enqueue, selectors
 from studio.generation.views.assist import own_key
 from studio.generation.views.sources import require_create
-from studio.teams import access
 
 SESSION_KEY = "studio_import"
 # With no result by then the task did not run (no worker) or its record was pruned.
@@ -90,7 +89,7 @@ def import_status(request):
     since = _since(request)
     if since and outcome.get("created"):
         new_cards = (
-            access.workspace_generations(request.workspace, request.user)
+            selectors.workspace_generations(request.workspace, request.user)
             .filter(pk__in=outcome["created"], created_at__gt=since)
             .select_related("parent")
             .prefetch_related("assets")

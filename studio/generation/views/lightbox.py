@@ -9,7 +9,7 @@ from django.http import Http404
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
 
-from studio.generation import lineage, services
+from studio.generation import lineage, selectors
 from studio.generation.models import Asset
 
 
@@ -19,7 +19,7 @@ def panel(request, generation_id):
     """GET g/<generation>/panel/?asset=<asset id>: prompt, model, step, size, cost,
     maker, dates and status, with links to the detail page and to "Reuse settings".
     404 when the person may not see the generation or the asset is not one of its files."""
-    generation = services.get_generation_for_user(request.user, generation_id)
+    generation = selectors.get_generation_for_user(request.user, generation_id)
     shown = [a for a in generation.assets.all() if a.role in (Asset.Role.IMAGE, Asset.Role.VIDEO)]
     wanted = request.GET.get("asset")
     try:

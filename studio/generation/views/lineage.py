@@ -7,7 +7,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
 
 from studio.generation import lineage as lineage_service
-from studio.generation import services
+from studio.generation import selectors
 
 
 @login_required
@@ -15,7 +15,7 @@ from studio.generation import services
 def lineage(request, generation_id):
     """The tree from the first prompt, the current generation highlighted. htmx gets the
     section alone; a plain request (no JavaScript) a page of its own."""
-    generation = services.get_generation_for_user(request.user, generation_id)
+    generation = selectors.get_generation_for_user(request.user, generation_id)
     context = {
         "generation": generation,
         "tree": lineage_service.lineage_tree(request.user, generation),

@@ -7,9 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_POST
 
-from studio.generation import services, services_models
+from studio.generation import selectors
 from studio.generation.errors import GenerationError
-from studio.generation.forms_models import LumiGirlForm, NanoBananaForm, VideoForm
+from studio.generation.forms.lumi_girl import LumiGirlForm
+from studio.generation.forms.nano_banana import NanoBananaForm
+from studio.generation.forms.video import VideoForm
+from studio.generation.services import lumi_girl, nano_banana, video
 from studio.generation.views.sources import form_view, plain_params
 from studio.teams import access
 from studio.web import ratelimits
@@ -20,7 +23,7 @@ from studio.web import ratelimits
 def nano_banana_new(request):
     def create(form, urls, parent):
         data = form.cleaned_data
-        return services_models.nano_banana_create(
+        return nano_banana.nano_banana_create(
             user=request.user,
             provider_key=data["key"],
             prompt=data["prompt"],
@@ -44,7 +47,7 @@ def nano_banana_new(request):
 def lumi_girl_new(request):
     def create(form, urls, parent):
         data = form.cleaned_data
-        return services_models.lumi_girl_create(
+        return lumi_girl.lumi_girl_create(
             user=request.user,
             provider_key=data["key"],
             prompt=data["prompt"],
@@ -68,7 +71,7 @@ def lumi_girl_new(request):
 def video_new(request):
     def create(form, urls, parent):
         data = form.cleaned_data
-        return services_models.video_create(
+        return video.video_create(
             user=request.user,
             provider_key=data["key"],
             prompt=data["prompt"],
@@ -94,13 +97,13 @@ def video_new(request):
 @require_POST
 def video_extend(request, generation_id):
     """Extend one video of a finished video generation (POST /video/mj/extend)."""
-    parent = services.get_generation_for_user(request.user, generation_id, access.CREATE)
+    parent = selectors.get_generation_for_user(request.user, generation_id, access.CREATE)
     if ratelimits.submit_limited(request):
         messages.error(request, ratelimits.SUBMIT_SENTENCE)
         return redirect(parent)
     try:
         index = int(request.POST.get("index", "1"))
-        child = services_models.video_extend(user=request.user, parent=parent, index=index)
+        child = video.video_extend(user=request.user, parent=parent, index=index)
     except (ValueError, GenerationError) as exc:
         text = str(exc) if isinstance(exc, GenerationError) else "Choose which video to extend."
         messages.error(request, text)

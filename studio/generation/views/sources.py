@@ -16,7 +16,7 @@ from django.urls import reverse
 from studio.accounts.models import ProviderKey
 from studio.banwords import guard
 from studio.credits import budgets
-from studio.generation import assist, services
+from studio.generation import assist, selectors
 from studio.generation.errors import GenerationError
 from studio.generation.models import Generation
 from studio.teams import access
@@ -44,7 +44,7 @@ def source_parent(user, sources) -> Generation | None:
     for source in sources:
         if source.kind == "asset":
             asset = (
-                access.visible_assets(user)
+                selectors.visible_assets(user)
                 .select_related("generation")
                 .filter(pk=source.asset_id)
                 .first()
@@ -60,7 +60,7 @@ def _initial(request, form_class) -> dict:
     initial: dict = {}
     retry_of = request.GET.get("retry")
     if retry_of:
-        initial.update(services.get_generation_for_user(request.user, retry_of).params)
+        initial.update(selectors.get_generation_for_user(request.user, retry_of).params)
     if request.GET.get("prompt"):
         initial["prompt"] = request.GET["prompt"]
     for name, field in form_class.base_fields.items():

@@ -11,9 +11,9 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from studio.banwords import guard
-from studio.generation import assist, costs, services, services_tools
+from studio.generation import assist, costs, selectors, services
 from studio.generation.errors import GenerationError
-from studio.generation.forms_tools import (
+from studio.generation.forms.tools import (
     BlendForm,
     DescribeForm,
     FaceSwapForm,
@@ -22,6 +22,7 @@ from studio.generation.forms_tools import (
     UpscaleForm,
 )
 from studio.generation.models import Action, Status
+from studio.generation.services import tools as tool_services
 from studio.generation.views.sources import form_view
 from studio.teams import access
 from studio.web import ratelimits
@@ -29,7 +30,7 @@ from studio.web import ratelimits
 
 def _upscale(request, form, urls, parent):
     data = form.cleaned_data
-    return services_tools.flux_upscale_create(
+    return tool_services.flux_upscale_create(
         user=request.user,
         provider_key=data["key"],
         image_url=urls["image"][0],
@@ -39,7 +40,7 @@ def _upscale(request, form, urls, parent):
 
 
 def _remove_bg(request, form, urls, parent):
-    return services_tools.remove_bg_create(
+    return tool_services.remove_bg_create(
         user=request.user,
         provider_key=form.cleaned_data["key"],
         image_url=urls["image"][0],
@@ -48,7 +49,7 @@ def _remove_bg(request, form, urls, parent):
 
 
 def _describe(request, form, urls, parent):
-    return services_tools.describe_create(
+    return tool_services.describe_create(
         user=request.user,
         provider_key=form.cleaned_data["key"],
         image_url=urls["image"][0],
@@ -57,7 +58,7 @@ def _describe(request, form, urls, parent):
 
 
 def _faceswap(request, form, urls, parent):
-    return services_tools.faceswap_create(
+    return tool_services.faceswap_create(
         user=request.user,
         provider_key=form.cleaned_data["key"],
         source_url=urls["source"][0],
@@ -67,14 +68,14 @@ def _faceswap(request, form, urls, parent):
 
 
 def _blend(request, form, urls, parent):
-    return services_tools.blend_create(
+    return tool_services.blend_create(
         user=request.user, provider_key=form.cleaned_data["key"], image_urls=urls["images"]
     )
 
 
 def _image_to_image(request, form, urls, parent):
     data = form.cleaned_data
-    return services_tools.image_to_image_create(
+    return tool_services.image_to_image_create(
         user=request.user,
         provider_key=data["key"],
         image_url=urls["image"][0],
@@ -87,7 +88,7 @@ def _image_to_image(request, form, urls, parent):
 def _refuse_image_to_image(form) -> bool:
     """The provider's prompt check on the text, before any upload is stored."""
     data = form.cleaned_data
-    prompt = services_tools.image_to_image_prompt(data["prompt"], relax=data["speed"] == "relax")
+    prompt = tool_services.image_to_image_prompt(data["prompt"], relax=data["speed"] == "relax")
     reason = assist.prompt_refusal(data["key"], prompt)
     if reason:
         form.add_error("prompt", f"Midjourney would refuse this prompt: {reason}")
@@ -189,7 +190,7 @@ def tool_new(request, tool):
 @require_POST
 def describe_generate(request, generation_id):
     """One click from a described prompt to a Midjourney imagine with the same key."""
-    described = services.get_generation_for_user(request.user, generation_id, access.CREATE)
+    described = selectors.get_generation_for_user(request.user, generation_id, access.CREATE)
     if ratelimits.submit_limited(request):
         messages.error(request, ratelimits.SUBMIT_SENTENCE)
         return redirect(described)

@@ -124,7 +124,7 @@ class Press:
 @lru_cache(maxsize=256)
 def press_of(button: str) -> Press:
     """The card's view of a button value (pure: cached per value for the process)."""
-    from studio.web.templatetags import studio as words  # the filters' own wording
+    from studio.generation.templatetags import generation as words  # the filters' own wording
 
     return Press(
         value=button,

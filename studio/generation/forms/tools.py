@@ -6,8 +6,8 @@ from __future__ import annotations
 from django import forms
 
 from studio.generation import costs
-from studio.generation.forms_models import SourcesFormMixin, prompt_field
-from studio.generation.services_tools import BLEND_MAX, BLEND_MIN
+from studio.generation.forms.sources import SourcesFormMixin, prompt_field
+from studio.generation.services.tools import BLEND_MAX, BLEND_MIN
 from studio.uploads.fields import ImageSourcesField
 
 

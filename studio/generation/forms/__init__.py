@@ -1,4 +1,9 @@
-"""One form per model. They validate locally, compose what will be sent and price it."""
+"""One form per model. They validate locally, compose what will be sent and price it.
+
+This package's core: the key choice every form starts from, and the two imagine forms
+(Midjourney, Flux); `sources` is the base of the forms that take images, then one module per
+other model (`nano_banana`, `lumi_girl`, `video`) and one for the image tools (`tools`).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from studio.accounts.models import ProviderKey
-from studio.generation import costs, mjprompt
+from studio.generation import costs
+from studio.prompts import midjourney as mjprompt
 from studio.teams import access
 from studio.teams.access import PERSONAL, Workspace
 from studio.uploads.public import link_address_problem, private_links_allowed

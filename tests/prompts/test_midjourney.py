@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from studio.generation.mjprompt import (
+from studio.prompts.midjourney import (
     FLAGS,
     FLAGS_BY_NAME,
     ParsedPrompt,

@@ -2,6 +2,10 @@
 
 Views call these; the provider is never called here. Each service saves a QUEUED row and
 queues the submit after commit (DESIGN.md steps 1–2, 7).
+
+This package's core is `generation_create`, which every creator ends in, with the two
+imagine forms everything else builds on (Midjourney, Flux); one module per other model
+(`nano_banana`, `lumi_girl`, `video`) and one for the image tools (`tools`).
 """
 
 from __future__ import annotations
@@ -24,22 +28,6 @@ from studio.teams import access
 # If no submit task picked a generation up by then (cluster down), the poller submits it.
 SUBMIT_GRACE = timedelta(seconds=30)
 SUBMIT_DEADLINE_MARGIN = timedelta(minutes=5)
-
-
-def get_generation_for_user(user: AbstractBaseUser, generation_id, need: str = access.VIEW):
-    """The one way views fetch a generation, with its key, parent and files.
-
-    Raises Http404 for anyone who may not see it, PermissionDenied for a team member whose
-    role does not allow `need` (studio.teams.access: VIEW, CREATE, MANAGE).
-    """
-    return access.get_generation(
-        user,
-        generation_id,
-        need,
-        Generation.objects.select_related("provider_key", "parent", "team").prefetch_related(
-            "assets"
-        ),
-    )
 
 
 def generation_create(
