@@ -222,14 +222,14 @@ class LabDeleteError(Exception):
 
 def lab_delete(user: AbstractBaseUser, generation: Generation) -> str:
     """Delete an ImagineLab generation at the provider (DELETE /generations/{id}), then
-    here (its stored files too: studio.library.services.generation_delete).
+    here (its stored files too: studio.gallery.services.generation_delete).
 
     The provider's 404 counts as already gone. Returns a sentence for the person. Raises
     PermissionDenied (not its maker nor a team owner), LabDeleteError when it is still
     running, is not an ImagineLab generation, or the provider refused or failed: then
     nothing is deleted here either.
     """
-    from studio.library import services as library  # it imports the generation app
+    from studio.gallery import services as library  # it imports the generation app
 
     refusal = library.deletion_refusal(user, generation)
     if refusal == library.RIGHTS_REFUSAL:

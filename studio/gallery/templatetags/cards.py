@@ -19,9 +19,9 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 
+from studio.gallery import services
 from studio.generation import costs, presses
 from studio.generation.models import Asset
-from studio.library import services
 from studio.teams import access
 
 register = template.Library()

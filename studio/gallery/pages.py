@@ -14,8 +14,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
+from studio.gallery.models import Favourite
 from studio.generation.models import Asset
-from studio.library.models import Favourite
 from studio.teams import access
 from studio.teams.access import Workspace
 

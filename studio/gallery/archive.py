@@ -18,8 +18,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch
 from django.utils.text import slugify
 
+from studio.gallery.services import LibraryError
 from studio.generation.models import Asset
-from studio.library.services import LibraryError
 from studio.teams import access
 
 log = logging.getLogger(__name__)

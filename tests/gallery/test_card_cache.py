@@ -12,9 +12,9 @@ from django.test import Client
 from django.urls import reverse, set_script_prefix
 from django.utils import timezone
 
+from studio.gallery.templatetags.cards import path_of
 from studio.generation.models import Generation, Status
-from studio.library.templatetags.library import path_of
-from tests.library.conftest import client_for, make_asset, make_generation, member
+from tests.gallery.conftest import client_for, make_asset, make_generation, member
 
 pytestmark = pytest.mark.django_db
 
