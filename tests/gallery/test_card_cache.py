@@ -66,7 +66,7 @@ def test_a_star_shows_at_once(alice, alice_client, grid):
 def test_a_change_made_by_update_shows_at_once(alice_client, grid):
     alice_client.get("/")  # cached now
 
-    # update() leaves updated_at alone: the key holds what the card shows.
+    # update() moves updated_at too (the generation's QuerySet), which keys the card.
     Generation.objects.filter(pk=grid.pk).update(prompt="a blue kite", buttons=["U1"])
     card = card_of(alice_client.get("/").content.decode(), grid)
 
