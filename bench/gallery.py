@@ -78,8 +78,8 @@ def build() -> None:
     the gallery only links to them."""
     from django.contrib.auth.models import User
 
+    from studio.gallery.models import Collection, CollectionItem, Favourite
     from studio.generation.models import Action, Asset, Generation, Model, Status
-    from studio.library.models import Collection, CollectionItem, Favourite
     from studio.teams.models import Membership, Role, Team
 
     rng = random.Random(4)
@@ -291,7 +291,7 @@ def run(*, rebuild: bool = False) -> list[Row]:
 
     rows, counts, cold = [], {}, {}
     for per_page in (24, 96):
-        # Finished cards come from a cache (studio.library.templatetags.library); the
+        # Finished cards come from a cache (studio.gallery.templatetags.cards); the
         # baseline is the page when none is there yet.
         cold[per_page] = _time_cold(client, f"/?per_page={per_page}", REQUESTS // 4)
     _clear_caches()
@@ -327,7 +327,7 @@ def run(*, rebuild: bool = False) -> list[Row]:
         )
     )
     # The ratio choices are cached for a minute; this is what one request a minute pays.
-    from studio.library.gallery import workspace_ratios
+    from studio.gallery.pages import workspace_ratios
 
     _clear_caches()
     started = time.perf_counter()

@@ -80,7 +80,7 @@ INSTALLED_APPS = [
     "studio.web",
     "studio.teams",
     "studio.credits",
-    "studio.library",
+    "studio.gallery",
     "studio.sharing",
     "studio.console",
     "studio.banwords",

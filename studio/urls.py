@@ -5,8 +5,15 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
+from studio.gallery import urls as gallery_urls
+from studio.generation import urls as generation_urls
+
+# The gallery's wall, its live cards and the lightbox keep their names in the "generation"
+# namespace ("generation:gallery" …): the namespace is put together here, above both apps.
+generation_namespace = (gallery_urls.wall_patterns + generation_urls.urlpatterns, "generation")
+
 urlpatterns = [
-    path("", include("studio.generation.urls")),
+    path("", include(generation_namespace)),
     path("accounts/", include("studio.accounts.urls")),
     path("imaginelab/", include("studio.imaginelab.urls")),
     path("sandbox/imaginepro/", include("studio.sandbox.urls")),
@@ -14,7 +21,7 @@ urlpatterns = [
     path("", include("studio.uploads.urls")),
     path("teams/", include("studio.teams.urls")),
     path("usage/", include("studio.credits.urls")),
-    path("library/", include("studio.library.urls")),
+    path("library/", include("studio.gallery.urls")),
     path("s/", include("studio.sharing.urls")),
     path("staff/ban-words/", include("studio.banwords.urls")),
     path("staff/", include("studio.console.urls")),

@@ -1,4 +1,4 @@
-// Select many in the gallery (templates/generation/gallery.html).
+// Select many in the gallery (templates/gallery/gallery.html).
 // Each card's checkbox belongs to the selection form (form="gallery-selection"), so the form
 // works without this script; here it counts, shows the bar only while something is chosen,
 // marks chosen cards, and keeps a card chosen when htmx replaces it (running cards poll).

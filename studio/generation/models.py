@@ -79,6 +79,16 @@ class Action(models.TextChoices):
     TEXT = "text", "Text"
 
 
+class GenerationQuerySet(models.QuerySet):
+    def update(self, **fields) -> int:
+        """`QuerySet.update` that also sets `updated_at` to now unless `fields` give it, as
+        `save()` does (auto_now): every change of a row moves it, so a cached view of the
+        row (the gallery card's HTML) can be keyed by `(pk, updated_at)`. Returns the number
+        of rows updated."""
+        fields.setdefault("updated_at", timezone.now())
+        return super().update(**fields)
+
+
 class Generation(models.Model):
     """One job at the provider, from our form to our stored files.
 
@@ -165,6 +175,8 @@ class Generation(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = GenerationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -295,6 +307,27 @@ def _asset_path(asset: Asset, filename: str) -> str:
     return f"generations/{asset.generation_id}/{filename}"
 
 
+class AssetQuerySet(models.QuerySet):
+    """Changes to files move their generations' `updated_at` (the card shows the files)."""
+
+    def update(self, **fields) -> int:
+        """`QuerySet.update`, then the generations of the updated rows are touched.
+        Returns the number of asset rows updated."""
+        # Read first: once `fields` are written, the filter may match other rows.
+        parents = set(self.values_list("generation_id", flat=True))
+        updated = super().update(**fields)
+        Generation.objects.filter(pk__in=parents).update()
+        return updated
+
+    def delete(self):
+        """`QuerySet.delete`, then the generations of the deleted rows are touched. Returns
+        what `QuerySet.delete` returns."""
+        parents = set(self.values_list("generation_id", flat=True))
+        deleted = super().delete()
+        Generation.objects.filter(pk__in=parents).update()
+        return deleted
+
+
 class Asset(models.Model):
     """A result file copied into our storage (provider links expire after 24 h)."""
 
@@ -319,6 +352,8 @@ class Asset(models.Model):
     source_url = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = AssetQuerySet.as_manager()
+
     class Meta:
         ordering = ["role", "index"]
         constraints = [
@@ -329,6 +364,17 @@ class Asset(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role} {self.index} of {self.generation_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        """Saves the row, then moves the generation's `updated_at` (see `AssetQuerySet`)."""
+        super().save(*args, **kwargs)
+        Generation.objects.filter(pk=self.generation_id).update()
+
+    def delete(self, *args, **kwargs):
+        """Deletes the row, then moves the generation's `updated_at` (see `AssetQuerySet`)."""
+        deleted = super().delete(*args, **kwargs)
+        Generation.objects.filter(pk=self.generation_id).update()
+        return deleted
 
     @property
     def thumb_size(self) -> tuple[int, int]:

@@ -1,3 +1,6 @@
+"""Generation's URLs, the "generation" namespace; the root URLconf adds the gallery's wall,
+live card and lightbox patterns to it (studio.gallery.urls.wall_patterns)."""
+
 from __future__ import annotations
 
 from django.urls import path
@@ -6,9 +9,8 @@ from studio.generation.views import (
     assist,
     buttons,
     create,
-    gallery,
+    detail,
     imports,
-    lightbox,
     lineage,
     models,
     prices,
@@ -19,7 +21,6 @@ from studio.generation.views import (
 app_name = "generation"
 
 urlpatterns = [
-    path("", gallery.gallery, name="gallery"),
     path("new/midjourney/", create.midjourney_new, name="midjourney_new"),
     path("new/midjourney/preview/", create.midjourney_preview, name="midjourney_preview"),
     path("new/flux/", create.flux_new, name="flux_new"),
@@ -35,14 +36,12 @@ urlpatterns = [
     path("prices/", prices.prices, name="prices"),
     path("import/", imports.import_start, name="import_start"),
     path("import/status/", imports.import_status, name="import_status"),
-    path("g/<uuid:generation_id>/", gallery.detail, name="detail"),
-    path("g/<uuid:generation_id>/card/", gallery.card, name="card"),
+    path("g/<uuid:generation_id>/", detail.detail, name="detail"),
     path("g/<uuid:generation_id>/press/", buttons.press, name="press"),
     path("g/<uuid:generation_id>/vary-region/", buttons.vary_region, name="vary_region"),
     path("g/<uuid:generation_id>/cancel/", buttons.cancel, name="cancel"),
     path("g/<uuid:generation_id>/lineage/", lineage.lineage, name="lineage"),
-    path("g/<uuid:generation_id>/panel/", lightbox.panel, name="lightbox"),
-    path("a/<uuid:asset_id>/<str:kind>/", gallery.asset_file, name="asset"),
+    path("a/<uuid:asset_id>/<str:kind>/", detail.asset_file, name="asset"),
     path(
         "hooks/generations/<uuid:generation_id>/<str:token>/",
         webhooks.generation_webhook,

@@ -18,13 +18,13 @@ from django.core.exceptions import PermissionDenied
 from django.views.decorators.debug import sensitive_variables
 
 from studio.accounts.models import ProviderKey
+from studio.gallery import services as library
 from studio.generation import services
 from studio.generation.errors import GenerationError
 from studio.generation.models import Generation, Model
 from studio.generation.signin import token_refused
 from studio.imaginelab import costs
 from studio.imaginelab.types import ACTION_OF_TYPE, TYPES
-from studio.library import services as library
 from studio.provider.errors import ProviderError
 from studio.provider.imaginelab.client import ImagineLabClient
 from studio.provider.imaginelab.results import LabModel
@@ -209,7 +209,7 @@ class LabDeleteError(Exception):
 
 def lab_delete(user: AbstractBaseUser, generation: Generation) -> str:
     """Delete an ImagineLab generation at the provider (DELETE /generations/{id}), then
-    here (its stored files too: studio.library.services.generation_delete).
+    here (its stored files too: studio.gallery.services.generation_delete).
 
     The provider's 404 counts as already gone. Returns a sentence for the person. Raises
     PermissionDenied (not its maker nor a team owner), LabDeleteError when it is still

@@ -15,8 +15,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from studio.gallery.models import Collection
 from studio.generation.models import Asset, Generation, Status
-from studio.library.models import Collection
 from studio.sharing.models import EXPIRY_DAYS, ShareLink
 from studio.teams import access
 from studio.teams.models import Membership, Role

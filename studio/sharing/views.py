@@ -16,8 +16,8 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_POST
 
+from studio.gallery.models import Collection
 from studio.generation import selectors
-from studio.library.models import Collection
 from studio.sharing import services
 from studio.sharing.services import LinkGone, ShareError
 from studio.web.ranges import file_response

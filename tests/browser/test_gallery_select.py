@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from studio.generation.models import Generation
-from tests.library.conftest import make_asset, make_generation
+from tests.gallery.conftest import make_asset, make_generation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

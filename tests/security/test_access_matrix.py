@@ -51,9 +51,9 @@ from studio.accounts.services import sandbox_key_create
 from studio.banwords.models import BanListVersion
 from studio.console.models import AuditEntry, ConsoleCommand, ConsoleSettings
 from studio.credits.models import Kind, LedgerEntry
+from studio.gallery.models import Collection, CollectionItem, Favourite
 from studio.generation import assets
 from studio.generation.models import Asset, Generation, Model, Status
-from studio.library.models import Collection, CollectionItem, Favourite
 from studio.sharing.models import ShareLink
 from studio.teams import access
 from studio.teams.models import Invitation, Membership, Role, Team
@@ -556,7 +556,7 @@ RULES: dict[str, list[Case]] = {
         Case(OWN, {"collection_id": "own_collection"}, "post", {"ids": ["own_generation"]}),
     ],
     # Ids one may not see are left out, as if unknown: the page says none of them is here,
-    # and a new collection made for them stays empty (tests/library/test_collections.py).
+    # and a new collection made for them stays empty (tests/gallery/test_collections.py).
     "library:collection_add": [
         Case(WS_CREATE),
         Case(WS_CREATE, query={"ids": "team_generation"}, check=not_chosen("team_generation")),
@@ -977,7 +977,7 @@ class World:
             "fenna37": (["fenna37"], {"owner"}),
             "stafford36": (["stafford36"], {"staff"}),
         }
-        # Prompt slugs as ZIP entries carry them (studio.library.archive.zip_name).
+        # Prompt slugs as ZIP entries carry them (studio.gallery.archive.zip_name).
         self.prompt_slugs = {
             slugify("team-secret"): MEMBERS,
             slugify("owner-private"): {"owner"},

@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from studio.accounts.services import sandbox_key_create
+from studio.gallery.models import Collection, CollectionItem
 from studio.generation import services
 from studio.generation.models import Status
-from studio.library.models import Collection, CollectionItem
 from studio.sharing.models import ShareLink
 from studio.teams.models import Membership, Role, Team
 from tests.support import run_to_final

@@ -61,7 +61,7 @@ def press(request, generation_id):
         if request.htmx:
             return TemplateResponse(
                 request,
-                "generation/gallery.html#press-error",
+                "gallery/gallery.html#press-error",
                 {"error": ratelimits.SUBMIT_SENTENCE},
                 status=ratelimits.TOO_MANY,
             )
@@ -88,7 +88,7 @@ def press(request, generation_id):
     except services.GenerationError as exc:
         if request.htmx:
             return TemplateResponse(
-                request, "generation/gallery.html#press-error", {"error": str(exc)}
+                request, "gallery/gallery.html#press-error", {"error": str(exc)}
             )
         messages.error(request, str(exc))
         if prompt.strip() and presses.takes_remix(button):
@@ -97,7 +97,7 @@ def press(request, generation_id):
             return redirect(f"{parent.get_absolute_url()}?{kept}")
         return redirect(parent)
     if request.htmx:
-        return TemplateResponse(request, "generation/gallery.html#card", {"generation": child})
+        return TemplateResponse(request, "gallery/gallery.html#card", {"generation": child})
     messages.success(request, f"{child.button} submitted.")
     return redirect(child)
 
@@ -178,7 +178,7 @@ def _card(request, generation_id, *, cancel_error: str = ""):
     generation = selectors.get_generation_for_user(request.user, generation_id)
     response = TemplateResponse(
         request,
-        "generation/gallery.html#card",
+        "gallery/gallery.html#card",
         {"generation": generation, "cancel_error": cancel_error},
     )
     if generation.is_final:

@@ -14,9 +14,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
+from studio.gallery.models import Favourite
 from studio.generation import selectors
 from studio.generation.models import Asset
-from studio.library.models import Favourite
 from studio.teams.access import Workspace
 
 PAGE_SIZES = (24, 96)

@@ -18,9 +18,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch
 from django.utils.text import slugify
 
+from studio.gallery.services import LibraryError
 from studio.generation import selectors
 from studio.generation.models import Asset
-from studio.library.services import LibraryError
 
 log = logging.getLogger(__name__)
 

@@ -7,9 +7,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from studio.gallery.models import Collection, CollectionItem, Favourite
 from studio.generation.models import Action, Asset, Generation, Model, Status
-from studio.library.models import Collection, CollectionItem, Favourite
-from tests.library.conftest import (  # noqa: F401 (a fixture: a fresh cache)
+from tests.gallery.conftest import (  # noqa: F401 (a fixture: a fresh cache)
     _fresh_cache,
     client_for,
     make_asset,

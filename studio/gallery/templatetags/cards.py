@@ -5,23 +5,22 @@ per button, includes per tile)."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 import uuid
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 from django import template
-from django.core.cache import caches
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 
+from studio.gallery import services
 from studio.generation import costs, presses
 from studio.generation.models import Asset
-from studio.library import services
+from studio.generation.templatetags import generation as words  # the filters' own wording
 from studio.teams import access
 
 register = template.Library()
@@ -124,7 +123,6 @@ class Press:
 @lru_cache(maxsize=256)
 def press_of(button: str) -> Press:
     """The card's view of a button value (pure: cached per value for the process)."""
-    from studio.generation.templatetags import generation as words  # the filters' own wording
 
     return Press(
         value=button,
@@ -167,10 +165,48 @@ class Card:
     Built by `{% gallery_card g as c %}`; its properties read the prefetched `assets`
     (no query)."""
 
-    def __init__(self, generation, rights: CardRights):
+    CACHE_SECONDS = 3600  # a finished card's HTML; a changed card gets a new key anyway
+    CSRF_STAND_IN = "csrf-stand-in-8f3a1c"  # `fill_in` puts the page's own token here
+    AGO_STAND_IN = "ago-stand-in-8f3a1c"  # `fill_in` puts the card's age as it reads now
+
+    def __init__(self, generation, rights: CardRights, context=None):
         self.generation = generation
         self.rights = rights
         self.pk = generation.pk
+        self.request = context.get("request") if context is not None else None
+        self.csrf_token = context.get("csrf_token") if context is not None else None
+        self.use_l10n = context.use_l10n if context is not None else None
+
+    @cached_property
+    def ago(self) -> str:
+        """The card's age as it reads now ("3 minutes")."""
+        created = self.generation.created_at
+        return timesince(created) if created else ""
+
+    @cached_property
+    def cached(self) -> bool:
+        """Whether the card's HTML may come from the `{% cache %}` (alias "cards"): a
+        finished card, on a page that reopens no remix box, with a CSRF token to put back.
+        A running card is always drawn afresh."""
+        return (
+            self.generation.is_final
+            and self.request is not None
+            and "remix" not in self.request.GET
+            and bool(self.csrf_token)
+        )
+
+    @cached_property
+    def locale(self) -> str:
+        """What the card's HTML depends on beside the row and the rights: whether numbers
+        are localized, the language, the time zone and the script prefix (a cache key part)."""
+        return "|".join(
+            (
+                str(self.use_l10n),
+                translation.get_language() or "",
+                timezone.get_current_timezone_name(),
+                get_script_prefix(),
+            )
+        )
 
     @cached_property
     def detail_url(self) -> str:
@@ -239,96 +275,20 @@ class Card:
 @register.simple_tag(takes_context=True)
 def gallery_card(context, generation) -> Card:
     """`{% gallery_card g as c %}`: the card's rights (`c.rights`, see `card_rights`),
-    paths and buttons."""
-    return Card(generation, card_rights(context, generation))
+    paths, buttons, age, and whether its HTML may be cached (`c.cached`)."""
+    return Card(generation, card_rights(context, generation), context)
 
 
-# --- a finished card's HTML, cached ------------------------------------------------------
-
-CARD_CACHE_SECONDS = 3600
-_CSRF_STAND_IN = "csrf-stand-in-8f3a1c"  # replaced by the page's own token on every render
-_AGO_STAND_IN = "ago-stand-in-8f3a1c"  # replaced by the card's age as it reads now
+# --- a finished card's HTML, cached -------------------------------------------------------
 
 
-def card_cache_key(card: Card, context) -> str | None:
-    """The cache key of a finished card's HTML, or None when it must be drawn afresh (a
-    running card, a page that reopens a remix box, no CSRF token to put back).
-
-    The key holds everything the card prints, so a stale entry is never found: the row's
-    `updated_at` and, because `QuerySet.update()` does not move it, the fields shown
-    themselves (creation time, status, prompt, error, cost, buttons, texts, each file's id
-    and size); the person's rights and star (`CardRights`); whether numbers are localized;
-    the language, time zone and script prefix. The "… ago" text is not in it: it is put in
-    on every render, as the CSRF token is. Nothing needs deleting: a changed card gets a
-    new key, and old entries expire (CARD_CACHE_SECONDS) or are pushed out by the cache's
-    own size limit."""
-    g = card.generation
-    request = context.get("request")
-    if not g.is_final or request is None or "remix" in request.GET:
-        return None
-    shown = (
-        str(g.pk),
-        g.updated_at.isoformat() if g.updated_at else "",
-        g.created_at.isoformat() if g.created_at else "",
-        g.status,
-        g.model,
-        g.action,
-        g.button,
-        str(g.parent_id),
-        g.request_body.get("scale") if isinstance(g.request_body, dict) else None,
-        g.is_sandbox,
-        g.prompt,
-        g.error,
-        g.cost,
-        tuple(g.buttons or ()),
-        tuple(g.text_outputs or ()),
-        tuple(g.params.get(k) for k in ("model", "tool")) if isinstance(g.params, dict) else (),
-        tuple((a.pk, a.role, a.index, a.width, a.height, a.duration) for a in card._assets),
-        card.rights,
-        context.use_l10n,
-        translation.get_language(),
-        timezone.get_current_timezone_name(),
-        get_script_prefix(),
+@register.filter(is_safe=True)
+def fill_in(html: str, card: Card) -> str:
+    """`{% filter fill_in:c %}`: a card's HTML drawn with `Card.CSRF_STAND_IN` and
+    `Card.AGO_STAND_IN` (the cached copy, shared by every page and person with the same key)
+    with the current page's CSRF token and the card's age as it reads now put in."""
+    return mark_safe(
+        str(html)
+        .replace(Card.CSRF_STAND_IN, str(card.csrf_token))
+        .replace(Card.AGO_STAND_IN, escape(card.ago))
     )
-    digest = hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
-    return f"library:card:{digest}"
-
-
-class CardCacheNode(template.Node):
-    def __init__(self, card, nodelist):
-        self.card = card
-        self.nodelist = nodelist
-
-    def render(self, context):
-        card = self.card.resolve(context)
-        created = card.generation.created_at
-        ago = timesince(created) if created else ""
-        token = context.get("csrf_token")
-        key = card_cache_key(card, context) if token else None
-        if key is None:
-            with context.push(ago=ago):
-                return self.nodelist.render(context)
-        html = caches["cards"].get(key)
-        if html is None:
-            # Drawn with stand-ins: the entry serves every page of this session and of
-            # others with the same rights, each getting its own token and the age of now.
-            with context.push(csrf_token=_CSRF_STAND_IN, ago=_AGO_STAND_IN):
-                html = str(self.nodelist.render(context))
-            caches["cards"].set(key, html, CARD_CACHE_SECONDS)
-        return mark_safe(
-            html.replace(_CSRF_STAND_IN, str(token)).replace(_AGO_STAND_IN, escape(ago))
-        )
-
-
-@register.tag
-def card_cache(parser, token):
-    """`{% card_cache c %}…{% endcard_cache %}`: a finished gallery card's HTML from the
-    cache when nothing it shows has changed (see `card_cache_key`); a running card is
-    always drawn. The `{% csrf_token %}`s inside get the current page's token, and `{{ ago }}`
-    (set by this tag) is the card's age as it reads now ("3 minutes")."""
-    bits = token.split_contents()
-    if len(bits) != 2:
-        raise template.TemplateSyntaxError("card_cache takes one argument: the card")
-    nodelist = parser.parse(("endcard_cache",))
-    parser.delete_first_token()
-    return CardCacheNode(parser.compile_filter(bits[1]), nodelist)

@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from studio.gallery.models import Collection, CollectionItem, Favourite
 from studio.generation.models import Model, Status
-from studio.library.models import Collection, CollectionItem, Favourite
-from tests.library.conftest import HTMX, client_for, make_asset, make_generation, member
+from tests.gallery.conftest import HTMX, client_for, make_asset, make_generation, member
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from studio.library.models import Collection, CollectionItem, Favourite
-from tests.library.conftest import HTMX, client_for, make_generation, member
+from studio.gallery.models import Collection, CollectionItem, Favourite
+from tests.gallery.conftest import HTMX, client_for, make_generation, member
 
 pytestmark = pytest.mark.django_db
 

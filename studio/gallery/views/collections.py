@@ -21,9 +21,9 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
+from studio.gallery import archive, services
+from studio.gallery.pages import gallery_page, page_number_of, per_page_of
 from studio.generation import selectors
-from studio.library import archive, services
-from studio.library.gallery import gallery_page, page_number_of, per_page_of
 from studio.teams import access
 
 MAX_IDS = 1000  # ids read from one request; more is not a selection a person makes
@@ -82,7 +82,7 @@ def favourite(request, generation_id):
     on = services.favourite_toggle(request.user, generation)
     if request.htmx:
         return TemplateResponse(
-            request, "library/_favourite.html", {"g": generation, "favourite": on}
+            request, "gallery/_favourite.html", {"g": generation, "favourite": on}
         )
     return redirect(_next_url(request))
 
@@ -112,7 +112,7 @@ def collections(request):
     )
     context = {"collections": found, "error": error, "name": name}
     return TemplateResponse(
-        request, "library/collections.html", context, status=400 if error else 200
+        request, "gallery/collections.html", context, status=400 if error else 200
     )
 
 
@@ -135,7 +135,7 @@ def collection(request, collection_id):
         "page": page,
         "can_change": services.collection_allowed(request.user, found, access.CREATE),
     }
-    template = "library/collection.html"
+    template = "gallery/collection.html"
     if request.htmx and request.GET.get("page"):
         template += "#tiles"
     return TemplateResponse(request, template, context)
@@ -211,7 +211,7 @@ def collection_add(request):
         "error": error,
         "name": name,
     }
-    return TemplateResponse(request, "library/add.html", context, status=400 if error else 200)
+    return TemplateResponse(request, "gallery/add.html", context, status=400 if error else 200)
 
 
 # --- the selection: ZIP and delete ---------------------------------------------------------
@@ -257,4 +257,4 @@ def delete(request):
         messages.error(request, "Choose the generations to delete first.")
         return redirect(back)
     context = {"deletable": deletable, "kept": kept, "next": back}
-    return TemplateResponse(request, "library/delete.html", context)
+    return TemplateResponse(request, "gallery/delete.html", context)

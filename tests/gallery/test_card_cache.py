@@ -12,9 +12,9 @@ from django.test import Client
 from django.urls import reverse, set_script_prefix
 from django.utils import timezone
 
+from studio.gallery.templatetags.cards import path_of
 from studio.generation.models import Generation, Status
-from studio.library.templatetags.library import path_of
-from tests.library.conftest import client_for, make_asset, make_generation, member
+from tests.gallery.conftest import client_for, make_asset, make_generation, member
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +66,7 @@ def test_a_star_shows_at_once(alice, alice_client, grid):
 def test_a_change_made_by_update_shows_at_once(alice_client, grid):
     alice_client.get("/")  # cached now
 
-    # update() leaves updated_at alone: the key holds what the card shows.
+    # update() moves updated_at too (the generation's QuerySet), which keys the card.
     Generation.objects.filter(pk=grid.pk).update(prompt="a blue kite", buttons=["U1"])
     card = card_of(alice_client.get("/").content.decode(), grid)
 

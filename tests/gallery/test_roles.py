@@ -8,7 +8,7 @@ import re
 import pytest
 
 from studio.generation.models import Generation, Status
-from tests.library.conftest import HTMX, client_for, make_asset, make_generation, member
+from tests.gallery.conftest import HTMX, client_for, make_asset, make_generation, member
 
 pytestmark = pytest.mark.django_db
 

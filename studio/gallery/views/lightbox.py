@@ -38,4 +38,4 @@ def panel(request, generation_id):
         "reuse": reuse,
         "reuse_is_parent": reuse is not None and reuse.pk != generation.pk,
     }
-    return TemplateResponse(request, "generation/_lightbox_panel.html", context)
+    return TemplateResponse(request, "gallery/_lightbox_panel.html", context)

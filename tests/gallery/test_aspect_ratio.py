@@ -11,7 +11,7 @@ from django.apps import apps
 from studio.generation import services
 from studio.generation.assets import aspect_ratio_of
 from studio.generation.models import Asset, Status
-from tests.library.conftest import make_asset, make_generation
+from tests.gallery.conftest import make_asset, make_generation
 from tests.support import run_to_final
 
 

@@ -12,10 +12,10 @@ import pytest
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from studio.gallery import archive
+from studio.gallery.models import Collection, CollectionItem, Favourite
 from studio.generation.models import Asset, Generation, Model, Status
-from studio.library import archive
-from studio.library.models import Collection, CollectionItem, Favourite
-from tests.library.conftest import client_for, make_asset, make_generation, member
+from tests.gallery.conftest import client_for, make_asset, make_generation, member
 
 pytestmark = pytest.mark.django_db
 
@@ -220,7 +220,7 @@ def test_deleting_from_its_own_page_returns_to_the_gallery(alice, alice_client):
 def test_the_delete_service_refuses_with_the_reason(team, django_capture_on_commit_callbacks):
     from django.core.exceptions import PermissionDenied
 
-    from studio.library import services
+    from studio.gallery import services
 
     olga, cora = member(team, "olga"), member(team, "cora")
     by_olga = make_generation(olga, team=team)

@@ -21,9 +21,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import Http404
 
+from studio.gallery.models import Collection, CollectionItem, Favourite
 from studio.generation import selectors
 from studio.generation.models import ACTIVE, Asset, Generation
-from studio.library.models import Collection, CollectionItem, Favourite
 from studio.teams import access
 from studio.teams.access import Workspace
 

@@ -1,0 +1,41 @@
+"""The gallery's URLs. `urlpatterns`: favourites, collections and the selection bar, under
+/library/ in the "library" namespace. `wall_patterns`: the wall, a live card and the
+lightbox's panel, which the root URLconf puts in the "generation" namespace at the site's
+root (their names and paths predate this app)."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from studio.gallery.views import collections, lightbox, wall
+
+app_name = "library"
+urlpatterns = [
+    path("favourite/<uuid:generation_id>/", collections.favourite, name="favourite"),
+    path("collections/", collections.collections, name="collections"),
+    path("collections/<uuid:collection_id>/", collections.collection, name="collection"),
+    path(
+        "collections/<uuid:collection_id>/rename/",
+        collections.collection_rename,
+        name="collection_rename",
+    ),
+    path(
+        "collections/<uuid:collection_id>/delete/",
+        collections.collection_delete,
+        name="collection_delete",
+    ),
+    path(
+        "collections/<uuid:collection_id>/remove/",
+        collections.collection_remove,
+        name="collection_remove",
+    ),
+    path("add/", collections.collection_add, name="collection_add"),
+    path("zip/", collections.zip_download, name="zip"),
+    path("delete/", collections.delete, name="delete"),
+]
+
+wall_patterns = [
+    path("", wall.gallery, name="gallery"),
+    path("g/<uuid:generation_id>/card/", wall.card, name="card"),
+    path("g/<uuid:generation_id>/panel/", lightbox.panel, name="lightbox"),
+]

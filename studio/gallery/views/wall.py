@@ -1,0 +1,81 @@
+"""The gallery's wall (filtered pages of cards) and a live card (the detail page and stored
+files: studio.generation.views.detail)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import QueryDict
+from django.template.response import TemplateResponse
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET
+from django_htmx.http import HttpResponseStopPolling, trigger_client_event
+
+from studio.gallery import pages
+from studio.gallery.filters import GalleryFilter
+from studio.generation import selectors
+from studio.teams import access
+
+
+def _gallery_filter(request) -> GalleryFilter:
+    workspace = request.workspace
+    return GalleryFilter(
+        request.GET,
+        selectors.workspace_generations(workspace, request.user),
+        request=request,
+        workspace=workspace,
+        ratios=pages.workspace_ratios(workspace, request.user),
+    )
+
+
+def _page_query(request) -> str:
+    """The filters of this URL without the page number and empty values, for "more"."""
+    query = QueryDict(mutable=True)
+    for name, values in request.GET.lists():
+        kept = [value for value in values if value]
+        if name != "page" and kept:
+            query.setlist(name, kept)
+    return query.urlencode()
+
+
+@login_required
+@require_GET
+def gallery(request):
+    """Newest first, filtered (studio.gallery.filters); htmx asks for further pages as you
+    scroll, and swaps the grid when a filter changes. A constant number of queries per page,
+    whatever its size (studio.gallery.pages)."""
+    filters = _gallery_filter(request)
+    page = pages.gallery_page(
+        filters.qs,
+        request.user,
+        number=pages.page_number_of(request.GET.get("page")),
+        per_page=pages.per_page_of(request.GET.get("per_page")),
+    )
+    context = {
+        "page": page,
+        "filter": filters,
+        "query": _page_query(request),
+        "page_sizes": pages.PAGE_SIZES,
+        "workspace_keys": access.workspace_keys(request.workspace, request.user),
+    }
+    template = "gallery/gallery.html"
+    wants_grid = request.GET.get("page") or request.htmx.target == "gallery-grid"
+    if request.htmx and not request.htmx.history_restore_request and wants_grid:
+        template += "#page"
+    response = TemplateResponse(request, template, context)
+    # The same URL answers a whole page or only the grid: caches must tell them apart.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+@login_required
+@require_GET
+def card(request, generation_id):
+    """One gallery card. While running, htmx polls it every 2 s; a final card answers 286
+    (stop polling) and carries no hx-trigger, so polling cannot restart (TECH.md §3)."""
+    generation = selectors.get_generation_for_user(request.user, generation_id)
+    response = TemplateResponse(request, "gallery/gallery.html#card", {"generation": generation})
+    if generation.is_final:
+        response.render()
+        response = HttpResponseStopPolling(response.content)
+        trigger_client_event(response, "generation-finished", {"id": str(generation.pk)})
+    return response
