@@ -47,6 +47,8 @@ def base_environ(directory: Path, port: int) -> dict[str, str]:
     return {
         "DJANGO_SETTINGS_MODULE": "studio.settings",
         "DEBUG": "False",
+        # The bench talks to the sandbox, which DEBUG=False leaves out unless asked for.
+        "SANDBOX_ENABLED": "True",
         "SECRET_KEY": "bench-only-not-secret",
         "FIELD_ENCRYPTION_KEYS": BENCH_FERNET_KEY,
         "STUDIO_VAR_DIR": str(directory),

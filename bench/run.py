@@ -40,6 +40,7 @@ def configure() -> None:
     (BENCH_DIR / "static").mkdir(exist_ok=True)
     os.environ["DJANGO_SETTINGS_MODULE"] = "studio.settings"
     os.environ["DEBUG"] = "False"
+    os.environ["SANDBOX_ENABLED"] = "True"  # the bench talks to the sandbox
     os.environ.setdefault("SECRET_KEY", "bench-only-not-secret")
     os.environ.setdefault(
         "FIELD_ENCRYPTION_KEYS", "bXlfYmVuY2hfb25seV9rZXlfMzJfYnl0ZXNfbG9uZyE="

@@ -62,6 +62,11 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 # (the sandbox's base URL, webhooks) are built from this.
 SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# The simulator of both providers (studio.sandbox, mounted at /sandbox/): on with DEBUG, off
+# otherwise unless set. Off, the app is not installed and its URLs are not mounted; sandbox
+# keys then talk to SANDBOX_BASE_URL, wherever that simulator runs.
+SANDBOX_ENABLED = envbool("SANDBOX_ENABLED", "True" if DEBUG else "False")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -75,7 +80,7 @@ INSTALLED_APPS = [
     "django_q",
     "studio.accounts",
     "studio.generation",
-    "studio.sandbox",
+    *(["studio.sandbox"] if SANDBOX_ENABLED else []),
     "studio.uploads",
     "studio.web",
     "studio.teams",
@@ -239,7 +244,7 @@ SANDBOX_BANNED_WORDS = envlist("SANDBOX_BANNED_WORDS", "banned,forbidden")
 # --- Sandbox faults (issue 7 fault injection, issue 8 progress rate) --------------------------
 # Whole-sandbox faults injected from the environment, e.g.
 # "latency:on=submit:seconds=2;http_429:on=fetch:probability=0.2:seconds=3" (README, "Sandbox
-# faults"); parsed in memory by studio/sandbox/faults.py, a bad string stops the start.
+# faults"); parsed in memory by studio/sandbox/faults/, a bad string stops the start.
 SANDBOX_FAULTS = os.getenv("SANDBOX_FAULTS", "")
 # Progress requests (message fetch) per sliding second per sandbox account, then 429 with
 # Retry-After, as the provider documents (10 / s); 0 = no limit.

@@ -1,7 +1,9 @@
-"""Root URLconf: the studio, the sandbox (the simulated provider) and the admin."""
+"""Root URLconf: the studio, the sandbox (the simulated providers, when
+settings.SANDBOX_ENABLED) and the admin."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -12,12 +14,21 @@ from studio.generation import urls as generation_urls
 # namespace ("generation:gallery" …): the namespace is put together here, above both apps.
 generation_namespace = (gallery_urls.wall_patterns + generation_urls.urlpatterns, "generation")
 
+# The simulator is mounted only when installed (settings.SANDBOX_ENABLED).
+sandbox = (
+    [
+        path("sandbox/imaginepro/", include("studio.sandbox.imaginepro.urls")),
+        path("sandbox/imaginelab/", include("studio.sandbox.imaginelab.urls")),
+    ]
+    if settings.SANDBOX_ENABLED
+    else []
+)
+
 urlpatterns = [
     path("", include(generation_namespace)),
     path("accounts/", include("studio.accounts.urls")),
     path("imaginelab/", include("studio.imaginelab.urls")),
-    path("sandbox/imaginepro/", include("studio.sandbox.urls")),
-    path("sandbox/imaginelab/", include("studio.sandbox.imaginelab.urls")),
+    *sandbox,
     path("", include("studio.uploads.urls")),
     path("teams/", include("studio.teams.urls")),
     path("usage/", include("studio.credits.urls")),

@@ -12,6 +12,8 @@ os.environ.setdefault("POLL_LOOP_SECONDS", "20")
 # Sandbox faults: tests poll the sandbox directly at ~20 fetches/s; the limit itself is tested
 # with the documented 10/s (tests/sandbox/test_faults_rate.py).
 os.environ.setdefault("SANDBOX_PROGRESS_RATE", "100")
+# The tests talk to the simulator, whatever DEBUG says (tests/without_sandbox turns it off).
+os.environ.setdefault("SANDBOX_ENABLED", "True")
 
 from studio.settings import *  # noqa: E402
 

@@ -17,9 +17,8 @@ from studio.generation.signin import release_waiting
 from studio.provider.errors import ProviderError
 from studio.provider.imaginelab.client import ImagineLabClient
 from studio.provider.imaginepro.client import ImagineProClient
-from studio.sandbox.imaginelab.services import sandbox_lab_account_create
-from studio.sandbox.services import sandbox_account_create
 from studio.teams.models import Team
+from studio.web import simulator
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +63,11 @@ def key_create(
 
 def sandbox_key_create(*, user: AbstractBaseUser, team: Team | None = None) -> ProviderKey:
     """Open a sandbox account (simulated images, starting credits) and store its key:
-    the person's own, or `team`'s (the caller has checked that `user` owns it)."""
+    the person's own, or `team`'s (the caller has checked that `user` owns it).
+    Raises Http404 when the sandbox is not installed (studio.web.simulator)."""
     label = user.get_username() if team is None else f"team {team.name}"
     with transaction.atomic():
-        api_key = sandbox_account_create(label=label)
+        api_key = simulator.open_account(simulator.IMAGINEPRO, label=label)
         key = ProviderKey(user=user, team=team, name="Sandbox", is_sandbox=True)
         key.set_api_key(api_key)
         key.save()
@@ -201,10 +201,11 @@ def going_on_sentence(waiting: int) -> str:
 
 def lab_sandbox_key_create(*, user: AbstractBaseUser, team: Team | None = None) -> ProviderKey:
     """Open an ImagineLab sandbox account (simulated outputs, a starting wallet) and store
-    its dedicated API key, for the person or `team` (the caller checked `user` owns it)."""
+    its dedicated API key, for the person or `team` (the caller checked `user` owns it).
+    Raises Http404 when the sandbox is not installed (studio.web.simulator)."""
     label = user.get_username() if team is None else f"team {team.name}"
     with transaction.atomic():
-        _email, _password, api_key = sandbox_lab_account_create(label=label)
+        api_key = simulator.open_account(simulator.IMAGINELAB, label=label)
         key = _lab_key(
             user=user,
             team=team,

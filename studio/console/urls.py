@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from django.urls import path
 
-from studio.console.views import accounts, audit, faults, queue, settings, tokens, trace
+from studio.console import audit as audit_log
+from studio.console.access import staff_required
+from studio.console.views import accounts, audit, queue, settings, tokens, trace
+from studio.web import simulator
 
 app_name = "console"
 urlpatterns = [
@@ -23,8 +26,20 @@ urlpatterns = [
     path("trace/", trace.trace, name="trace"),
     path("audit/", audit.audit, name="audit"),
     path("settings/", settings.settings, name="settings"),
-    # Sandbox fault injection (issue 7).
-    path("faults/", faults.fault_list, name="faults"),
-    path("faults/<int:fault_id>/remove/", faults.fault_remove, name="fault_remove"),
-    path("faults/clear/", faults.fault_clear, name="fault_clear"),
 ]
+
+# The simulator's staff page of injected faults, when the sandbox is installed: behind the
+# console's staff check, recording into its audit log.
+faults = simulator.faults_page()
+if faults is not None:
+    logged = {"audit": audit_log.record}
+    urlpatterns += [
+        path("faults/", staff_required(faults.fault_list), logged, name="faults"),
+        path(
+            "faults/<int:fault_id>/remove/",
+            staff_required(faults.fault_remove),
+            logged,
+            name="fault_remove",
+        ),
+        path("faults/clear/", staff_required(faults.fault_clear), logged, name="fault_clear"),
+    ]

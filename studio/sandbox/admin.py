@@ -82,7 +82,7 @@ class SandboxLabGenerationAdmin(admin.ModelAdmin):
 
 @admin.register(SandboxFault)
 class SandboxFaultAdmin(admin.ModelAdmin):
-    """Injected faults (faults.py); the staff console's "Sandbox faults" page is the usual way."""
+    """Injected faults (faults/); the staff console's "Sandbox faults" page is the usual way."""
 
     list_display = ["kind", "account", "on", "remaining", "probability", "seconds", "created_at"]
     list_filter = ["kind", "on"]

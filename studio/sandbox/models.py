@@ -23,7 +23,7 @@ class SandboxAccount(models.Model):
     credits_quota = models.IntegerField()
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
-    # DIY plan (imaginepro.md §3.18; diy.py): sandbox accounts are on it unless switched off,
+    # DIY plan (imaginepro.md §3.18; diy/): sandbox accounts are on it unless switched off,
     # which makes the DIY routes answer 403 like the provider would for another plan.
     diy = models.BooleanField(default=True, help_text="on the DIY plan (own Discord accounts)")
     queue_paused_at = models.DateTimeField(
@@ -126,7 +126,7 @@ class SandboxJob(models.Model):
     timeout = models.PositiveIntegerField(default=900, help_text="seconds, as sent")
     request_body = models.JSONField(default=dict, help_text="the JSON body received")
     # Image URLs fetched at submit, in order; their bytes are stored as `input-<n>` (1-based)
-    # next to the job's results (files.py), never served.
+    # next to the job's results (render/files.py), never served.
     inputs = models.JSONField(default=list, blank=True, help_text="input image URLs")
     # Root of the sandbox as the submitting client saw it, for URLs in webhook payloads.
     base_url = models.CharField(max_length=500)
@@ -217,7 +217,7 @@ class SandboxFault(models.Model):
 
 
 class SandboxRateBucket(models.Model):
-    """Progress requests of one account in one 100 ms bucket (faults.check_progress_rate):
+    """Progress requests of one account in one 100 ms bucket (imaginepro/progress_rate.py):
     the sliding one-second window is the sum of the last ten buckets, shared by every
     process through the database."""
 

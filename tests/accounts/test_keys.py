@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from studio.accounts.models import ProviderKey
-from studio.sandbox.services import sandbox_account_create
+from studio.sandbox.imaginepro.services import sandbox_account_create
 
 KEYS = "/accounts/keys/"
 UNREACHABLE = "http://127.0.0.1:9/api/v1"  # discard port: nothing listens there

@@ -12,8 +12,8 @@ from django.urls import reverse
 from PIL import Image
 
 from studio.generation.models import Action, Asset, Generation, Model, Status
+from studio.sandbox.imaginepro.services import sandbox_account_credits
 from studio.sandbox.models import SandboxJob
-from studio.sandbox.services import sandbox_account_credits
 from studio.uploads.models import Upload
 from tests.support import run_to_final
 

@@ -10,8 +10,8 @@ import pytest
 
 from studio.accounts.services import sandbox_key_create
 from studio.console.models import AuditEntry, ConsoleSettings
+from studio.sandbox.imaginepro.services import authenticate
 from studio.sandbox.models import SandboxAccount
-from studio.sandbox.services import authenticate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 URL = "/staff/ban-words/provider/"

@@ -15,8 +15,8 @@ from studio.accounts.services import sandbox_key_create
 from studio.console import enqueue, tasks
 from studio.console.models import AuditEntry, ConsoleCommand, ConsoleSettings
 from studio.provider.imaginepro.client import ImagineProClient
+from studio.sandbox.keys import hash_key as _hash_key
 from studio.sandbox.models import SandboxAccount, SandboxDiscordToken, SandboxJob
-from studio.sandbox.services import _hash_key
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

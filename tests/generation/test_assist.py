@@ -19,8 +19,8 @@ from studio.accounts.models import ProviderKey
 from studio.accounts.services import sandbox_key_create
 from studio.generation import assist, services
 from studio.generation.models import Generation, Status
+from studio.sandbox.imaginepro.services import sandbox_account_credits
 from studio.sandbox.models import SandboxAccount, SandboxJob
-from studio.sandbox.services import sandbox_account_credits
 from tests.support import run_to_final
 
 HTMX = {"HX-Request": "true"}

@@ -22,7 +22,7 @@ from studio.accounts.models import ProviderKey
 from studio.generation import assets, enqueue, imaginepro_history, poller, services, tasks
 from studio.generation.models import Action, Generation, Lease, Model, Status
 from studio.provider.imaginepro.client import ImagineProClient
-from studio.sandbox.services import sandbox_account_credits
+from studio.sandbox.imaginepro.services import sandbox_account_credits
 from tests.support import run_to_final
 
 HTMX = {"HX-Request": "true"}

@@ -14,8 +14,8 @@ from PIL import Image
 from studio.accounts.models import ProviderKey
 from studio.generation import services
 from studio.generation.models import Action, Asset, Generation, Model, Status
+from studio.sandbox.imaginepro.services import sandbox_account_credits
 from studio.sandbox.models import SandboxJob
-from studio.sandbox.services import sandbox_account_credits
 from tests.support import run_to_final
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -13,7 +13,7 @@ from studio.accounts.models import ProviderKey
 from studio.generation import assets, leases, poller, presses, services
 from studio.generation.models import Asset, Generation, Status
 from studio.generation.submit import generation_submit
-from studio.sandbox.services import sandbox_account_credits
+from studio.sandbox.imaginepro.services import sandbox_account_credits
 from tests.support import run_to_final
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -112,7 +112,7 @@ def test_relax_costs_five(alice, alice_key, sandbox_url):
 
 
 def test_no_credits_fails_with_the_providers_reason(alice, sandbox_url):
-    from studio.sandbox.services import sandbox_account_create
+    from studio.sandbox.imaginepro.services import sandbox_account_create
 
     key = ProviderKey(user=alice, name="poor", is_sandbox=True)
     key.set_api_key(sandbox_account_create(label="poor", credits=3))

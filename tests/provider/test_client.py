@@ -14,7 +14,7 @@ import pytest
 from studio.provider.errors import ProviderError
 from studio.provider.imaginepro.client import ImagineProClient
 from studio.provider.messages import DONE
-from studio.sandbox.services import sandbox_account_create
+from studio.sandbox.imaginepro.services import sandbox_account_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

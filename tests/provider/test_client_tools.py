@@ -10,7 +10,7 @@ import pytest
 from studio.provider.errors import ProviderError
 from studio.provider.imaginepro.client import ImagineProClient
 from studio.provider.messages import DONE, parse_message
-from studio.sandbox.services import sandbox_account_create
+from studio.sandbox.imaginepro.services import sandbox_account_create
 from tests.provider.test_client import wait_done
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -10,8 +10,8 @@ import pytest
 from studio.provider.errors import ProviderError
 from studio.provider.imaginepro import diy
 from studio.provider.imaginepro.client import ImagineProClient
+from studio.sandbox.imaginepro.services import sandbox_account_create
 from studio.sandbox.models import SandboxAccount
-from studio.sandbox.services import sandbox_account_create
 from tests.console.scripted import scripted  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)

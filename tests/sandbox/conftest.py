@@ -15,7 +15,7 @@ import pytest
 import requests
 from PIL import Image, ImageDraw
 
-from studio.sandbox.services import sandbox_account_create
+from studio.sandbox.imaginepro.services import sandbox_account_create
 
 TERMINAL = ("DONE", "FAIL")
 

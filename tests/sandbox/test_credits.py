@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
+from studio.sandbox.imaginepro.services import sandbox_account_create, sandbox_account_credits
 from studio.sandbox.models import SandboxAccount
-from studio.sandbox.services import sandbox_account_create, sandbox_account_credits
 
 from .conftest import SandboxClient, solid
 

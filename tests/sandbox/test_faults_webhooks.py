@@ -14,8 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from studio.sandbox import faults
+from studio.sandbox.imaginepro.webhooks import deliver_due_webhooks
 from studio.sandbox.models import SandboxJob
-from studio.sandbox.webhooks import deliver_due_webhooks
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

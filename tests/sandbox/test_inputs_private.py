@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from studio.sandbox.inputs import fetch_image
+from studio.sandbox.render.inputs import fetch_image
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
-from studio.sandbox.lifecycle import DURATIONS, job_state, plan_timeline
+from studio.sandbox.imaginepro.lifecycle import DURATIONS, job_state, plan_timeline
 from studio.sandbox.models import SandboxJob
 
 T0 = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)

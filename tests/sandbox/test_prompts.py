@@ -13,7 +13,7 @@ from studio.sandbox.prompts import (
     parse_prompt,
     tile_size,
 )
-from studio.sandbox.texts import aspect_label, colour_name, describe_image, extend_prompt
+from studio.sandbox.render.texts import aspect_label, colour_name, describe_image, extend_prompt
 
 
 def test_flags_are_read_from_the_prompt():

@@ -11,8 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.utils import timezone
 
+from studio.sandbox.imaginepro.webhooks import deliver_due_webhooks
 from studio.sandbox.models import SandboxJob
-from studio.sandbox.webhooks import deliver_due_webhooks
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -102,7 +102,7 @@ def test_failures_are_delivered_and_unreachable_receivers_recorded(api, receiver
 
 def test_request_sweep_delivers_when_the_timer_is_lost(api, receiver, monkeypatch):
     # As if the submitting process died before its timer fired.
-    monkeypatch.setattr("studio.sandbox.services.schedule_delivery", lambda job: None)
+    monkeypatch.setattr("studio.sandbox.imaginepro.services.schedule_delivery", lambda job: None)
     message_id = api.submit(
         "nova/imagine", {"prompt": "an orphan", "webhookOverride": f"{receiver.url}/late"}
     )

@@ -23,7 +23,7 @@ import requests
 from django.conf import settings as django_settings
 
 from studio.provider.imaginepro.client import ImagineProClient
-from studio.sandbox.services import sandbox_account_create
+from studio.sandbox.imaginepro.services import sandbox_account_create
 from tests.scale.clusters import ROOT, qcluster_env
 
 pytestmark = pytest.mark.django_db(transaction=True)

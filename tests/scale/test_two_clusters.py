@@ -24,9 +24,9 @@ from studio.accounts.services import sandbox_key_create
 from studio.credits.models import Kind, LedgerEntry
 from studio.generation import enqueue, services
 from studio.generation.models import ACTIVE, Asset, Generation, Status
-from studio.sandbox import files as sandbox_files
+from studio.sandbox.imaginepro.services import sandbox_account_credits
 from studio.sandbox.models import SandboxJob
-from studio.sandbox.services import sandbox_account_credits
+from studio.sandbox.render import files as sandbox_files
 from tests.scale.clusters import Cluster, qcluster_env
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -36,15 +36,13 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import get_resolver, reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.text import slugify
-from PIL import Image
 
 from studio.accounts.models import ProviderKey
 from studio.accounts.services import sandbox_key_create
@@ -52,14 +50,17 @@ from studio.banwords.models import BanListVersion
 from studio.console.models import AuditEntry, ConsoleCommand, ConsoleSettings
 from studio.credits.models import Kind, LedgerEntry
 from studio.gallery.models import Collection, CollectionItem, Favourite
-from studio.generation import assets
-from studio.generation.models import Asset, Generation, Model, Status
+from studio.generation.models import Asset, Generation, Status
 from studio.sharing.models import ShareLink
 from studio.teams import access
 from studio.teams.models import Invitation, Membership, Role, Team
 from studio.uploads.models import Upload
 from studio.uploads.public import make_token
 from studio.uploads.services import upload_create
+from tests.support import image_asset as _asset
+from tests.support import png as _png
+from tests.support import sandbox_generation as _generation
+from tests.support import walk
 
 PUBLIC, SIGNED, WS_CREATE, OWN = "public", "signed", "ws_create", "own"
 VIEW, CREATE, MANAGE, OTHER, STAFF, GONE = "view", "create", "manage", "other", "staff", "gone"
@@ -692,18 +693,6 @@ RULES: dict[str, list[Case]] = {
 }
 
 
-def walk(patterns, prefix="", namespace=""):
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            inner = namespace + (f"{pattern.namespace}:" if pattern.namespace else "")
-            yield from walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
-        elif isinstance(pattern, URLPattern):
-            yield (
-                prefix + str(pattern.pattern),
-                (namespace + pattern.name) if pattern.name else None,
-            )
-
-
 def studio_urls() -> list[tuple[str, str | None]]:
     return [
         (route, name)
@@ -726,50 +715,6 @@ def test_every_url_is_classified():
 
 
 # --- the world --------------------------------------------------------------------------------
-
-
-def _png(color=(30, 90, 200)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (96, 64), color).save(out, "PNG")
-    return out.getvalue()
-
-
-def _generation(user, key, team=None, status=Status.DONE, prompt="", **fields) -> Generation:
-    generation = Generation.objects.create(
-        user=user,
-        team=team,
-        provider_key=key,
-        is_sandbox=True,
-        model=Model.MIDJOURNEY,
-        prompt=prompt,
-        status=status,
-        message_id=f"msg-{Generation.objects.count()}",
-        buttons=["U1", "V1"] if status == Status.DONE else [],
-        **fields,
-    )
-    generation.root_id = generation.pk
-    generation.save(update_fields=["root"])
-    return generation
-
-
-def _asset(generation) -> Asset:
-    data = _png()
-    asset = Asset(
-        generation=generation,
-        role=Asset.Role.IMAGE,
-        index=1,
-        content_type="image/png",
-        width=96,
-        height=64,
-        bytes=len(data),
-        sha256="0" * 64,
-        source_url="https://example.invalid/x.png",
-    )
-    asset.file.save("image-1.png", ContentFile(data), save=False)
-    thumb = assets.make_thumbnail(Image.open(io.BytesIO(data)))
-    asset.thumbnail.save("image-1-thumb.webp", ContentFile(thumb), save=False)
-    asset.save()
-    return asset
 
 
 def _share(user, days=7, **shared) -> ShareLink:

@@ -11,8 +11,8 @@ from studio.accounts.models import ProviderKey
 from studio.accounts.services import key_create, sandbox_key_create
 from studio.generation import services
 from studio.generation.models import Generation, Status
+from studio.sandbox.imaginepro.services import sandbox_account_create
 from studio.sandbox.models import SandboxJob
-from studio.sandbox.services import sandbox_account_create
 from studio.teams.models import Team
 from tests.support import run_to_final
 from tests.teams.conftest import messages_of

@@ -1,7 +1,7 @@
 """Tables of the ImagineLab sandbox (app label `sandbox`): accounts, sign-in tokens and
 generations. A generation's timeline (when it leaves `pending`, when it ends, completed or
 failed) is decided when it is created, so every web worker computes the same status from the
-clock alone, as the ImaginePro sandbox does (studio/sandbox/lifecycle.py)."""
+clock alone, as the ImaginePro sandbox does (studio/sandbox/imaginepro/lifecycle.py)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,48 @@
+"""GET nova/images: the account's finished images of the last 24 hours (imaginepro.md §3.8,
+seeds S003/D:215995453)."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from ..models import SandboxAccount, SandboxJob
+from ..render.files import cdn_url, file_names
+from .payloads import iso
+from .services import HISTORY
+
+
+def history_page(account: SandboxAccount, *, page: int, size: int, base_url: str) -> dict:
+    """`{"images": [{"id", "type", "button", "prompt", "uri", "createdAt"}]}`, newest first.
+
+    Lists the account's jobs created in the last 24 h that are DONE now and have a file
+    (a Cancel Job answer has none). `id` is the messageId, `type` the job's kind ("imagine",
+    "button", "flux", "universal", "zimage", "video", "upscale", "remove-bg", "describe",
+    "faceswap", "blend"), `button` the pressed value for button jobs else "", `uri` the
+    first file (the grid, the image, the MP4). Page `page` (1-based) of `size` items; no
+    totals, as documented: a short page is the last.
+    """
+    now = timezone.now()
+    jobs = (
+        SandboxJob.objects.filter(
+            account=account,
+            created_at__gte=now - HISTORY,
+            outcome=SandboxJob.Outcome.DONE,
+            ends_at__lte=now,
+        )
+        .exclude(shape=SandboxJob.Shape.NONE)
+        .order_by("-created_at", "-pk")
+    )
+    start = (page - 1) * size
+    return {
+        "images": [
+            {
+                "id": str(job.id),
+                "type": job.kind,
+                "button": job.action if job.kind == SandboxJob.Kind.BUTTON else "",
+                "prompt": job.prompt,
+                "uri": cdn_url(job, file_names(job)[0], base_url=base_url),
+                "createdAt": iso(job.created_at),
+            }
+            for job in jobs[start : start + size]
+        ]
+    }

@@ -1,0 +1,132 @@
+"""Webhook delivery: POST the final Message to `webhookOverride`, exactly once.
+
+imaginepro.md §1.6: the payload is the Message object; signing, retries and intermediate
+events are undocumented, so the sandbox sends the terminal Message (DONE or FAIL) once and
+records, but otherwise ignores, a failed delivery.
+
+A daemon timer started at submit fires when the job ends; every API request also sweeps as a
+backstop (a timer dies with its process). A conditional UPDATE on `webhook_sent_at IS NULL`
+claims each job, so concurrent sweeps in several processes send it once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+import requests
+from django.db import close_old_connections, connections, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ..models import SandboxJob
+from .payloads import message_payload
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_TIMEOUT = 5  # seconds per delivery
+# The request-path backstop only takes jobs this late, leaving fresh ones to their timer.
+BACKSTOP_GRACE = timedelta(seconds=2)
+BATCH = 50
+
+
+# A job ending further away than this gets no timer (a never-finishing job, faults/): the
+# request-path backstop sends its webhook if it ever ends (a Cancel Job).
+TIMER_HORIZON = timedelta(days=1)
+
+
+def schedule_delivery(job: SandboxJob) -> None:
+    """After the submit commits, start a daemon timer that sweeps when `job` ends (or when
+    its webhook_late fault lets it go)."""
+    if not job.webhook_url or job.held_at or job.webhook_sent_at:
+        # Held in a paused queue: scheduled again when released. Already sent, or not to
+        # be sent (webhook_never fault): nothing to do.
+        return
+    due_at = max(job.ends_at, job.webhook_hold_until or job.ends_at)
+    if due_at - timezone.now() > TIMER_HORIZON:
+        return
+
+    def start() -> None:
+        delay = max(0.0, (due_at - timezone.now()).total_seconds()) + 0.05
+        timer = threading.Timer(delay, _sweep_in_thread)
+        timer.daemon = True
+        timer.start()
+
+    transaction.on_commit(start)
+
+
+def _due(now, *, grace: timedelta = timedelta(0)):
+    return (
+        SandboxJob.objects.filter(webhook_sent_at__isnull=True, ends_at__lte=now - grace)
+        .filter(Q(webhook_hold_until__isnull=True) | Q(webhook_hold_until__lte=now - grace))
+        .exclude(webhook_url="")
+    )
+
+
+def deliver_due_webhooks() -> int:
+    """Send every due, unsent webhook; return how many this call claimed and sent."""
+    now = timezone.now()
+    sent = 0
+    for pk in list(_due(now).order_by("ends_at").values_list("pk", flat=True)[:BATCH]):
+        claimed = SandboxJob.objects.filter(pk=pk, webhook_sent_at__isnull=True).update(
+            webhook_sent_at=now
+        )
+        if not claimed:
+            continue  # another sweep got it
+        job = SandboxJob.objects.select_related("parent").get(pk=pk)
+        payload = message_payload(job, base_url=job.base_url, now=timezone.now())
+        status, error = _post(job, payload)
+        # Injected webhook faults (faults/): a second, identical delivery, or a stale
+        # PROCESSING Message after the terminal one.
+        if job.webhook_fault == "webhook_duplicate":
+            _post(job, payload)
+        elif job.webhook_fault == "webhook_out_of_order":
+            _post(job, _stale_payload(job, payload))
+        SandboxJob.objects.filter(pk=pk).update(webhook_status=status, webhook_error=error)
+        sent += 1
+    return sent
+
+
+def _post(job: SandboxJob, payload: dict) -> tuple[int | None, str]:
+    """POST `payload` to the job's webhook: (HTTP status or None, error text or "")."""
+    try:
+        response = requests.post(
+            job.webhook_url,
+            json=payload,
+            timeout=WEBHOOK_TIMEOUT,
+            headers={"User-Agent": "ImaginePro-Sandbox/1.0"},
+        )
+    except requests.RequestException as exc:
+        log.info("sandbox webhook for %s failed: %s", job.pk, type(exc).__name__)
+        return None, f"{type(exc).__name__}: {exc}"[:1000]
+    return response.status_code, ""
+
+
+def _stale_payload(job: SandboxJob, final: dict) -> dict:
+    """The Message as it was halfway through processing: PROCESSING, no files, no buttons."""
+    middle = job.processing_at + (job.ends_at - job.processing_at) / 2
+    stale = message_payload(job, base_url=job.base_url, now=middle)
+    if stale["status"] in ("DONE", "FAIL"):  # a job that ended at once: make it mid-way
+        stale.update(progress=50, uri=None, originalUrl=None, images=[], error=None)
+        stale.update(buttons=[], updatedAt=final["createdAt"])
+    stale["status"] = "PROCESSING"
+    stale["progress"] = max(1, min(99, stale["progress"] or 50))
+    return stale
+
+
+def sweep_backstop() -> None:
+    """Cheap check on every API request; sends late webhooks in a daemon thread so the
+    request does not wait for somebody else's receiver."""
+    if _due(timezone.now(), grace=BACKSTOP_GRACE).exists():
+        threading.Thread(target=_sweep_in_thread, daemon=True).start()
+
+
+def _sweep_in_thread() -> None:
+    try:
+        close_old_connections()
+        deliver_due_webhooks()
+    except Exception:  # a timer thread has nobody to report to
+        log.exception("sandbox webhook sweep failed")
+    finally:
+        connections.close_all()
