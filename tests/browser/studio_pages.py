@@ -89,9 +89,11 @@ def signed_in(
     if not bypass_csp:
         page.on(
             "console",
-            lambda message: violations.append(message.text)
-            if "Content Security Policy" in message.text
-            else None,
+            lambda message: (
+                violations.append(message.text)
+                if "Content Security Policy" in message.text
+                else None
+            ),
         )
     page.csp_violations = violations  # read by the tests after each page
     return context, page

@@ -42,9 +42,7 @@ def visit_all(page: Page, live_server, paths: list[str]) -> list[str]:
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390", "1280"])
-def test_no_horizontal_scroll_for_a_creator(
-    browser: Browser, live_server, sandbox_url, viewport
-):
+def test_no_horizontal_scroll_for_a_creator(browser: Browser, live_server, sandbox_url, viewport):
     user, grid = creator_with_work()
     context, page = signed_in(browser, live_server, user, viewport)
     page.goto(f"{live_server.url}/")
@@ -99,7 +97,7 @@ def test_the_phone_menu_is_a_keyboard_disclosure(browser: Browser, live_server, 
     context.close()
 
 
-def test_desktop_shows_the_navigation_without_a_menu_button(
+def test_desktop_shows_the_navigation_and_the_balance_even_on_a_form_with_errors(
     browser: Browser, live_server, sandbox_url
 ):
     user, _ = creator_with_work()
@@ -109,6 +107,17 @@ def test_desktop_shows_the_navigation_without_a_menu_button(
     expect(header.get_by_role("button", name="Menu")).to_be_hidden()
     expect(header.get_by_role("link", name="Tools", exact=True)).to_be_visible()
     expect(header.locator("#credits [data-balance]")).to_be_visible()
+
+    # A form answered with its errors (400) keeps the header, balance included.
+    page.goto(live_server.url + reverse("generation:midjourney_new"))
+    page.get_by_label("Prompt", exact=True).fill("a lighthouse --nosuchflag 3")
+    form_url = live_server.url + reverse("generation:midjourney_new")
+    with page.expect_response(lambda r: r.request.method == "POST" and r.url == form_url) as answer:
+        page.get_by_role("button", name="Generate").click()
+    assert answer.value.status == 400
+    expect(page.locator(".field-error, .errorlist").first).to_be_visible()
+    expect(header.locator("#credits [data-balance]")).to_be_visible()
+    assert page.csp_violations == []
     context.close()
 
 
