@@ -22,7 +22,7 @@ help:
 	@echo "make run     start the studio (web + task cluster) on http://$(HOST):$(PORT)"
 	@echo "make test    lint, migration and static checks, then all tests (what CI runs)"
 	@echo "make test-pg the tests again on a throw-away PostgreSQL + Redis (CI runs it too)"
-	@echo "make lint    ruff check + ruff format --check"
+	@echo "make lint    ruff, the import contracts (lint-imports) and the module size check"
 	@echo "make bench   measured figures on a throw-away 100,000-generation database (var/bench/)"
 	@echo "make fmt     ruff format + ruff check --fix"
 	@echo "make clean   remove caches and collected static files (keeps .venv and var/)"
@@ -61,9 +61,13 @@ run: deps
 
 # --- checks ---------------------------------------------------------------------------------
 
+# The import contracts live in pyproject.toml [tool.importlinter] (docs/architecture.md
+# "Layers and contracts"); no module of studio/ over 400 lines, migrations aside.
 lint: dev-deps
 	$(RUFF) check studio tests bench
 	$(RUFF) format --check studio tests bench
+	$(VENV)/bin/lint-imports
+	$(PY) scripts/check_module_size.py studio
 
 fmt: dev-deps
 	$(RUFF) format studio tests bench
