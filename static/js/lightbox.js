@@ -45,6 +45,7 @@
     dialog.querySelector(".lightbox-close").addEventListener("click", () => dialog.close());
     dialog.addEventListener("keydown", onKey);
     dialog.addEventListener("close", onClose);
+    dialog.addEventListener("cancel", onCancel);
     // A click on the backdrop (the dialog box itself, outside its content) closes.
     dialog.addEventListener("click", (event) => { if (event.target === dialog) dialog.close(); });
   }
@@ -102,6 +103,7 @@
       .then((html) => {
         if (request !== panelRequest) return; // an older answer, after a quicker ← or →
         panel.innerHTML = html;
+        panelReady();
       })
       .catch(() => {
         if (request !== panelRequest) return;
@@ -114,6 +116,7 @@
 
   function onKey(event) {
     const typing = event.target.closest("input, textarea, select, video");
+    if (!typing && actionKey(event)) return;
     if (event.key === "ArrowRight" && !typing) {
       event.preventDefault();
       show(index + 1);
@@ -168,6 +171,156 @@
     event.preventDefault();
     open(link);
   });
+
+  // --- actions in the panel (generation/_lightbox_actions.html) -----------------------------
+  // Presses post over htmx and put the child card at the top of #gallery-grid (the card's own
+  // press partial); this says so in the panel, or shows the refusal there instead of the grid.
+  // Keys: 1–4 press U1–U4, Shift+1–4 V1–V4, r Reroll, f favourite, ? lists every key.
+  const KEYS = [
+    ["← →", "Previous / next image"],
+    ["1 – 4", "Upscale 1–4 (U1–U4)"],
+    ["Shift + 1 – 4", "Vary 1–4 (V1–V4)"],
+    ["r", "Reroll"],
+    ["f", "Favourite / unstar"],
+    ["?", "Show or hide this list"],
+    ["Esc", "Close (this list first)"],
+  ];
+  let help = null;
+  let helpReturn = null;
+
+  function panelReady() {
+    // Without the gallery's grid (e.g. a detail page) a press is a plain POST to the child.
+    if (!document.getElementById("gallery-grid")) {
+      panel.querySelectorAll("form.press[hx-post]").forEach((form) => {
+        form.removeAttribute("hx-post");
+        form.removeAttribute("hx-target");
+        form.removeAttribute("hx-swap");
+      });
+    }
+    if (window.htmx) window.htmx.process(panel);
+  }
+
+  function confirmBox() {
+    return panel && panel.querySelector("[data-lightbox-confirm]");
+  }
+
+  function say(text, isError) {
+    const box = confirmBox();
+    if (!box) return;
+    box.textContent = text;
+    box.classList.toggle("error", Boolean(isError));
+  }
+
+  function pressName(form) {
+    const submit = form.querySelector('button[type="submit"]');
+    const label = submit ? submit.firstChild.textContent.trim() : "";
+    return label || form.querySelector('input[name="button"]').value;
+  }
+
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    const form = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (!panel || !form || !panel.contains(form) || !form.matches("form.press")) return;
+    const answer = new DOMParser().parseFromString(event.detail.xhr.responseText, "text/html");
+    if (event.detail.xhr.status < 400 && answer.querySelector("article.card")) {
+      event.detail.shouldSwap = true;
+      say(`${pressName(form)} submitted: the new job is at the top of the gallery.`, false);
+      return;
+    }
+    // A refusal (banned word, rate limit, provider error): here, not on the grid.
+    event.detail.shouldSwap = false;
+    const text = answer.body.textContent.replace(/\s+/g, " ").trim();
+    say(text || `${pressName(form)} could not be sent.`, true);
+  });
+
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    const form = event.detail.elt;
+    if (panel && form && panel.contains(form) && form.matches && form.matches("form.press")) {
+      say(`Sending ${pressName(form)}…`, false);
+    }
+  });
+
+  function pressButton(value) {
+    const input = Array.from(panel.querySelectorAll('form.press input[name="button"]')).find(
+      (field) => field.value === value,
+    );
+    if (!input) {
+      say(`This image has no ${value} button.`, true);
+      return;
+    }
+    input.form.requestSubmit();
+  }
+
+  function actionKey(event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) return false;
+    if (event.key === "?") {
+      event.preventDefault();
+      toggleHelp();
+      return true;
+    }
+    const digit = /^Digit([1-4])$/.exec(event.code);
+    if (digit) {
+      event.preventDefault();
+      pressButton(`${event.shiftKey ? "V" : "U"}${digit[1]}`);
+      return true;
+    }
+    if (event.key === "r") {
+      event.preventDefault();
+      pressButton("\u{1F504}");
+      return true;
+    }
+    if (event.key === "f") {
+      const star = panel.querySelector("form.favourite button");
+      if (star) {
+        event.preventDefault();
+        star.click();
+        return true;
+      }
+    }
+    return false;
+  }
+
+  function toggleHelp() {
+    if (!help) {
+      help = document.createElement("div");
+      help.className = "lightbox-help";
+      help.setAttribute("role", "dialog");
+      help.setAttribute("aria-label", "Keyboard shortcuts");
+      help.hidden = true;
+      const title = document.createElement("h2");
+      title.textContent = "Keys";
+      const list = document.createElement("dl");
+      for (const [keys, what] of KEYS) {
+        const term = document.createElement("dt");
+        term.textContent = keys;
+        const meaning = document.createElement("dd");
+        meaning.textContent = what;
+        list.append(term, meaning);
+      }
+      const close = document.createElement("button");
+      close.type = "button";
+      close.className = "secondary small lightbox-help-close";
+      close.textContent = "Close";
+      close.addEventListener("click", toggleHelp);
+      help.append(title, list, close);
+      dialog.append(help);
+    }
+    if (help.hidden) {
+      helpReturn = document.activeElement;
+      help.hidden = false;
+      help.querySelector("button").focus();
+    } else {
+      help.hidden = true;
+      if (helpReturn && helpReturn.isConnected) helpReturn.focus();
+    }
+  }
+
+  function onCancel(event) {
+    // Esc closes the key list first, then the lightbox.
+    if (help && !help.hidden) {
+      event.preventDefault();
+      toggleHelp();
+    }
+  }
 
   window.studioLightbox = { open };
 })();

@@ -10,8 +10,10 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
+from studio.accounts.services import sandbox_key_create
 from studio.generation import presses, services
 from studio.generation.models import Status
+from studio.teams.models import Membership, Role, Team
 from tests.support import run_to_final
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -166,3 +168,98 @@ def test_lightbox_and_lineage_on_a_detail_page(
         expect(public.locator("nav")).to_have_count(0)
     finally:
         stranger.close()
+
+
+def _children(parent):
+    return parent.children.order_by("created_at")
+
+
+def test_pressing_u1_in_the_lightbox_by_key_and_by_click(
+    page: Page, live_server, alice, alice_key, sandbox_url
+):
+    grid = finished(
+        services.midjourney_create(
+            user=alice,
+            provider_key=alice_key,
+            prompt="a harbour in fog",
+            params={"prompt": "a harbour in fog"},
+        )
+    )
+    log_in(page, live_server, "/")
+    path = reverse("generation:gallery")
+    expect(page.locator(f"#card-{grid.pk} img")).to_have_count(4)
+    page.evaluate("window.__sameDocument = true")  # gone after any reload
+    dialog = page.locator("dialog.lightbox")
+    panel = dialog.locator(".lightbox-panel")
+    cards = page.locator("#gallery-grid > article.card")
+    page.locator(f"#card-{grid.pk} a[data-lightbox]").first.click()
+    expect(dialog).to_be_visible()
+    actions = panel.locator("[data-lightbox-actions]")
+    for group in ("Upscale", "Vary", "Use as", "Tools", "Organize"):
+        expect(actions.get_by_role("heading", name=group, exact=True)).to_be_visible()
+    expect(actions.get_by_role("button", name=re.compile(r"^Upscale 1"))).to_be_visible()
+    expect(actions.get_by_role("button", name=re.compile(r"^Reroll"))).to_be_visible()
+    expect(actions.get_by_role("button", name="Animate (start frame)")).to_be_visible()
+
+    # The key list.
+    page.keyboard.press("Shift+Slash")
+    help_box = dialog.locator(".lightbox-help")
+    expect(help_box).to_be_visible()
+    expect(help_box).to_contain_text("Upscale 1–4")
+    expect(help_box).to_contain_text("Vary 1–4")
+    page.keyboard.press("Escape")  # closes the list, not the lightbox
+    expect(help_box).to_be_hidden()
+    expect(dialog).to_be_visible()
+
+    # Key "1": U1, over htmx; the child card appears at the top of the gallery.
+    page.keyboard.press("1")
+    confirm = panel.locator("[data-lightbox-confirm]")
+    expect(confirm).to_contain_text("Upscale 1 submitted")
+    expect(cards).to_have_count(2)
+    first = _children(grid).first()
+    assert first is not None and first.button == "U1"
+    expect(cards.first).to_have_id(f"card-{first.pk}")
+
+    # A click on U2 does the same.
+    actions.get_by_role("button", name=re.compile(r"^Upscale 2")).click()
+    expect(confirm).to_contain_text("Upscale 2 submitted")
+    expect(cards).to_have_count(3)
+    second = _children(grid).last()
+    assert second.button == "U2"
+    expect(cards.first).to_have_id(f"card-{second.pk}")
+    expect(dialog).to_be_visible()
+    assert page.evaluate("window.__sameDocument === true")  # no reload
+    assert page.evaluate("location.pathname") == path
+
+
+def test_a_team_viewer_sees_no_action_buttons(
+    page: Page, live_server, alice, sandbox_url, django_user_model
+):
+    team = Team.objects.create(name="Harbour Studio", created_by=alice)
+    Membership.objects.create(team=team, user=alice, role=Role.OWNER)
+    viewer = django_user_model.objects.create_user("vera", "vera@example.com", "correct-horse-42")
+    Membership.objects.create(team=team, user=viewer, role=Role.VIEWER)
+    key = sandbox_key_create(user=alice)
+    key.team = team
+    key.save()
+    grid = finished(
+        services.midjourney_create(
+            user=alice, provider_key=key, prompt="a quiet pier", params={"prompt": "a quiet pier"}
+        )
+    )
+    page.goto(f"{live_server.url}/accounts/login/?next={grid.get_absolute_url()}")
+    page.get_by_label("Username").fill("vera")
+    page.get_by_label("Password").fill("correct-horse-42")
+    page.locator("main").get_by_role("button", name="Log in").click()
+    page.locator("a[data-lightbox]").first.click()
+    dialog = page.locator("dialog.lightbox")
+    actions = dialog.locator("[data-lightbox-actions]")
+    expect(actions.get_by_role("heading", name="Organize")).to_be_visible()
+    expect(actions.locator("form.press")).to_have_count(0)
+    for group in ("Upscale", "Vary", "Edit", "Use as", "Tools"):
+        expect(actions.get_by_role("heading", name=group, exact=True)).to_have_count(0)
+    expect(actions.get_by_text("Delete")).to_have_count(0)
+    expect(dialog.get_by_role("link", name="Reuse settings")).to_have_count(0)
+    page.keyboard.press("1")  # no U1 to press: nothing is sent
+    expect(actions.locator("[data-lightbox-confirm]")).to_contain_text("no U1")
+    assert grid.children.count() == 0

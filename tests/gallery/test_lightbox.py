@@ -147,3 +147,91 @@ def test_a_team_member_sees_who_made_it(alice, sandbox_url, django_user_model):
     html = member.get(panel_url(generation, generation.images[0])).content.decode()
     assert facts(html)["Made by"] == "alice"
     assert facts(html)["Step"] == "Flux"
+
+
+def _press_values(html: str) -> list[str]:
+    return [htmllib.unescape(v) for v in re.findall(r'name="button" value="([^"]*)"', html)]
+
+
+def test_the_panel_offers_every_action_of_the_image(alice_client, grid):
+    image = grid.images[0]
+    html = alice_client.get(panel_url(grid, image)).content.decode()
+    actions = html[html.index("data-lightbox-actions") :]
+    # The provider's buttons of the generation, posted to the detail page's press endpoint.
+    press = reverse("generation:press", args=[grid.pk])
+    assert f'hx-post="{press}" hx-target="#gallery-grid" hx-swap="afterbegin"' in actions
+    values = _press_values(actions)
+    for value in ("U1", "U2", "U3", "U4", "V1", "V2", "V3", "V4", "\U0001f504"):
+        assert value in values
+    assert "Reroll" in actions
+    for group in ("Upscale", "Vary", "Use as", "Tools", "Organize"):
+        assert f"<h3>{group}</h3>" in actions
+    pk = str(image.pk)
+    video = reverse("generation:video_new")
+    assert f"{video}?start_frame={pk}" in actions
+    assert f"{video}?end_frame={pk}" in actions
+    assert f"{reverse('generation:tool', args=['remove-background'])}?image={pk}" in actions
+    assert f"{reverse('generation:tool', args=['face-swap'])}?target={pk}" in actions
+    assert f"{reverse('generation:tool', args=['blend'])}?images={pk}" in actions
+    assert f"{reverse('generation:nano_banana_new')}?reference_images={pk}" in actions
+    assert reverse("library:favourite", args=[grid.pk]) in actions
+    assert f"{reverse('library:collection_add')}?ids={grid.pk}" in actions
+    assert reverse("sharing:create") in actions
+    assert f"{reverse('library:delete')}?ids={grid.pk}" in actions
+    assert reverse("generation:lineage", args=[grid.pk]) in actions
+    assert "lightbox-reuse" in html
+
+
+def test_an_upscaled_image_offers_vary_zoom_pan_with_names(alice, alice_client, grid):
+    child = run_to_final(presses.button_press(user=alice, parent=grid, button="U1"))
+    assert child.status == Status.DONE, child.error
+    html = alice_client.get(panel_url(child, child.images[0])).content.decode()
+    actions = html[html.index("data-lightbox-actions") :]
+    values = _press_values(actions)
+    for value in child.buttons:
+        if value != presses.CANCEL_JOB and value != presses.VARY_REGION:
+            assert value in values, value
+    if "\u2b05\ufe0f" in child.buttons:
+        assert "Pan left" in actions and "Pan ←" not in actions
+    if presses.VARY_REGION in child.buttons:
+        assert reverse("generation:vary_region", args=[child.pk]) in actions
+    assert "<h3>Edit</h3>" in actions
+
+
+def test_a_team_viewer_is_offered_no_action_that_makes_or_deletes(
+    alice, sandbox_url, django_user_model
+):
+    team = Team.objects.create(name="Harbour Studio", created_by=alice)
+    Membership.objects.create(team=team, user=alice, role=Role.OWNER)
+    bob = django_user_model.objects.create_user("bob", "bob@example.com", "correct-horse-42")
+    Membership.objects.create(team=team, user=bob, role=Role.VIEWER)
+    key = sandbox_key_create(user=alice)
+    key.team = team
+    key.save()
+    prompt = "a harbour at dawn"
+    generation = run_to_final(
+        services.midjourney_create(
+            user=alice, provider_key=key, prompt=prompt, params={"prompt": prompt}
+        )
+    )
+    assert generation.status == Status.DONE, generation.error
+    owner = Client()
+    owner.force_login(alice)
+    owner_html = owner.get(panel_url(generation, generation.images[0])).content.decode()
+    assert "U1" in _press_values(owner_html)
+    viewer = Client()
+    viewer.force_login(bob)
+    html = viewer.get(panel_url(generation, generation.images[0])).content.decode()
+    actions = html[html.index("data-lightbox-actions") :]
+    assert _press_values(actions) == []
+    assert reverse("generation:press", args=[generation.pk]) not in actions
+    assert reverse("generation:tools") not in actions
+    assert "/tools/" not in actions
+    assert "Remix" not in actions and "Animate" not in actions
+    assert reverse("library:delete") not in actions
+    assert reverse("library:collection_add") not in actions
+    assert "lightbox-reuse" not in html
+    # What a viewer may do stays: favourite, lineage, download.
+    assert reverse("library:favourite", args=[generation.pk]) in actions
+    assert reverse("generation:lineage", args=[generation.pk]) in actions
+    assert "?download=1" in html

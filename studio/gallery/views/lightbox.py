@@ -11,13 +11,15 @@ from django.views.decorators.http import require_GET
 
 from studio.generation import lineage, selectors
 from studio.generation.models import Asset
+from studio.generation.views.lightbox_actions import lightbox_actions
 
 
 @login_required
 @require_GET
 def panel(request, generation_id):
     """GET g/<generation>/panel/?asset=<asset id>: prompt, model, step, size, cost,
-    maker, dates and status, with links to the detail page and to "Reuse settings".
+    maker, dates and status, with links to the detail page and to "Reuse settings", and
+    every action the person's role allows (views/lightbox_actions.py).
     404 when the person may not see the generation or the asset is not one of its files."""
     generation = selectors.get_generation_for_user(request.user, generation_id)
     shown = [a for a in generation.assets.all() if a.role in (Asset.Role.IMAGE, Asset.Role.VIDEO)]
@@ -37,5 +39,8 @@ def panel(request, generation_id):
         "step": lineage.node_label(generation),
         "reuse": reuse,
         "reuse_is_parent": reuse is not None and reuse.pk != generation.pk,
+        "actions": lightbox_actions(
+            request.user, generation, asset or (shown[0] if shown else None)
+        ),
     }
     return TemplateResponse(request, "gallery/_lightbox_panel.html", context)
