@@ -172,7 +172,7 @@
     open(link);
   });
 
-  // --- actions in the panel (generation/_lightbox_actions.html) -----------------------------
+  // --- actions in the panel (gallery/_lightbox_actions.html) -----------------------------
   // Presses post over htmx and put the child card at the top of #gallery-grid (the card's own
   // press partial); this says so in the panel, or shows the refusal there instead of the grid.
   // Keys: 1–4 press U1–U4, Shift+1–4 V1–V4, r Reroll, f favourite, ? lists every key.

@@ -9,9 +9,9 @@ from django.http import Http404
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
 
+from studio.gallery.actions import lightbox_actions
 from studio.generation import lineage, selectors
 from studio.generation.models import Asset
-from studio.generation.views.lightbox_actions import lightbox_actions
 
 
 @login_required
@@ -19,7 +19,7 @@ from studio.generation.views.lightbox_actions import lightbox_actions
 def panel(request, generation_id):
     """GET g/<generation>/panel/?asset=<asset id>: prompt, model, step, size, cost,
     maker, dates and status, with links to the detail page and to "Reuse settings", and
-    every action the person's role allows (views/lightbox_actions.py).
+    every action the person's role allows (studio/gallery/actions.py).
     404 when the person may not see the generation or the asset is not one of its files."""
     generation = selectors.get_generation_for_user(request.user, generation_id)
     shown = [a for a in generation.assets.all() if a.role in (Asset.Role.IMAGE, Asset.Role.VIDEO)]

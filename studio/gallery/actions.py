@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from studio.gallery import services as library
+from studio.gallery.templatetags.cards import Press, press_of
 from studio.generation.models import Asset
-from studio.library import services as library
-from studio.library.templatetags.library import Press, press_of
 from studio.teams import access
 
 # Emoji buttons carry their names in the lightbox (the value is still sent verbatim).
