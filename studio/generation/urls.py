@@ -4,6 +4,7 @@ from django.urls import path
 
 from studio.generation.views import (
     assist,
+    bar,
     buttons,
     create,
     gallery,
@@ -20,6 +21,8 @@ app_name = "generation"
 
 urlpatterns = [
     path("", gallery.gallery, name="gallery"),
+    path("bar/", bar.submit, name="bar_submit"),
+    path("bar/quote/", bar.quote, name="bar_quote"),
     path("new/midjourney/", create.midjourney_new, name="midjourney_new"),
     path("new/midjourney/preview/", create.midjourney_preview, name="midjourney_preview"),
     path("new/flux/", create.flux_new, name="flux_new"),

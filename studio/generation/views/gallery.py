@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from studio.generation import services
+from studio.generation.views import bar
 from studio.library import gallery as library_gallery
 from studio.library.filters import GalleryFilter
 from studio.teams import access
@@ -62,6 +63,8 @@ def gallery(request):
     wants_grid = request.GET.get("page") or request.htmx.target == "gallery-grid"
     if request.htmx and not request.htmx.history_restore_request and wants_grid:
         template += "#page"
+    else:  # a whole page: with the prompt bar
+        context["bar"] = bar.bar_context(request)
     response = TemplateResponse(request, template, context)
     # The same URL answers a whole page or only the grid: caches must tell them apart.
     patch_vary_headers(response, ("HX-Request",))
