@@ -99,9 +99,7 @@ def _sequence(text: str, i: int, *, top: bool, limit: int) -> tuple[list[str], i
                     f"That prompt stands for more than {limit} prompts: use fewer options."
                 )
             results = [r + option for r in results for option in options]
-        elif char in ",}" and not top:
-            return results, i
-        elif char == "}":
+        elif char == "}" or (char == "," and not top):  # the end of an option or group
             return results, i
         else:
             results = [r + char for r in results]
@@ -168,9 +166,7 @@ def unit_cost(model: BarModel, prompt: str, settings: Callable[[str], str]) -> i
     return model.form_class.cost
 
 
-def quote(
-    models: list[str], prompt: str, repeat: int = 1, settings=lambda slug, name: ""
-) -> Quote:
+def quote(models: list[str], prompt: str, repeat: int = 1, settings=lambda slug, name: "") -> Quote:
     """The jobs of one submission: each model in `models` (slugs of BAR_MODELS) gets every
     prompt of expand_permutations(prompt), `repeat` times. Midjourney's braces are expanded
     for every model. `settings(slug, name)` reads a model's setting for its price.
@@ -348,11 +344,11 @@ def submit(
     checked: list[tuple[Job, forms.Form]] = []
     errors: list[str] = []
     for job in plan.jobs:
-        form = model_form(
-            job.model, data, files, user=user, workspace=workspace, prompt=job.prompt
-        )
+        form = model_form(job.model, data, files, user=user, workspace=workspace, prompt=job.prompt)
         if not form.is_valid() or _refused(job, form):
-            errors.extend(e for e in form_errors(job.model, form, several=several) if e not in errors)
+            errors.extend(
+                e for e in form_errors(job.model, form, several=several) if e not in errors
+            )
         checked.append((job, form))
     if errors:
         return Submission([], errors)

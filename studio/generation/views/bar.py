@@ -118,7 +118,5 @@ def _refused(request, errors: list[str], *, status: int):
             + [("models", slug) for slug in request.POST.getlist("models")]
         )
         return redirect(f"{reverse('generation:gallery')}?{query}")
-    response = TemplateResponse(
-        request, f"{TEMPLATE}#errors", {"errors": errors}, status=status
-    )
+    response = TemplateResponse(request, f"{TEMPLATE}#errors", {"errors": errors}, status=status)
     return reswap(retarget(response, "#prompt-bar-errors"), "innerHTML")
