@@ -66,3 +66,30 @@ def test_compare_with_permutations_shows_the_count_and_one_row(
     tops = row.locator("article").evaluate_all("els => els.map(e => e.offsetTop)")
     assert len(set(tops)) == 1  # side by side
     assert re.fullmatch(r"/", page.evaluate("location.pathname"))
+
+
+def test_an_image_pasted_onto_the_bar_becomes_a_reference_image(
+    page: Page, live_server, alice
+):
+    sandbox_key_create(user=alice)
+    log_in(page, live_server, alice)
+    page.goto(f"{live_server.url}/")
+    bar = page.locator("#prompt-bar")
+    references = bar.locator(".bar-references")
+    expect(references).to_be_hidden()
+    bar.locator("label.chip", has_text="Nano Banana").click()
+    expect(references).to_be_visible()
+    bar.get_by_label("Prompt", exact=True).focus()
+    page.evaluate(
+        """async () => {
+          const canvas = document.createElement("canvas");
+          canvas.width = 32; canvas.height = 24;
+          const blob = await new Promise(done => canvas.toBlob(done, "image/png"));
+          const transfer = new DataTransfer();
+          transfer.items.add(new File([blob], "pasted.png", { type: "image/png" }));
+          const event = new ClipboardEvent("paste", { clipboardData: transfer, bubbles: true });
+          document.getElementById("bar-prompt").dispatchEvent(event);
+        }"""
+    )
+    expect(references.locator("[data-previews] li")).to_have_count(1)
+    expect(references.locator("[data-count]").first).to_have_text("1 of 8")

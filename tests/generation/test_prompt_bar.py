@@ -176,7 +176,7 @@ def test_without_javascript_it_posts_and_comes_back(alice_client, alice_key):
 
     assert response.redirect_chain == [("/", 302)]
     assert Generation.objects.count() == 1
-    assert "Sent. They appear at the top of the gallery." in response.content.decode()
+    assert "Submitted. It appears at the top of the gallery." in response.content.decode()
 
 
 def test_without_javascript_an_error_comes_back_with_the_prompt(alice_client, alice_key):

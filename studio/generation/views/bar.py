@@ -101,7 +101,13 @@ def submit(request):
     count = len(outcome.generations)
     sent = "Sent." if count == 1 else f"Sent {count} jobs."
     if not request.htmx:
-        messages.success(request, f"{sent} They appear at the top of the gallery.")
+        # The same words as the form pages' success.
+        if count == 1:
+            messages.success(request, "Submitted. It appears at the top of the gallery.")
+        else:
+            messages.success(
+                request, f"Submitted {count} jobs. They appear at the top of the gallery."
+            )
         for error in outcome.errors:
             messages.error(request, error)
         return redirect("generation:gallery")
