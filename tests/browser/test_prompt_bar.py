@@ -17,9 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 WAIT = 60_000  # ms; the sandbox runs at 1/20 of real time in tests
 
 
-def test_type_press_enter_and_the_tile_finishes_in_place(
-    page: Page, live_server, cluster, alice
-):
+def test_type_press_enter_and_the_tile_finishes_in_place(page: Page, live_server, cluster, alice):
     sandbox_key_create(user=alice)
     log_in(page, live_server, alice)
     page.goto(f"{live_server.url}/")
@@ -43,9 +41,7 @@ def test_type_press_enter_and_the_tile_finishes_in_place(
     assert Generation.objects.count() == 1
 
 
-def test_compare_with_permutations_shows_the_count_and_one_row(
-    page: Page, live_server, alice
-):
+def test_compare_with_permutations_shows_the_count_and_one_row(page: Page, live_server, alice):
     sandbox_key_create(user=alice)
     log_in(page, live_server, alice)
     page.goto(f"{live_server.url}/")
@@ -68,9 +64,7 @@ def test_compare_with_permutations_shows_the_count_and_one_row(
     assert re.fullmatch(r"/", page.evaluate("location.pathname"))
 
 
-def test_an_image_pasted_onto_the_bar_becomes_a_reference_image(
-    page: Page, live_server, alice
-):
+def test_an_image_pasted_onto_the_bar_becomes_a_reference_image(page: Page, live_server, alice):
     sandbox_key_create(user=alice)
     log_in(page, live_server, alice)
     page.goto(f"{live_server.url}/")
