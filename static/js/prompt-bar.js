@@ -15,8 +15,17 @@
     prompt.addEventListener("keydown", function (event) {
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
-        if (prompt.value.trim()) bar.requestSubmit();
+        if (prompt.value.trim() && bar.querySelector(".bar-send")) bar.requestSubmit();
       }
+    });
+
+    // ImagineLab's types open their own form: take the prompt typed so far along.
+    bar.addEventListener("click", function (event) {
+      var link = event.target.closest("a[data-carry-prompt]");
+      if (!link || !prompt.value.trim()) return;
+      var url = new URL(link.href, location.href);
+      url.searchParams.set("prompt", prompt.value);
+      link.href = url.toString();
     });
 
     function chosen() {

@@ -7,6 +7,7 @@ import io
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from PIL import Image
 
 from studio.banwords import services as banwords
@@ -201,3 +202,12 @@ def test_a_team_viewer_gets_no_bar_and_cannot_post(alice, alice_key, django_user
     assert 'id="prompt-bar"' not in client.get("/").content.decode()
     assert client.post("/bar/", bar_post(alice_key), headers=HTMX).status_code == 403
     assert not Generation.objects.exists()
+
+
+def test_an_imaginelab_key_offers_its_types_in_the_bar(alice_client, sandbox_url):
+    assert alice_client.post(reverse("key_lab_sandbox")).status_code == 302
+    html = alice_client.get("/").content.decode()
+
+    assert 'id="prompt-bar"' in html
+    assert f'href="{reverse("imaginelab:new", args=["image"])}" data-carry-prompt' in html
+    assert 'class="bar-send"' not in html  # no ImaginePro key: nothing the bar itself sends

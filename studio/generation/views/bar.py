@@ -20,6 +20,8 @@ from studio.accounts.models import ProviderKey
 from studio.generation import batches
 from studio.generation.forms import ASPECT_PRESETS
 from studio.generation.views.sources import require_create, source_parent
+from studio.imaginelab.types import LABELS as LAB_LABELS
+from studio.imaginelab.types import TYPES as LAB_TYPES
 from studio.teams import access
 from studio.web import ratelimits
 
@@ -28,12 +30,14 @@ TEMPLATE = "generation/_prompt_bar.html"
 
 def bar_context(request) -> dict | None:
     """What the bar shows on the gallery, or None when this person cannot generate here
-    (a team viewer, or no ImaginePro key in the workspace)."""
+    (a team viewer, or no key in the workspace). With an ImagineLab key the bar also
+    offers its generation types, each opening its own form with the prompt typed so far."""
     workspace = request.workspace
     if not workspace.can_create:
         return None
     keys = list(access.workspace_keys(workspace, request.user, ProviderKey.PROVIDER_IMAGINEPRO))
-    if not keys:
+    lab = access.workspace_keys(workspace, request.user, ProviderKey.PROVIDER_IMAGINELAB).exists()
+    if not keys and not lab:
         return None
     chosen = request.GET.getlist("models") or ["midjourney"]
     settings = [
@@ -51,6 +55,8 @@ def bar_context(request) -> dict | None:
         "max_models": batches.MAX_MODELS,
         "max_repeat": batches.MAX_REPEAT,
         "quote": _quote(request.GET),
+        # ImagineLab's types open their own form (its models and settings depend on the key).
+        "lab_types": [(kind, LAB_LABELS[kind]) for kind in LAB_TYPES] if lab else [],
     }
 
 
