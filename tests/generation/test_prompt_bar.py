@@ -86,6 +86,16 @@ def test_htmx_submit_answers_the_new_card_and_says_sent(
     assert run_to_final(generation).status == Status.DONE
 
 
+def test_a_typed_aspect_ratio_is_kept_unless_a_chip_is_chosen(alice_client, alice_key):
+    data = bar_post(alice_key, prompt="a bird --ar 16:9", aspect_ratio="")
+    assert alice_client.post("/bar/", data, headers=HTMX).status_code == 200
+    data = bar_post(alice_key, prompt="a fish --ar 16:9", aspect_ratio="3:2")
+    assert alice_client.post("/bar/", data, headers=HTMX).status_code == 200
+    prompts = list(Generation.objects.order_by("created_at").values_list("prompt", flat=True))
+    assert "--ar 16:9" in prompts[0]
+    assert "--ar 3:2" in prompts[1] and "16:9" not in prompts[1]
+
+
 def test_compare_and_permutations_make_one_row_of_every_job(alice_client, alice_key):
     data = bar_post(alice_key, prompt="a {red, blue} bird", models=["midjourney", "flux"])
     response = alice_client.post("/bar/", data, headers=HTMX)
