@@ -211,6 +211,7 @@ def both(*checks):
 # --- the rules ---------------------------------------------------------------------------
 
 FLUX = {"prompt": "a paper boat", "n": "1", "aspect_ratio": "1:1", "output_format": "png"}
+BAR = {"prompt": "a paper boat", "models": "flux", "flux-n": "1", "flux-output_format": "png"}
 # A form page: a viewer opening it is sent back to the gallery with a sentence, submitting
 # it is 403; "Retry with the same settings" prefills from a generation one may see, else
 # 404 (a team viewer is sent to the gallery before anything is looked up).
@@ -257,6 +258,20 @@ RULES: dict[str, list[Case]] = {
         Case(SIGNED, query={"start_frame": "own_asset"}),
     ],
     "generation:midjourney_preview": [Case(SIGNED, method="post", data={"prompt": "a cat"})],
+    # The gallery's prompt bar posts the model forms' own fields under the model's prefix;
+    # like a form, a generation is made only with a key of the current workspace.
+    "generation:bar_submit": [
+        Case(WS_CREATE, method="post", data={"prompt": ""}),
+        *(
+            Case(WS_CREATE, method="post", data={**BAR, "key": key}, check=check)
+            for key, check in (
+                ("team_key", made_by({"owner", "creator"})),
+                ("own_key", made_by(set())),
+                ("other_key", made_by({"outsider"})),
+            )
+        ),
+    ],
+    "generation:bar_quote": [Case(SIGNED, query={"prompt": "a+cat", "models": "flux"})],
     "generation:tools": [Case(SIGNED)],
     "generation:tool": [
         Case(SIGNED, {"tool": "upscale"}),

@@ -12,6 +12,7 @@ from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from studio.gallery import pages
 from studio.gallery.filters import GalleryFilter
+from studio.gallery.views import bar
 from studio.generation import selectors
 from studio.teams import access
 
@@ -61,6 +62,8 @@ def gallery(request):
     wants_grid = request.GET.get("page") or request.htmx.target == "gallery-grid"
     if request.htmx and not request.htmx.history_restore_request and wants_grid:
         template += "#page"
+    else:  # a whole page: with the prompt bar
+        context["bar"] = bar.bar_context(request)
     response = TemplateResponse(request, template, context)
     # The same URL answers a whole page or only the grid: caches must tell them apart.
     patch_vary_headers(response, ("HX-Request",))

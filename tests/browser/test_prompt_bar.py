@@ -1,0 +1,89 @@
+"""The creator's path on the gallery page alone: type into the prompt bar, press Enter, the
+tile appears at the top of the wall and finishes in place, without a reload or a new URL."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from studio.accounts.services import sandbox_key_create
+from studio.generation.models import Generation
+from tests.browser.test_models import log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WAIT = 60_000  # ms; the sandbox runs at 1/20 of real time in tests
+
+
+def test_type_press_enter_and_the_tile_finishes_in_place(page: Page, live_server, cluster, alice):
+    sandbox_key_create(user=alice)
+    log_in(page, live_server, alice)
+    page.goto(f"{live_server.url}/")
+    path = page.evaluate("location.pathname")
+    page.evaluate("window.__notReloaded = true")
+
+    bar = page.locator("#prompt-bar")
+    prompt = bar.get_by_label("Prompt", exact=True)
+    prompt.fill("a lighthouse at dusk")
+    expect(bar.locator("#bar-quote")).to_have_text("1 job · 10 credits")
+    prompt.press("Enter")
+
+    tile = page.locator("#gallery-grid article").first
+    expect(tile).to_contain_text("a lighthouse at dusk")
+    expect(bar.locator("#prompt-bar-status")).to_have_text("Sent.")
+    expect(prompt).to_have_value("a lighthouse at dusk")  # the bar keeps the prompt
+    expect(tile.locator(".badge.status")).to_have_text("done", timeout=WAIT)
+    expect(tile.locator("img").first).to_be_visible()
+    assert page.evaluate("window.__notReloaded") is True
+    assert page.evaluate("location.pathname") == path
+    assert Generation.objects.count() == 1
+
+
+def test_compare_with_permutations_shows_the_count_and_one_row(page: Page, live_server, alice):
+    sandbox_key_create(user=alice)
+    log_in(page, live_server, alice)
+    page.goto(f"{live_server.url}/")
+    bar = page.locator("#prompt-bar")
+    bar.locator("label.chip", has_text="Flux").click()
+    prompt = bar.get_by_label("Prompt", exact=True)
+    prompt.fill("a {red, blue} bird")
+    expect(bar.locator("#bar-quote")).to_have_text("4 jobs · 32 credits")
+    prompt.fill("a {red, blue, green, white, black, pink, grey} bird")
+    expect(bar.locator("#bar-quote")).to_contain_text("That makes 14 jobs")
+    prompt.fill("a {red, blue} bird")
+    expect(bar.locator("#bar-quote")).to_have_text("4 jobs · 32 credits")
+    bar.get_by_role("button", name="Generate").click()
+
+    row = page.locator("#gallery-grid > .batch-row")
+    expect(row.locator("article")).to_have_count(4)
+    expect(bar.locator("#prompt-bar-status")).to_have_text("Sent 4 jobs.")
+    tops = row.locator("article").evaluate_all("els => els.map(e => e.offsetTop)")
+    assert len(set(tops)) == 1  # side by side
+    assert re.fullmatch(r"/", page.evaluate("location.pathname"))
+
+
+def test_an_image_pasted_onto_the_bar_becomes_a_reference_image(page: Page, live_server, alice):
+    sandbox_key_create(user=alice)
+    log_in(page, live_server, alice)
+    page.goto(f"{live_server.url}/")
+    bar = page.locator("#prompt-bar")
+    references = bar.locator(".bar-references")
+    expect(references).to_be_hidden()
+    bar.locator("label.chip", has_text="Nano Banana").click()
+    expect(references).to_be_visible()
+    bar.get_by_label("Prompt", exact=True).focus()
+    page.evaluate(
+        """async () => {
+          const canvas = document.createElement("canvas");
+          canvas.width = 32; canvas.height = 24;
+          const blob = await new Promise(done => canvas.toBlob(done, "image/png"));
+          const transfer = new DataTransfer();
+          transfer.items.add(new File([blob], "pasted.png", { type: "image/png" }));
+          const event = new ClipboardEvent("paste", { clipboardData: transfer, bubbles: true });
+          document.getElementById("bar-prompt").dispatchEvent(event);
+        }"""
+    )
+    expect(references.locator("[data-previews] li")).to_have_count(1)
+    expect(references.locator("[data-count]").first).to_have_text("1 of 8")
