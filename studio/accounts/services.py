@@ -5,22 +5,28 @@ stored), or an ImagineLab sandbox account."""
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.dispatch import Signal
 from django.shortcuts import get_object_or_404
 from django.views.decorators.debug import sensitive_variables
 
 from studio.accounts.models import ProviderKey
-from studio.generation.enqueue import enqueue_poll
-from studio.generation.signin import release_waiting
 from studio.provider.errors import ProviderError
 from studio.provider.imaginelab.client import ImagineLabClient
 from studio.provider.imaginepro.client import ImagineProClient
-from studio.teams.models import Team
 from studio.web import simulator
 
+if TYPE_CHECKING:  # a key may belong to a team; accounts sit below teams
+    from studio.teams.models import Team
+
 log = logging.getLogger(__name__)
+
+# Sent (kwargs: key) when a signed-in key got a new token; a receiver answers how many
+# generations it let go on (the generation app connects to it, so accounts need not import it).
+key_signed_in = Signal()
 
 
 class KeyRejected(Exception):
@@ -175,7 +181,8 @@ def lab_sign_in_again(*, key: ProviderKey, email: str, password: str) -> int:
     """Replace the token of a signed-in ImagineLab key after it expired (or early), clear
     `needs_login_since`, and let the work that waited go on: its queued and running
     generations become due now and a poll is started. Returns how many generations were
-    waiting. Raises KeyRejected (nothing changed)."""
+    waiting (the sum of the `key_signed_in` receivers' answers). Raises KeyRejected
+    (nothing changed)."""
     token = _lab_login(base_url=key.base_url, email=email, password=password)
     key.set_api_key(token)
     key.login_email = email
@@ -184,9 +191,7 @@ def lab_sign_in_again(*, key: ProviderKey, email: str, password: str) -> int:
     key.save(
         update_fields=["api_key_encrypted", "last4", "login_email", "auth", "needs_login_since"]
     )
-    released = release_waiting(key)
-    if released:
-        transaction.on_commit(enqueue_poll)
+    released = sum(n for _, n in key_signed_in.send(sender=ProviderKey, key=key) if n)
     log.info("imaginelab key %s signed in again; %d generations go on", key.pk, released)
     return released
 

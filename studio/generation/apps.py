@@ -29,11 +29,13 @@ class GenerationConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here for start-up order: both import models, loaded after the registry.
-        from studio.generation.receivers import team_files_delete
+        from studio.accounts.services import key_signed_in
+        from studio.generation.receivers import team_files_delete, waiting_release
         from studio.teams.services import team_deleting
 
         post_migrate.connect(ensure_poll_schedule, sender=self)
         team_deleting.connect(team_files_delete, dispatch_uid="generation.team_files_delete")
+        key_signed_in.connect(waiting_release, dispatch_uid="generation.waiting_release")
         # Start-up order: the reader imports models, which load once the registry is ready.
         from studio.generation import imaginepro_history
         from studio.generation.imports import register_reader

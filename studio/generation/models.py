@@ -12,6 +12,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from studio.generation.querysets import AssetQuerySet, GenerationQuerySet
+
 
 class Status(models.TextChoices):
     """Our own lifecycle. Transitions only move forward (see RANK); DONE and FAILED are final."""
@@ -77,16 +79,6 @@ class Action(models.TextChoices):
     MUSIC = "music", "Music"
     INFOGRAPHIC = "infographic", "Infographic"
     TEXT = "text", "Text"
-
-
-class GenerationQuerySet(models.QuerySet):
-    def update(self, **fields) -> int:
-        """`QuerySet.update` that also sets `updated_at` to now unless `fields` give it, as
-        `save()` does (auto_now): every change of a row moves it, so a cached view of the
-        row (the gallery card's HTML) can be keyed by `(pk, updated_at)`. Returns the number
-        of rows updated."""
-        fields.setdefault("updated_at", timezone.now())
-        return super().update(**fields)
 
 
 class Generation(models.Model):
@@ -305,27 +297,6 @@ _NEXT_TRY = re.compile(r"next try in \d+ s")
 
 def _asset_path(asset: Asset, filename: str) -> str:
     return f"generations/{asset.generation_id}/{filename}"
-
-
-class AssetQuerySet(models.QuerySet):
-    """Changes to files move their generations' `updated_at` (the card shows the files)."""
-
-    def update(self, **fields) -> int:
-        """`QuerySet.update`, then the generations of the updated rows are touched.
-        Returns the number of asset rows updated."""
-        # Read first: once `fields` are written, the filter may match other rows.
-        parents = set(self.values_list("generation_id", flat=True))
-        updated = super().update(**fields)
-        Generation.objects.filter(pk__in=parents).update()
-        return updated
-
-    def delete(self):
-        """`QuerySet.delete`, then the generations of the deleted rows are touched. Returns
-        what `QuerySet.delete` returns."""
-        parents = set(self.values_list("generation_id", flat=True))
-        deleted = super().delete()
-        Generation.objects.filter(pk__in=parents).update()
-        return deleted
 
 
 class Asset(models.Model):

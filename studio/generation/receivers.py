@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from studio.generation.enqueue import enqueue_poll
 from studio.generation.models import Asset
+from studio.generation.signin import release_waiting
 
 
 def team_files_delete(sender, *, team, **kwargs) -> None:
@@ -24,3 +26,12 @@ def team_files_delete(sender, *, team, **kwargs) -> None:
 def _delete_files(files) -> None:
     for storage, name in files:
         storage.delete(name)
+
+
+def waiting_release(sender, *, key, **kwargs) -> int:
+    """studio.accounts.services.key_signed_in: the generations parked until `key` signs in
+    again become due, and a poll starts once the new token is committed. Returns how many."""
+    released = release_waiting(key)
+    if released:
+        transaction.on_commit(enqueue_poll)
+    return released

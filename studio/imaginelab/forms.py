@@ -15,8 +15,9 @@ from django import forms
 from studio.accounts.models import ProviderKey
 from studio.generation.forms import KeyChoiceMixin
 from studio.imaginelab import costs, services
-from studio.imaginelab.types import LABELS, PROMPT_LABELS
+from studio.imaginelab.types import PROMPT_LABELS
 from studio.provider.imaginelab.results import LabModel
+from studio.provider.imaginelab.types import LABELS
 
 PROMPT_MAX = 4000
 TEXT_SETTING_MAX = 1000

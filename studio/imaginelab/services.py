@@ -24,10 +24,11 @@ from studio.generation.errors import GenerationError
 from studio.generation.models import Generation, Model
 from studio.generation.signin import token_refused
 from studio.imaginelab import costs
-from studio.imaginelab.types import ACTION_OF_TYPE, TYPES
+from studio.imaginelab.types import ACTION_OF_TYPE
 from studio.provider.errors import ProviderError
 from studio.provider.imaginelab.client import ImagineLabClient
 from studio.provider.imaginelab.results import LabModel
+from studio.provider.imaginelab.types import TYPES
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,5 @@
-"""ImagineLab's six generation types and how the studio stores them.
+"""ImagineLab's six generation types (studio.provider.imaginelab.types) and how the studio
+stores them.
 
 A Generation of `Model.IMAGINELAB` keeps the type as its `action` (image → "imagine", the
 others by their own name) and the model name in `request_body["model_name"]` and `params`.
@@ -7,10 +8,6 @@ others by their own name) and the model name in `request_body["model_name"]` and
 from __future__ import annotations
 
 from studio.generation.models import Action
-
-# In the order the New menu and the forms list them (seed 002: image | video | voice |
-# music | infographic | text).
-TYPES = ("image", "video", "voice", "music", "infographic", "text")
 
 ACTION_OF_TYPE = {
     "image": Action.IMAGINE,
@@ -21,15 +18,6 @@ ACTION_OF_TYPE = {
     "text": Action.TEXT,
 }
 TYPE_OF_ACTION = {str(action): kind for kind, action in ACTION_OF_TYPE.items()}
-
-LABELS = {
-    "image": "Image",
-    "video": "Video",
-    "voice": "Voice",
-    "music": "Music",
-    "infographic": "Infographic",
-    "text": "Text",
-}
 
 # What the prompt is for, per type (the form's label and placeholder).
 PROMPT_LABELS = {

@@ -21,7 +21,7 @@ from studio.generation.errors import GenerationError
 from studio.imaginelab import services
 from studio.imaginelab.costs import TYPE_COSTS
 from studio.imaginelab.forms import form_for
-from studio.imaginelab.types import LABELS, TYPES
+from studio.provider.imaginelab.types import LABELS, TYPES
 from studio.teams import access
 
 

@@ -20,8 +20,8 @@ from studio.accounts.models import ProviderKey
 from studio.generation import batches
 from studio.generation.forms import ASPECT_PRESETS
 from studio.generation.views.sources import require_create, source_parent
-from studio.imaginelab.types import LABELS as LAB_LABELS
-from studio.imaginelab.types import TYPES as LAB_TYPES
+from studio.provider.imaginelab.types import LABELS as LAB_LABELS
+from studio.provider.imaginelab.types import TYPES as LAB_TYPES
 from studio.teams import access
 from studio.web import ratelimits
 

@@ -21,13 +21,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from .. import faults
-from ..diy.queue import place_job
 from ..keys import KEY_PREFIX, hash_key
 from ..models import SandboxAccount, SandboxJob
 from ..prompts import find_banned_word, leading_image_urls, parse_prompt, seed_from_id, tile_size
 from ..render.files import decode_mask
 from ..render.inputs import Fetched, fetch_images, store_inputs
 from . import buttons as btn
+from .diy.queue import place_job
 from .lifecycle import DONE, job_state, plan_timeline
 from .params import ButtonRequest, FluxRequest, ImagineRequest
 from .validation import ApiError, BaseParams, bad_request

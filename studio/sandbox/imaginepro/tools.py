@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import uuid
 
-from ..diy.banlist import find_listed_word
 from ..models import SandboxAccount, SandboxJob
 from ..prompts import find_banned_word, parse_prompt, seed_from_id
 from ..render.compose import MAX_UPSCALE_PIXELS
 from ..render.inputs import fetch_images
 from ..render.texts import extend_prompt
+from .diy.banlist import find_listed_word
 from .params import ImageUrlRequest, UpscaleRequest
 from .services import create_job, require_credits
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from django.urls import path, re_path
 
-from ..diy import views as diy_views
 from . import views
+from .views import diy as diy_views
 
 app_name = "sandbox"
 

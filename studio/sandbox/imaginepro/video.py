@@ -1,6 +1,6 @@
 """Midjourney video (imaginepro.md §3.17, seed S000, JS SDK): generate from a start and an
 end frame, and extend a finished video. Submitting is here; the MP4s both produce (longest
-side VIDEO_SIDE, even sides) are drawn by render/outputs.py from render/video.py's frames.
+side VIDEO_SIDE, even sides) are drawn by imaginepro/outputs.py from render/video.py's frames.
 
 The Message of a video carries `videoUrl` and `results: [{"url", "index": 0}]` and `uri`
 = the same MP4 URL (payloads.py); `images` is empty and there are no buttons.

@@ -4,7 +4,7 @@ Mounted at `<site>/sandbox/imaginepro/`; the API is under `api/v1/` (the base UR
 uses), result files under `cdn/`. Every API call authenticates first (imaginepro.md §1).
 This module holds the `api` decorator, `submit_view`, every submitting endpoint (Midjourney,
 Flux, models, video, tools, describe, face swap, blend), progress, history, prompt check,
-account info and the CDN; the DIY plan's views are in diy/views.py.
+account info and the CDN; the DIY plan's views are in views/diy.py.
 """
 
 from __future__ import annotations
@@ -22,15 +22,15 @@ from django.views.decorators.csrf import csrf_exempt
 
 from studio.web.ranges import file_response
 
-from .. import faults
+from ... import faults
+from ...models import SandboxJob
+from ...render.files import content_type, file_names, storage_name
+from .. import mj_tools, services, tools, universal, video
 from ..diy.banlist import refuse_banned
-from ..models import SandboxJob
-from ..render.files import content_type, file_names, storage_name
-from ..render.outputs import ensure_files
-from . import mj_tools, services, tools, universal, video
-from .history import history_page
-from .lifecycle import DONE, job_state
-from .params import (
+from ..history import history_page
+from ..lifecycle import DONE, job_state
+from ..outputs import ensure_files
+from ..params import (
     read_blend,
     read_button,
     read_describe,
@@ -45,10 +45,10 @@ from .params import (
     read_video_extend,
     read_zimage,
 )
-from .payloads import account_info, message_payload, submit_response
-from .progress_rate import check_progress_rate
-from .validation import ApiError, parse_json, read_prompt
-from .webhooks import sweep_backstop
+from ..payloads import account_info, message_payload, submit_response
+from ..progress_rate import check_progress_rate
+from ..validation import ApiError, parse_json, read_prompt
+from ..webhooks import sweep_backstop
 
 log = logging.getLogger(__name__)
 

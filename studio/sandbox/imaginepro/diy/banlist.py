@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from ..imaginepro.validation import bad_request
-from ..models import SandboxAccount
+from ...models import SandboxAccount
+from ..validation import bad_request
 
 MAX_BAN_WORDS = 1000
 MAX_BAN_WORD_LENGTH = 100

@@ -20,12 +20,12 @@ from PIL import Image
 
 from studio.media.video import encode_mp4, last_frame
 
-from ..imaginepro import buttons as btn
 from ..models import SandboxJob
-from . import compose, drawing
-from .files import GRID, SINGLE, decode_mask, file_names, fresh_grid, storage_name
-from .inputs import load_input, load_inputs
-from .video import EXTEND_ACTION, FPS, extension_frames, transition_frames
+from ..render import compose, drawing
+from ..render.files import GRID, SINGLE, decode_mask, file_names, fresh_grid, storage_name
+from ..render.inputs import load_input, load_inputs
+from ..render.video import EXTEND_ACTION, FPS, extension_frames, transition_frames
+from . import buttons as btn
 
 Kind = SandboxJob.Kind
 

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from ..imaginepro.buttons import CANCEL_JOB
-from ..imaginepro.lifecycle import QUEUED, Timeline, job_state
-from ..imaginepro.webhooks import schedule_delivery
-from ..models import SandboxAccount, SandboxDiscordToken, SandboxJob
+from ...models import SandboxAccount, SandboxDiscordToken, SandboxJob
+from ..buttons import CANCEL_JOB
+from ..lifecycle import QUEUED, Timeline, job_state
+from ..webhooks import schedule_delivery
 from .tokens import (
     QUEUE_KINDS,
     account_token,

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from ..imaginepro import services
-from ..imaginepro.payloads import submit_response
-from ..imaginepro.validation import parse_json, read_base
-from ..imaginepro.views import api, root_url
-from ..models import SandboxAccount, SandboxJob
-from . import banlist, commands
-from . import queue as queues
-from . import tokens as linked
+from ...models import SandboxAccount, SandboxJob
+from .. import services
+from ..diy import banlist, commands
+from ..diy import queue as queues
+from ..diy import tokens as linked
+from ..payloads import submit_response
+from ..validation import parse_json, read_base
+from . import api, root_url
 
 
 def _diy(*methods: str, on: str = "other"):

@@ -1,6 +1,6 @@
 """The DIY plan in the sandbox: linked Discord accounts (tokens.py), their queue
 (queue.py), bot commands and message traces (commands.py), the account's ban list
-(banlist.py) and their routes (views.py) (imaginepro.md §3.18; DESIGN.md "Providers").
+(banlist.py); their routes are imaginepro/views/diy.py (imaginepro.md §3.18; DESIGN.md "Providers").
 
 Documented shapes: token objects (`GET /discord/tokens`, `GET|PUT /discord/token/{id}`), the
 trace (`GET /message/trace/{messageId}`) and `POST /nova/commands`. The queue, ban-list and

@@ -10,8 +10,8 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from ..imaginepro.validation import ApiError, bad_request, is_int
-from ..models import SandboxAccount, SandboxDiscordToken, SandboxJob
+from ...models import SandboxAccount, SandboxDiscordToken, SandboxJob
+from ..validation import ApiError, bad_request, is_int
 
 # Kinds that Midjourney runs on a linked Discord account, so they wait in the DIY queue.
 QUEUE_KINDS = (

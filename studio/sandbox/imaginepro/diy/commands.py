@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from ..imaginepro.validation import ApiError, bad_request, is_int
-from ..models import SandboxAccount, SandboxDiscordToken, SandboxJob
+from ...models import SandboxAccount, SandboxDiscordToken, SandboxJob
+from ..validation import ApiError, bad_request, is_int
 from .tokens import queue_counts, token_info, token_status
 
 COMMANDS = ("relax", "fast", "turbo", "info")

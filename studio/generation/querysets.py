@@ -1,0 +1,43 @@
+"""QuerySets of the generation models: every UPDATE moves `updated_at`, so a cached view of
+a row (the gallery card's HTML) can be keyed by `(pk, updated_at)`."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+
+class GenerationQuerySet(models.QuerySet):
+    def update(self, **fields) -> int:
+        """`QuerySet.update` that also sets `updated_at` to now unless `fields` give it, as
+        `save()` does (auto_now): every change of a row moves it, so a cached view of the
+        row (the gallery card's HTML) can be keyed by `(pk, updated_at)`. Returns the number
+        of rows updated."""
+        fields.setdefault("updated_at", timezone.now())
+        return super().update(**fields)
+
+
+class AssetQuerySet(models.QuerySet):
+    """Changes to files move their generations' `updated_at` (the card shows the files)."""
+
+    def update(self, **fields) -> int:
+        """`QuerySet.update`, then the generations of the updated rows are touched.
+        Returns the number of asset rows updated."""
+        # Read first: once `fields` are written, the filter may match other rows.
+        parents = set(self.values_list("generation_id", flat=True))
+        updated = super().update(**fields)
+        _generations(self).filter(pk__in=parents).update()
+        return updated
+
+    def delete(self):
+        """`QuerySet.delete`, then the generations of the deleted rows are touched. Returns
+        what `QuerySet.delete` returns."""
+        parents = set(self.values_list("generation_id", flat=True))
+        deleted = super().delete()
+        _generations(self).filter(pk__in=parents).update()
+        return deleted
+
+
+def _generations(assets: models.QuerySet) -> models.QuerySet:
+    """All generations, reached from an asset QuerySet (this module cannot import the model)."""
+    return assets.model._meta.get_field("generation").related_model.objects.all()
