@@ -1,7 +1,7 @@
 """The gallery's first page on 100,000 generations: server time (p50, p95) and query count,
 for 24 and 96 cards per page, measured through the real view with Django's test client.
 
-Goals: p95 ≤ 30 ms (issue 8), and the same number of queries for 24 and 96 cards (issue 4).
+Goals: p95 ≤ 30 ms, and the same number of queries for 24 and 96 cards.
 The times are those of a person browsing (finished cards cached after their first drawing);
 a further row gives the page with an empty card cache.
 """

@@ -3,7 +3,7 @@
 `prepare(directory)` points this process's Django at `<directory>/db.sqlite3` (production
 settings, DEBUG off) and migrates it; `Studio` then starts, on the same files, a gunicorn web
 server (the studio and its sandbox) and a django-q2 `qcluster`, each in its own session, and
-stops them one PID at a time (TECH.md risk 5: a process-group SIGTERM can hang the cluster).
+stops them one PID at a time (docs/architecture.md "Pitfalls", risk 5: a process-group SIGTERM can hang the cluster).
 Helpers read the processes' resident memory from /proc, count "database is locked" in their
 logs, and drive the studio over HTTP as a person would (sign in, fill in the Midjourney form).
 """

@@ -2,7 +2,7 @@
 and its sandbox, a django-q2 qcluster; bench/harness.py) on a throw-away database under
 var/bench/live/, measured from outside as a person and as the provider see it.
 
-Figures (issue 8), each with the baseline taken in the same run:
+Figures, each with the baseline taken in the same run:
 
 1. Added latency from the provider's DONE to the image visible in the gallery, p50 and p95,
    with webhooks and without, at 1, 100 and 1,000 generations in flight (Flux 256×256, one
@@ -327,7 +327,7 @@ def account_429s(key) -> int:
 
 
 def sdk_loop(base_url: str, api_key: str, message_ids: list[str], window: float) -> dict:
-    """The official SDK's way (imaginepro.md §7: fetch_message polls every 2 s until DONE or
+    """The official SDK's way (docs/provider-contract.md §7: fetch_message polls every 2 s until DONE or
     FAIL): a thread per job, GET /message/fetch/{id}, sleep 2 s, again, for `window` s.
     The SDK raises on an error answer and abandons the job; here a 429 is counted and the
     loop goes on, which favours the SDK. Returns 429s, other errors and the oldest age."""

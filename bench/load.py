@@ -1,5 +1,5 @@
 """`make load`: 50 people × 20 Midjourney submits against the sandbox, on SQLite, with the
-task cluster running (issue 7, "Restarts and load").
+task cluster running.
 
 The studio runs as real processes (gunicorn + qcluster, bench/harness.py) on a throw-away
 database under var/bench/load/. Each person gets a sandbox key through the services before

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Make sure Debian's chromium is installed for the Playwright browser tests (TECH.md §7).
+# Make sure Debian's chromium is installed for the Playwright browser tests (docs/architecture.md "Pitfalls" §7).
 #
 # Installs it with apt-get only when it is missing and we are root (or have password-less
 # sudo). Otherwise prints a warning: the browser tests then skip. In CI (CI=true) a failed

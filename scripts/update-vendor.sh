@@ -4,7 +4,7 @@
 #   scripts/update-vendor.sh [HTMX_VERSION] [PICO_VERSION]
 #
 # Defaults are the versions currently recorded in static/vendor/README.md. htmx must stay on
-# 2.0.x: 4.x drops HTTP 286 (stop polling) and changes attribute inheritance (TECH.md risk 3).
+# 2.0.x: 4.x drops HTTP 286 (stop polling) and changes attribute inheritance (docs/architecture.md "Pitfalls", risk 3).
 # After running, update the versions and checksums in static/vendor/README.md and commit.
 set -euo pipefail
 

@@ -125,7 +125,7 @@ TEMPLATES = [
     },
 ]
 
-# SQLite by default, tuned as TECH.md §1 measured: IMMEDIATE makes the busy timeout work,
+# SQLite by default, tuned as docs/architecture.md "Pitfalls" §1 measured: IMMEDIATE makes the busy timeout work,
 # WAL lets readers run beside the writer. DATABASE_URL switches to PostgreSQL.
 SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
@@ -241,7 +241,7 @@ SANDBOX_IMAGINELAB_RATE = envint("SANDBOX_IMAGINELAB_RATE", 10)
 # A sandbox prompt containing one of these fails as Midjourney's moderation would.
 SANDBOX_BANNED_WORDS = envlist("SANDBOX_BANNED_WORDS", "banned,forbidden")
 
-# --- Sandbox faults (issue 7 fault injection, issue 8 progress rate) --------------------------
+# --- Sandbox faults (fault injection, progress rate) ------------------------------------------
 # Whole-sandbox faults injected from the environment, e.g.
 # "latency:on=submit:seconds=2;http_429:on=fetch:probability=0.2:seconds=3" (README, "Sandbox
 # faults"); parsed in memory by studio/sandbox/faults/, a bad string stops the start.
@@ -268,7 +268,7 @@ PUBLIC_URL_MAX_AGE = envint("PUBLIC_URL_MAX_AGE", 48 * 3600)  # seconds; >= prov
 UPLOAD_MAX_BYTES = envint("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)  # per uploaded image file
 UPLOAD_MAX_PIXELS = envint("UPLOAD_MAX_PIXELS", 50_000_000)  # width x height; bombs are refused
 
-# --- Worker: webhooks and recovery (issue 7) ---------------------------------------------------
+# --- Worker: webhooks and recovery -------------------------------------------------------------
 # Ask the provider to POST each job's result to a per-generation secret URL (webhookOverride).
 WEBHOOKS = envbool("WEBHOOKS", "True")
 # Where the provider reaches the studio's webhooks; a real key gets one only when public.
@@ -293,7 +293,7 @@ Q_CLUSTER = {
     "bulk": 1,
     "poll": envfloat("Q_POLL", 0.2),  # s between the ORM broker's looks for new tasks
     "timeout": 90,
-    "retry": 180,  # must exceed timeout (TECH.md §1)
+    "retry": 180,  # must exceed timeout (docs/architecture.md "Pitfalls" §1)
     "ack_failures": True,
     "max_attempts": 1,  # submits cost credits: retries are decided by our code
     "save_limit": 250,
@@ -324,7 +324,7 @@ if REDIS_URL:
 
 LOGGING = logging_config(level=os.getenv("LOG_LEVEL", "INFO"))
 
-# --- Security (issue 7): CSP, production headers, rate limits, typed links --------------------
+# --- Security: CSP, production headers, rate limits, typed links ------------------------------
 INSTALLED_APPS += ["csp", "django_ratelimit"]
 # Right after SecurityMiddleware: every answer, pages and fragments alike, carries the policy.
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,

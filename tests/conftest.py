@@ -13,7 +13,7 @@ from django.contrib.auth.models import User
 
 from studio.accounts.services import sandbox_key_create
 
-# Playwright's sync API runs an event loop in the test thread (TECH.md §7).
+# Playwright's sync API runs an event loop in the test thread (docs/architecture.md "Pitfalls" §7).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 

@@ -18,7 +18,7 @@ os.environ.setdefault("SANDBOX_ENABLED", "True")
 from studio.settings import *  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-# live_server serves /static/ through finders: hashed names would 404 (TECH.md risk 4).
+# live_server serves /static/ through finders: hashed names would 404 (docs/architecture.md "Pitfalls", risk 4).
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
 MEDIA_ROOT = Path(os.getenv("MEDIA_ROOT", str(VAR_DIR / "test-media")))
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -3,7 +3,7 @@
 // The canvas has the image's own pixel size and is shown scaled over it. Painting uses
 // Pointer Events (mouse, touch and pen alike). Every stroke is kept in a list, so undo simply
 // repaints the list without its last step. When the form is sent, the painted pixels become
-// white on black, with no transparency, as the provider asks (imaginepro.md §3.3).
+// white on black, with no transparency, as the provider asks (docs/provider-contract.md §3.3).
 "use strict";
 
 (() => {

@@ -1,7 +1,7 @@
 """Encryption of provider API keys at rest (Fernet, with rotation).
 
 Keys come from settings.FIELD_ENCRYPTION_KEYS, newest first: new tokens use the first key,
-any listed key decrypts. See TECH.md §4.
+any listed key decrypts. See docs/architecture.md "Pitfalls" §4.
 """
 
 from __future__ import annotations

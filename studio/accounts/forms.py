@@ -39,7 +39,7 @@ class KeyRenameForm(forms.Form):
 
 class LabKeyForm(KeyForm):
     """A dedicated ImagineLab API key (Ultimate Visionary Studio and Titan Studio plans,
-    seed 002). Masked, never rendered back."""
+    https://api.imagineview.art). Masked, never rendered back."""
 
     prefix = "lab"
 

@@ -141,7 +141,7 @@ def lab_key_create(
 
 @sensitive_variables("password", "token")
 def _lab_login(*, base_url: str, email: str, password: str) -> str:
-    """A bearer token for email + password (POST /auth/login, form-encoded, seed 002).
+    """A bearer token for email + password (POST /auth/login, form-encoded, https://api.imagineview.art).
     Raises KeyRejected with a sentence; the password goes nowhere but that request."""
     try:
         return ImagineLabClient.login(base_url=base_url, email=email, password=password)

@@ -1,6 +1,6 @@
 """Finding banned words in a prompt: pure functions, no database.
 
-Rules (issue 5, "Banned words"):
+Rules:
 
 - An entry is a word or a phrase of several words. Entries and prompts are compared after
   Unicode NFKC normalisation and case folding ("ＧＯＲＥ", "Gore" and "gore" are one word),

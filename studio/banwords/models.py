@@ -1,4 +1,4 @@
-"""Our own banned-word list, kept as numbered versions (issue 5, "Banned words").
+"""Our own banned-word list, kept as numbered versions.
 
 The current list is the newest version. Editing saves a new version; reverting to version N
 saves a new version with N's words and `reverted_from` = N. History is never rewritten.

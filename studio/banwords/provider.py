@@ -1,5 +1,5 @@
 """The provider's own banned-word list (provisional route `GET|POST /diy/ban-words`,
-`{"words": [...]}`; DESIGN.md "Providers"), read and replaced with the console's DIY key.
+`{"words": [...]}`; docs/architecture.md "Providers"), read and replaced with the console's DIY key.
 
 The provider applies this list to every job of the DIY account; our own list (services.py)
 is checked in the studio before anything is sent.

@@ -1,4 +1,4 @@
-"""Who may enter the staff console: Django's `is_staff` flag, nothing else (issue 5, "Access").
+"""Who may enter the staff console: Django's `is_staff` flag, nothing else.
 
 Anonymous visitors are sent to the login page; a signed-in person without the staff flag gets
 a plain 404, so the console's existence is not advertised to them.

@@ -1,4 +1,4 @@
-"""The staff audit log: one call records one action (issue 5, "Audit").
+"""The staff audit log: one call records one action.
 
 Other staff apps (ban words) call `record` too, so every staff action lands in one list.
 """

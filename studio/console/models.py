@@ -77,7 +77,7 @@ class ConsoleSettings(models.Model):
 
 class ConsoleCommand(models.Model):
     """A Midjourney bot command a staff member sent to a linked token (POST /nova/commands,
-    seed 001): the messageId it answered, and the bot's answer once a task has polled it."""
+    https://docs.imaginepro.ai/api-254009155): the messageId it answered, and the bot's answer once a task has polled it."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting for the bot"

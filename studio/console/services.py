@@ -3,7 +3,7 @@
 Each change (pause, resume, reboot, token toggle, bot command, key choice) and each trace
 lookup is written to the audit log with the provider's answer; a failure becomes a
 `ConsoleError` whose text is one sentence for the page and is audited with ok=False.
-Provider routes: imaginepro.md §3.18 and the provisional DIY routes of DESIGN.md
+Provider routes: docs/provider-contract.md §3.18 and the provisional DIY routes of docs/architecture.md
 "Providers" (see studio.provider.imaginepro PATHS).
 """
 

@@ -1,4 +1,4 @@
-"""Monthly caps: a team's and each member's, checked before anything is queued (issue 4).
+"""Monthly caps: a team's and each member's, checked before anything is queued.
 
 `Team.monthly_cap` and `Membership.monthly_cap` are credits per calendar month (UTC); None
 means no cap. The personal workspace has none. `check` runs in `generation_create`, inside

@@ -1,7 +1,7 @@
-"""Booking credits: charge at creation, correct once, refund once (issue 4).
+"""Booking credits: charge at creation, correct once, refund once.
 
 Plain functions over `LedgerEntry`. Every generation is charged its `cost` (credits from
-the provider's table, imaginepro.md §5) in the transaction that creates it; a generation
+the provider's table, docs/provider-contract.md §5) in the transaction that creates it; a generation
 that ends FAILED (provider FAIL, cancel, a submit that could not be sent, a deadline) is
 refunded its net cost exactly once. The unique constraints on `LedgerEntry` make a second
 charge, correction or refund of one generation impossible, whoever calls twice.
@@ -107,7 +107,7 @@ def correct(generation: Generation, actual_credits: int, source: str) -> LedgerE
     charged, once per generation.
 
     For providers that report a cost per job (ImagineLab's `credit_cost` on its generation
-    record, imaginepro.md §8; ImaginePro reports none). `source` says where the number came
+    record, docs/provider-contract.md §8; ImaginePro reports none). `source` says where the number came
     from (e.g. "ImagineLab credit_cost"). Books nothing (returns None) when the amounts
     agree, when the generation was already corrected or refunded, or for a negative
     `actual_credits` (ValueError).

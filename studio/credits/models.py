@@ -1,4 +1,4 @@
-"""The credits ledger: one row per change to what a generation costs (issue 4).
+"""The credits ledger: one row per change to what a generation costs.
 
 A generation is charged its cost from the provider's table when it is saved
 (`ledger.charge`), corrected once where the provider reports the real cost

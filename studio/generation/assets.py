@@ -138,7 +138,7 @@ MAX_ANIMATION_FRAMES = 1800  # an animated image longer than this is not convert
 
 
 def animation_to_mp4(data: bytes) -> bytes | None:
-    """An animated image (ImagineLab may deliver a video as an animated WebP, seed 002) as
+    """An animated image (ImagineLab may deliver a video as an animated WebP, https://api.imagineview.art) as
     an H.264 MP4, so every video plays in a <video> with a poster, controls and seeking.
     Frame timing follows the image's durations at the nearest whole fps (1–60). Returns None
     when `data` is not an animated image (one frame, or not an image); raises DownloadError

@@ -1,5 +1,5 @@
 """Free, synchronous help around a prompt and an account: enhance a prompt, check it before a
-Midjourney submit, read the key's credit balance (imaginepro.md §3.9, §3.10, §3.14; for an
+Midjourney submit, read the key's credit balance (docs/provider-contract.md §3.9, §3.10, §3.14; for an
 ImagineLab key its wallet, §8).
 
 These are the only provider calls made inside a web request, because the provider answers
@@ -65,7 +65,7 @@ class AssistError(Exception):
 
 
 def prompt_enhance(key: ProviderKey, prompt: str) -> str:
-    """A richer prompt from POST /tools/prompt-extend (seed 000; §3.14; free, synchronous).
+    """A richer prompt from POST /tools/prompt-extend (https://platform.imaginepro.ai/ai-agent-skill; §3.14; free, synchronous).
 
     Leading image URLs and trailing Midjourney flags are kept as typed; only the words in
     between are sent. Returns the whole new prompt. Raises AssistError (with a sentence for
@@ -117,7 +117,7 @@ class Balance:
     is_sandbox: bool
     credits: int | None = None
     key_url: str = ""  # where the key is managed (ProviderKey.settings_url)
-    # ImagineLab's wallet (GET /credits/wallet, seed 002) rather than ImaginePro's account;
+    # ImagineLab's wallet (GET /credits/wallet, https://api.imagineview.art) rather than ImaginePro's account;
     # `needs_login` when its sign-in expired (the header asks to sign in again).
     is_imaginelab: bool = False
     needs_login: bool = False

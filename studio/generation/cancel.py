@@ -1,4 +1,4 @@
-"""Cancel Job: stopping a Midjourney job while it runs (imaginepro.md §3.3, §4;
+"""Cancel Job: stopping a Midjourney job while it runs (docs/provider-contract.md §3.3, §4;
 OLD:/button/cancel, D:215986177).
 
 The provider cancels with a press on the running message itself: POST /nova/button

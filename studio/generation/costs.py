@@ -1,4 +1,4 @@
-"""Credit costs from the provider's table (seed 000, "Credit Cost Summary"; imaginepro.md §5).
+"""Credit costs from the provider's table (https://platform.imaginepro.ai/ai-agent-skill, "Credit Cost Summary"; docs/provider-contract.md §5).
 
 Where the table is silent the published cost is None: the UI says so rather than guessing,
 and the generation records an estimate (`ESTIMATE_*`) so budgets can still add up.
@@ -42,7 +42,7 @@ def flux_imagine(n: int) -> int:
 
 
 def button_known(button: str) -> int | None:
-    """5 for U1–U4 and V1–V4 (S000 "Midjourney Upscale/Variant"); None for the others."""
+    """5 for U1–U4 and V1–V4 (https://platform.imaginepro.ai/ai-agent-skill "Midjourney Upscale/Variant"); None for the others."""
     if re.fullmatch(r"[UV][1-4]", button):
         return MIDJOURNEY_BUTTON_UV
     return None

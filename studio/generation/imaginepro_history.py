@@ -18,7 +18,8 @@ from studio.generation.models import Action, Generation, Model, Status
 from studio.provider.errors import ProviderError
 from studio.provider.imaginepro.client import ImagineProClient
 
-PAGE_SIZE = 10  # the documented default of `size` (S003); larger pages are not promised
+# the documented default of `size` (https://docs.imaginepro.ai/api-215995453); larger pages are not promised
+PAGE_SIZE = 10
 MAX_PAGES = 30  # hard cap: 300 items, whatever the provider answers
 TIME_BUDGET = 100.0  # seconds of reading; the task's timeout is 150 s (enqueue.enqueue_import)
 HISTORY_TIMEOUT = (3.0, 10.0)  # (connect, read) seconds per page

@@ -1,6 +1,6 @@
 """The lineage of a generation: a tree from the first prompt through every button pressed.
 
-DESIGN.md step 7: each press, upscale, video, extension… is a child whose `parent` is the
+docs/architecture.md "The path of a generation", step 7: each press, upscale, video, extension… is a child whose `parent` is the
 generation it acted on, and `root` names the first generation of the tree, so the whole
 tree is one query. A deleted generation in the middle leaves its children with no parent
 (SET_NULL) but the same root: they hang from the top with a note. Only generations the

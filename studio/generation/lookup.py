@@ -26,7 +26,7 @@ from studio.provider.messages import Message, parse_timestamp
 
 log = logging.getLogger(__name__)
 
-# Unknown submit outcomes (imaginepro.md §3.8 history, §1.6 ref): the card's words, how far
+# Unknown submit outcomes (docs/provider-contract.md §3.8 history, §1.6 ref): the card's words, how far
 # before our send a job may be stamped by the provider's clock, how many lookups per pass.
 UNKNOWN_NOTE = "checking with the provider whether it received this job…"
 LOOKUP_SKEW = timedelta(seconds=60)

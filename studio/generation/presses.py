@@ -1,6 +1,6 @@
-"""Pressing a finished generation's buttons (POST /nova/button, imaginepro.md §3.3, §4).
+"""Pressing a finished generation's buttons (POST /nova/button, docs/provider-contract.md §3.3, §4).
 
-Each press is a new child generation whose parent is the one pressed (DESIGN.md step 7).
+Each press is a new child generation whose parent is the one pressed (docs/architecture.md "The path of a generation", step 7).
 Values are sent exactly as the provider listed them, emoji included. Three buttons take
 more than the value:
 - V1–V4 and 🔄 take an optional remix `prompt` (§3.3: applied only for accounts with their

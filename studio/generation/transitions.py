@@ -1,7 +1,7 @@
 """Forward-only status changes of a Generation, as single conditional UPDATEs.
 
 Webhooks, the poller and retried tasks may all deliver the same news, late or twice; each
-change here only applies from the statuses listed, so a repeat is a no-op (TECH.md §2).
+change here only applies from the statuses listed, so a repeat is a no-op (docs/architecture.md "Pitfalls" §2).
 """
 
 from __future__ import annotations
@@ -174,7 +174,7 @@ def _message_json(message: Message) -> dict:
         "videoUrl": message.video_url,
         "results": [{"index": index, "url": url} for index, url in message.results],
         "prompt": message.prompt,
-        # ImagineLab (S002): voice and music files, text results, the reported cost.
+        # ImagineLab (https://api.imagineview.art): voice and music files, text results, the reported cost.
         "audioUrls": message.audio_urls,
         "texts": message.texts,
         "credits": message.credits,

@@ -1,4 +1,4 @@
-"""Receiving the provider's webhooks (imaginepro.md §1.6; TECH.md §6).
+"""Receiving the provider's webhooks (docs/provider-contract.md §1.6; docs/architecture.md "Pitfalls" §6).
 
 ImaginePro POSTs the Message object (the same JSON as GET /message/fetch/{messageId}, with
 the `ref` we sent) to the `webhookOverride` of the submit. Nothing is signed, so the address

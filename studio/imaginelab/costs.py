@@ -1,4 +1,4 @@
-"""ImagineLab's indicative cost per generation type (seed 002, "Credits & Wallet").
+"""ImagineLab's indicative cost per generation type (https://api.imagineview.art, "Credits & Wallet").
 
 The page says "Costs are indicative and may vary by model": a model's own `credits` from
 /generations/models wins, and the `credit_cost` the provider reserves at creation is what

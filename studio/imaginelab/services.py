@@ -1,6 +1,6 @@
 """ImagineLab for the studio: models, creating generations, the wallet, deleting a job.
 
-The provider's contract is seed 002 (shared/seeds/002_…txt, imaginepro.md §8); the HTTP
+The provider's contract is https://api.imagineview.art (docs/provider-contract.md §8); the HTTP
 details live in studio.provider.imaginelab (client, results). Only free, quick calls are made
 here (the models list, the wallet, the packages, a delete); generating goes through the
 worker like every other job (services.generation_create → submit.generation_submit).
@@ -131,7 +131,7 @@ def lab_create(
     *,
     cost: int | None = None,
 ) -> Generation:
-    """Save an ImagineLab generation (POST /generations, seed 002) for the worker to send.
+    """Save an ImagineLab generation (POST /generations, https://api.imagineview.art) for the worker to send.
 
     `generation_type` is one of image, video, voice, music, infographic, text; `settings`
     the type's settings as the provider names them (e.g. {"aspect_ratio": "16:9"}), sent as

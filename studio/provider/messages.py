@@ -1,4 +1,4 @@
-"""Lenient parsing of ImaginePro responses (shared/api/imaginepro.md §1.2–1.4, §9–10).
+"""Lenient parsing of ImaginePro responses (docs/provider-contract.md §1.2–1.4, §9–10).
 
 The provider's pages disagree with each other: two status vocabularies, progress as a string
 or a number, two spellings of the parent id, two timestamp forms. Everything here accepts all
@@ -73,13 +73,13 @@ class SubmitResult:
 
     message_id: str
     created_at: datetime | None
-    # The cost the provider reserved, when it says (ImagineLab `credit_cost`, S002).
+    # The cost the provider reserved, when it says (ImagineLab `credit_cost`, https://api.imagineview.art).
     credits: int | None = None
 
 
 @dataclass(frozen=True)
 class Message:
-    """A job as GET /message/fetch/{messageId} (or a webhook) describes it (S004, S000)."""
+    """A job as GET /message/fetch/{messageId} (or a webhook) describes it (https://docs.imaginepro.ai/api-215981214, https://platform.imaginepro.ai/ai-agent-skill)."""
 
     message_id: str
     status: str
@@ -98,7 +98,7 @@ class Message:
     # Video results in the provider's order: (index, url); JS SDK `results: [{url, index}]`.
     results: list[tuple[int, str]] = field(default_factory=list)
     # ImagineLab outputs beyond images and videos: audio files (voice, music), text results,
-    # and the job's real cost (`credit_cost`, S002) when the provider reports one.
+    # and the job's real cost (`credit_cost`, https://api.imagineview.art) when the provider reports one.
     audio_urls: list[str] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
     credits: int | None = None

@@ -23,7 +23,7 @@ class SandboxAccount(models.Model):
     credits_quota = models.IntegerField()
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
-    # DIY plan (imaginepro.md §3.18; diy/): sandbox accounts are on it unless switched off,
+    # DIY plan (docs/provider-contract.md §3.18; diy/): sandbox accounts are on it unless switched off,
     # which makes the DIY routes answer 403 like the provider would for another plan.
     diy = models.BooleanField(default=True, help_text="on the DIY plan (own Discord accounts)")
     queue_paused_at = models.DateTimeField(
@@ -40,7 +40,7 @@ class SandboxAccount(models.Model):
 
 class SandboxDiscordToken(models.Model):
     """A linked Midjourney (Discord) account of a DIY sandbox account: the token object of
-    imaginepro.md §3.18 (`GET /discord/tokens`), its mode and its `/info` numbers."""
+    docs/provider-contract.md §3.18 (`GET /discord/tokens`), its mode and its `/info` numbers."""
 
     class Mode(models.TextChoices):
         FAST = "fast", "Fast"
@@ -76,7 +76,7 @@ class SandboxDiscordToken(models.Model):
 
 
 class SandboxJob(models.Model):
-    """One submitted task (a Message of imaginepro.md §1.3), its plan and its webhook state."""
+    """One submitted task (a Message of docs/provider-contract.md §1.3), its plan and its webhook state."""
 
     class Kind(models.TextChoices):
         IMAGINE = "imagine", "Midjourney imagine"

@@ -1,6 +1,6 @@
 """Reading Midjourney-style prompts: `--ar`, `--seed`, `--relax`, `--turbo`, banned words.
 
-Midjourney parameters ride inside the prompt text (imaginepro.md §3.1, seed S000). Bad
+Midjourney parameters ride inside the prompt text (docs/provider-contract.md §3.1, https://platform.imaginepro.ai/ai-agent-skill). Bad
 parameter values are not HTTP errors at ImaginePro: the job is accepted and Midjourney
 rejects it later, so they surface here as a planned FAIL reason.
 """

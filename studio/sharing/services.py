@@ -1,6 +1,6 @@
 """Making, listing, revoking and opening public share links.
 
-Who may share (issue 4): a generation, anyone who may see it (studio.teams.access); a
+Who may share: a generation, anyone who may see it (studio.teams.access); a
 collection, the owner of a personal one or a creator or owner of the team's. Who may
 revoke: the link's maker, or an owner of the team the shared object belongs to.
 """

@@ -1,7 +1,7 @@
 """Who may see and do what: roles, workspaces, and the predicates generations, assets and keys
 are checked with (studio.generation.selectors fetches generations and files through them).
 
-DESIGN.md "People": a personal generation is its maker's alone; a team generation is seen by
+docs/architecture.md "People": a personal generation is its maker's alone; a team generation is seen by
 every member, made and pressed by creators and owners, managed by owners. Views never
 filter by `user=` themselves; they call these helpers, which answer 404 to anyone who may
 not see an object and 403 (with a sentence) to a member whose role is too low.

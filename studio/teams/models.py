@@ -1,4 +1,4 @@
-"""Teams: people who share a gallery, its keys and a budget (DESIGN.md "People").
+"""Teams: people who share a gallery, its keys and a budget (docs/architecture.md "People").
 
 A generation belongs to the workspace of the key that paid for it: `ProviderKey.team` is
 None for a personal key and set for a team's key, and `Generation.team` follows it

@@ -48,7 +48,7 @@ __all__ = [
     "check_image_url",
 ]
 
-# What ImaginePro accepts as a direct image link (TECH.md §5).
+# What ImaginePro accepts as a direct image link (docs/architecture.md "Pitfalls" §5).
 URL_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".gif")
 URL_MAX_LENGTH = 2000
 

@@ -1,6 +1,6 @@
 """Checking and re-encoding images people give us, without touching the database.
 
-Rules (TECH.md §5, measured): refuse files over settings.UPLOAD_MAX_BYTES, anything Pillow does
+Rules (docs/architecture.md "Pitfalls" §5, measured): refuse files over settings.UPLOAD_MAX_BYTES, anything Pillow does
 not decode as JPEG, PNG or WEBP (the decoded format decides, never the file name), and more
 than settings.UPLOAD_MAX_PIXELS pixels (checked from the header, before decoding, so a
 decompression bomb is never decoded). Accepted images are re-encoded: EXIF orientation
@@ -150,7 +150,7 @@ def _encode(image: Image.Image) -> bytes:
 
 
 def prepare_image(file: UploadedFile) -> PreparedImage:
-    """Check `file` (open_checked), decode it and re-encode it as TECH.md §5 says.
+    """Check `file` (open_checked), decode it and re-encode it as docs/architecture.md "Pitfalls" §5 says.
 
     Returns a PreparedImage (JPEG, longest side <= MAX_SIDE px, no metadata). Raises
     UploadRejected for a file over the size or pixel limits, of another format, or that

@@ -1,4 +1,4 @@
-"""Signed, expiring, unguessable public URLs for stored images (TECH.md §5).
+"""Signed, expiring, unguessable public URLs for stored images (docs/architecture.md "Pitfalls" §5).
 
 Providers only take image links, and they fetch them without our session. A link is
 `{PUBLIC_BASE_URL}/r/<kind>/<token>/<uuid>.<ext>`: the path ends in the file's real

@@ -43,7 +43,7 @@ def upload_store(*, user: AbstractBaseUser, prepared: PreparedImage) -> Upload:
 
 
 def upload_create(*, user: AbstractBaseUser, file: UploadedFile) -> Upload:
-    """Check, re-encode and store one uploaded image for `user` (TECH.md §5).
+    """Check, re-encode and store one uploaded image for `user` (docs/architecture.md "Pitfalls" §5).
 
     file: a Django UploadedFile (any name; the decoded format decides). Returns the Upload:
     a JPEG of at most 2048 px on its longest side, without metadata, usually under 1 MB.

@@ -45,7 +45,7 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture
 def cluster(live_server, sandbox_url, settings):
     """A real `manage.py qcluster` on the test database; stopped by signalling its own PID
-    (a process-group SIGTERM makes it hang, TECH.md §1)."""
+    (a process-group SIGTERM makes it hang, docs/architecture.md "Pitfalls" §1)."""
     # The studio's own address too: the sandbox's webhooks and public links reach this server.
     env = qcluster_env(
         site_url=live_server.url,

@@ -1,4 +1,4 @@
-"""A finished gallery card is drawn once and then served from the cache (issue 8: the first
+"""A finished gallery card is drawn once and then served from the cache (the first
 page in ≤ 30 ms); what a person sees and can do must never lag behind: a star, an edit made
 with `QuerySet.update()`, another person's rights, the page's own CSRF token, the age."""
 

@@ -1,6 +1,6 @@
 """Every provider fault, injected into the sandbox over real HTTP, and what a person sees:
 the card's words, the final status, the credits in the ledger, and never a second job at
-the provider (issue 7, "What the studio does under each fault").
+the provider.
 
 The worker runs in-process (generation_submit, poll_once, poll_loop) as tests/support.py's
 run_to_final does; the sandbox's faults come from studio.sandbox.faults.
@@ -308,7 +308,7 @@ def test_a_submit_left_in_flight_by_a_dead_worker_is_looked_up(alice, alice_key,
     assert_done_once(finish(generation))
 
 
-# --- one key's capacity (issue 8) ---------------------------------------------------------------
+# --- one key's capacity -------------------------------------------------------------------------
 
 
 def test_many_jobs_of_one_key_stay_within_its_progress_rate(

@@ -2,7 +2,7 @@
 
 The history is made the way a person would make it outside the studio: by calling the
 sandbox's API directly with the key. The import task is called as the cluster would call
-it; the views' end-to-end test runs django-q in sync mode (its own switch, TECH.md §1).
+it; the views' end-to-end test runs django-q in sync mode (its own switch, docs/architecture.md "Pitfalls" §1).
 """
 
 from __future__ import annotations

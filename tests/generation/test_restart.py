@@ -1,5 +1,5 @@
 """A real `manage.py qcluster` killed with SIGKILL in the middle of a submit, a poll and a
-download, then a fresh one started (issue 7, "Restarts and load"): every generation ends
+download, then a fresh one started: every generation ends
 DONE, the provider holds exactly one job per generation, and the ledger one charge each.
 
 Each generation has its own sandbox key, slowed (sandbox `latency` fault) at one step: the
@@ -71,7 +71,7 @@ def kill_group(process: subprocess.Popen) -> None:
 
 
 def stop(process: subprocess.Popen) -> None:
-    """Stop a cluster by signalling its own PID (TECH.md: a group SIGTERM can hang it)."""
+    """Stop a cluster by signalling its own PID (docs/architecture.md "Pitfalls", risk 5: a group SIGTERM can hang it)."""
     if process.poll() is not None:
         return
     process.send_signal(signal.SIGTERM)

@@ -1,4 +1,4 @@
-"""The webhook receiver (issue 7): the sandbox POSTs each job's Message to the
+"""The webhook receiver: the sandbox POSTs each job's Message to the
 generation's secret address; late, duplicated, out-of-order or missing deliveries end in the
 right state exactly once, and polling is the backstop.
 

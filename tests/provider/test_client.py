@@ -259,7 +259,7 @@ def test_500_is_retryable_and_not_accepted(scripted):
 )
 def test_which_submit_errors_may_have_started_the_job(scripted, status, maybe_accepted):
     """A 500/503 comes from the API itself, which refused before starting anything; a
-    502/504 comes from a gateway that may have passed the request on (imaginepro.md §1.5)."""
+    502/504 comes from a gateway that may have passed the request on (docs/provider-contract.md §1.5)."""
     scripted.routes["/api/v1/flux/imagine"] = (status, b"<html>gateway</html>", {}, 0)
     with pytest.raises(ProviderError) as caught:
         ImagineProClient(base_url=scripted.base_url, api_key="k").flux_imagine(prompt="x")

@@ -39,7 +39,7 @@ def test_video_is_polled_on_its_own_route_and_extends(client, image_url):
     [(index, url)] = message.video_urls
     assert index == 0 and url.endswith(".mp4")
     assert message.output_urls == []  # the mp4 is not mistaken for an image
-    # The general message route serves videos too (S000).
+    # The general message route serves videos too (https://platform.imaginepro.ai/ai-agent-skill).
     assert client.fetch_message(submitted.message_id).video_urls == [(0, url)]
     extended = client.video_extend(message_id=submitted.message_id, index=0)
     assert extended.message_id != submitted.message_id

@@ -1,5 +1,5 @@
 """The client's DIY-plan methods against the sandbox over real HTTP, and their lenient
-readers against answers shaped like the provider's documents (imaginepro.md §3.18)."""
+readers against answers shaped like the provider's documents (docs/provider-contract.md §3.18)."""
 
 from __future__ import annotations
 

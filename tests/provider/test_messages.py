@@ -1,4 +1,4 @@
-"""Lenient parsing, checked on the providers' own example JSON (shared/seeds)."""
+"""Lenient parsing, checked on the providers' own example JSON."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from studio.provider.messages import (
     parse_submit,
 )
 
-# seed 004 ("Get Progress"), example response, as published.
+# https://docs.imaginepro.ai/api-215981214 ("Get Progress"), example response, as published.
 SEED_004_DONE = """{
     "messageId": "your-button-message-id",
     "prompt": "A little cat running on the grass",
@@ -39,7 +39,7 @@ SEED_004_DONE = """{
     "ref": ""
 }"""
 
-# seed 000 (agent-skill page): status answers in progress, completed and failed.
+# https://platform.imaginepro.ai/ai-agent-skill (agent-skill page): status answers in progress, completed and failed.
 SEED_000_PROCESSING = """{
   "prompt": "a simple red circle on white background",
   "status": "PROCESSING",
@@ -106,7 +106,7 @@ def test_submit_without_message_id_is_an_error():
     ("value", "expected"),
     [
         ("QUEUED", QUEUED),
-        ("SUBMITTED", QUEUED),  # seed 000's word for it
+        ("SUBMITTED", QUEUED),  # the ImaginePro docs' word for it
         ("processing", PROCESSING),
         ("DONE", DONE),
         ("FAILED", FAIL),

@@ -82,7 +82,7 @@ def test_concurrent_submits_cannot_overdraw(make_api):
 
 
 def _priced_requests(image_host) -> dict[str, tuple[dict, int]]:
-    """One valid body per charged endpoint and its price (S000; GUESS where noted in code)."""
+    """One valid body per charged endpoint and its price (https://platform.imaginepro.ai/ai-agent-skill; GUESS where noted in code)."""
     picture = image_host.add("p.png", solid((200, 120, 40), (64, 48)))
     return {
         "universal/imagine": ({"contents": [{"type": "text", "text": "x"}]}, 6),

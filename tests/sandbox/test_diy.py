@@ -1,5 +1,5 @@
 """The sandbox's DIY plan over HTTP: tokens, toggle, commands, traces, the queue that really
-pauses, reboot, linked accounts and the ban list (imaginepro.md §3.18, DESIGN.md)."""
+pauses, reboot, linked accounts and the ban list (docs/provider-contract.md §3.18, docs/architecture.md "Providers")."""
 
 from __future__ import annotations
 

@@ -41,7 +41,7 @@ def test_imagine_goes_queued_processing_done(api, submit_path, fetch_path):
             seen.append(message["status"])
         progress.append(message["progress"])
         if message["status"] in ("QUEUED", "PROCESSING"):
-            # A running Midjourney job offers only Cancel Job (§4).
+            # A running Midjourney job offers only Cancel Job (docs/provider-contract.md §4).
             assert message["buttons"] == ["Cancel Job"] and message["uri"] is None
         if message["status"] == "PROCESSING":
             assert 1 <= message["progress"] <= 99

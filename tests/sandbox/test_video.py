@@ -51,7 +51,7 @@ def test_generate_moves_from_the_start_frame_to_the_end_frame(api, frames):
 
     message = api.wait(message_id)
     assert message["status"] == "DONE", message
-    assert message["prompt"] == "smooth motion transition"  # S000's default
+    assert message["prompt"] == "smooth motion transition"  # the ImaginePro docs' default
     assert message["ref"] == "clip"
     assert message["uri"].endswith(".mp4")
     assert message["videoUrl"] == message["uri"]
@@ -68,7 +68,7 @@ def test_generate_moves_from_the_start_frame_to_the_end_frame(api, frames):
     assert _close(last_frame(data), BLUE)
     assert len(data) < 200_000
 
-    # Every progress path answers the same Message (S000: the MJ path serves videos too).
+    # Every progress path answers the same Message (https://platform.imaginepro.ai/ai-agent-skill: the MJ path serves videos too).
     for path in ("video/mj/fetch", "midjourney/message"):
         response = api.get(f"{path}/{message_id}")
         assert response.status_code == 200

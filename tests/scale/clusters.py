@@ -1,6 +1,6 @@
 """Real `manage.py qcluster` processes for tests: started on the run's test database and
 task queue, stopped by signalling their own PID (a process-group SIGTERM can hang django-q2's
-cluster, TECH.md §1).
+cluster, docs/architecture.md "Pitfalls" §1).
 
 A test using them must be `@pytest.mark.django_db(transaction=True)` with `live_server`: the
 clusters only see committed rows. On SQLite the test database is a file (tests/settings.py)

@@ -1,5 +1,5 @@
-"""Every URL of the studio, tried as each kind of person (issue 4: "each gets exactly what
-its role allows"; issue 5: the staff console and ban-word pages are staff-only).
+"""Every URL of the studio, tried as each kind of person ("each gets exactly what
+its role allows"; the staff console and ban-word pages are staff-only).
 
 The URL conf is enumerated, so a new URL fails `test_every_url_is_classified` until it is
 given a row in RULES. Each row says which objects fill the URL's arguments, which method,
@@ -345,7 +345,7 @@ RULES: dict[str, list[Case]] = {
     ],
     "generation:video_extend": team_and_own("post", CREATE, {"index": "1"}),
     "generation:describe_generate": team_and_own("post", CREATE, {"index": "1"}),
-    # The provider's webhook (issue 7): no login, the secret token is the credential; a
+    # The provider's webhook: no login, the secret token is the credential; a
     # wrong token is the same 404 for everyone, signed in or not, and changes nothing.
     "generation:webhook": [
         Case(GONE, {"generation_id": "team_generation", "token": "not-the-token"}, "post"),
@@ -618,7 +618,7 @@ RULES: dict[str, list[Case]] = {
         Case(OWN, method="post", data={"ids": ["own_generation"], "confirm": "1"}),
     ],
     # --- sharing ---
-    # Issue 4: a generation may be shared by anyone who may see it; a team collection by
+    # A generation may be shared by anyone who may see it; a team collection by
     # its creators and owners.
     "sharing:create": [
         Case(VIEW, method="post", data={"generation": "team_generation", "days": "7"}),
@@ -669,7 +669,7 @@ RULES: dict[str, list[Case]] = {
         Case(GONE, {"token": "revoked_share_token", "asset_id": "team_asset", "kind": "file"}),
         Case(GONE, {"token": "former_share_token", "asset_id": "team_asset", "kind": "file"}),
     ],
-    # --- staff only (issue 5) ---
+    # --- staff only -------------
     "banwords:index": [
         Case(STAFF),
         Case(STAFF, method="post", data={"words": "zzthird", "step": "preview", "base": "2"}),

@@ -1,4 +1,4 @@
-"""Keys never leak (issue 7): a person stores an ImaginePro key whose plaintext we know (a
+"""Keys never leak: a person stores an ImaginePro key whose plaintext we know (a
 sandbox account's, stored as a real key pointed at the sandbox) and signs in to ImagineLab
 with a known password; the studio is then used the way people use it (keys page, forms,
 submits that succeed and one the provider fails, gallery, detail, the staff console, a

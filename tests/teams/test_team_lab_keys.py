@@ -1,4 +1,4 @@
-"""A team's ImagineLab keys on the team page (issue 6, "teams and budgets"): an owner adds a
+"""A team's ImagineLab keys on the team page: an owner adds a
 dedicated API key, signs the team in (the token is kept, the password nowhere) or takes the
 ImagineLab sandbox in one click, and signs in again when the token expired; creators
 generate with the key in the team's workspace, charged to the team and held to its caps;

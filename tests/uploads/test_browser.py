@@ -1,4 +1,4 @@
-"""The sources widget in Debian's chromium (Playwright, TECH.md §7) on a test-only page with
+"""The sources widget in Debian's chromium (Playwright, docs/architecture.md "Pitfalls" §7) on a test-only page with
 two groups: several files at once, previews, remove, gallery picks, the client-side max."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Bad uploads through the real form (issue 7): each gets a 4xx answer naming the file and
+"""Bad uploads through the real form: each gets a 4xx answer naming the file and
 the rule, the form comes back with the prompt as typed, and nothing is kept: no Upload row,
 no file under MEDIA_ROOT, no generation, no credits booked."""
 

@@ -1,4 +1,4 @@
-"""Staff pages for banned words (issue 5): our list with a diff before saving, its history
+"""Staff pages for banned words: our list with a diff before saving, its history
 and revert. The dry run is in dry_run.py, the provider's list in provider.py.
 
 Every page is behind staff_required (non-staff get 404). A change always goes through a

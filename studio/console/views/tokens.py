@@ -81,7 +81,7 @@ def token_command(request, token_id: int):
 @staff_required
 def command_status(request, command_id: int):
     """The htmx partial of one command: polls while the bot has not answered, then stops
-    polling (HTTP 286) with the final fragment (TECH.md: htmx 2)."""
+    polling (HTTP 286) with the final fragment (docs/architecture.md "Pitfalls" §3: htmx 2)."""
     command = get_object_or_404(ConsoleCommand, pk=command_id)
     response = render(request, "console/_command.html", {"command": command})
     if command.is_final and request.htmx:

@@ -1,5 +1,5 @@
 """What a gallery card may offer the person looking at it, and what it shows, prepared in
-Python once per card so the template does little more than print it (issue 8: the gallery's
+Python once per card so the template does little more than print it (the gallery's
 first page in ≤ 30 ms; most of its time was template work per card: URL reversals, filters
 per button, includes per tile)."""
 

@@ -74,7 +74,7 @@ def gallery(request):
 @require_GET
 def card(request, generation_id):
     """One gallery card. While running, htmx polls it every 2 s; a final card answers 286
-    (stop polling) and carries no hx-trigger, so polling cannot restart (TECH.md §3)."""
+    (stop polling) and carries no hx-trigger, so polling cannot restart (docs/architecture.md "Pitfalls" §3)."""
     generation = selectors.get_generation_for_user(request.user, generation_id)
     response = TemplateResponse(request, "gallery/gallery.html#card", {"generation": generation})
     if generation.is_final:

@@ -9,7 +9,8 @@ from studio.generation.forms import ASPECT_PRESETS, KeyChoiceMixin
 from studio.generation.forms.sources import prompt_field
 from studio.generation.services.lumi_girl import lumi_size
 
-LUMI_MAX_SIDE = 1024  # S000: "Max 1024 per dimension, must be divisible by 8"
+# https://platform.imaginepro.ai/ai-agent-skill: "Max 1024 per dimension, must be divisible by 8"
+LUMI_MAX_SIDE = 1024
 LUMI_MIN_SIDE = 256
 
 

@@ -21,7 +21,7 @@ from studio.uploads.public import (
 class SourcesFormMixin(KeyChoiceMixin):
     """A key choice plus image groups: binds the user to every ImageSourcesField and
     refuses uploads and gallery picks up front when the chosen provider could not fetch
-    them (DESIGN.md "Uploads and public URLs"). Typed links go to the provider as typed,
+    them (docs/architecture.md "Uploads and public URLs"). Typed links go to the provider as typed,
     once they are known not to point at a private or local address (link_address_problem;
     a sandbox key may, see private_links_allowed)."""
 

@@ -1,5 +1,5 @@
 """Forms for the image tools: each takes images as uploads, links or gallery picks
-(imaginepro.md §3.1 image-to-image, §3.5–3.7, §3.12–3.13)."""
+(docs/provider-contract.md §3.1 image-to-image, §3.5–3.7, §3.12–3.13)."""
 
 from __future__ import annotations
 

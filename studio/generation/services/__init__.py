@@ -1,7 +1,7 @@
 """Creating generations: from a form, or by pressing a button of a finished one.
 
 Views call these; the provider is never called here. Each service saves a QUEUED row and
-queues the submit after commit (DESIGN.md steps 1–2, 7).
+queues the submit after commit (docs/architecture.md "The path of a generation", steps 1–2, 7).
 
 This package's core is `generation_create`, which every creator ends in, with the two
 imagine forms everything else builds on (Midjourney, Flux); one module per other model
@@ -109,7 +109,7 @@ def midjourney_create(
     parent: Generation | None = None,
 ) -> Generation:
     """Midjourney imagine (POST /nova/imagine). `prompt` is the composed prompt with every
-    flag; the cost follows its speed flag (S000: 10 fast, 5 relax).
+    flag; the cost follows its speed flag (https://platform.imaginepro.ai/ai-agent-skill: 10 fast, 5 relax).
 
     With `boost` it goes to POST /nova/boost/imagine (D:230265220: same body, the
     provider's faster CDN upload and progress handling) and `params["boost"]` is True
@@ -145,7 +145,7 @@ def flux_create(
     height: int | None = None,
     params: dict[str, Any],
 ) -> Generation:
-    """Flux imagine (POST /flux/imagine, snake_case body). Cost 6 × n (S000)."""
+    """Flux imagine (POST /flux/imagine, snake_case body). Cost 6 × n (https://platform.imaginepro.ai/ai-agent-skill)."""
     body: dict[str, Any] = {"prompt": prompt, "n": n, "output_format": output_format}
     if width and height:
         body.update(width=width, height=height)

@@ -15,12 +15,12 @@ from studio.generation import costs
 from studio.generation.models import Generation, Model
 from studio.generation.services import generation_create
 
-LUMI_STEPS = 4  # S000: "Always 4 (fixed)"
+LUMI_STEPS = 4  # https://platform.imaginepro.ai/ai-agent-skill: "Always 4 (fixed)"
 
 
 def lumi_size(ratio: tuple[int, int], longest: int = 1024) -> tuple[int, int]:
     """Width and height for an aspect ratio W:H: the longest side `longest` px, the other
-    rounded to a multiple of 8 (S000: "max dimension = 1024", "divisible by 8")."""
+    rounded to a multiple of 8 (https://platform.imaginepro.ai/ai-agent-skill: "max dimension = 1024", "divisible by 8")."""
     w, h = ratio
     if w >= h:
         return longest, max(8, round(longest * h / w / 8) * 8)
@@ -36,7 +36,7 @@ def lumi_girl_create(
     height: int,
     params: dict[str, Any],
 ) -> Generation:
-    """Lumi Girl (POST /universal/zimage, S000): explicit width and height (≤ 1024,
+    """Lumi Girl (POST /universal/zimage, https://platform.imaginepro.ai/ai-agent-skill): explicit width and height (≤ 1024,
     multiples of 8; the form checks), steps 4. 6 credits."""
     return generation_create(
         user=user,

@@ -18,7 +18,7 @@ from studio.generation.errors import GenerationError
 from studio.generation.models import Generation, Model
 from studio.generation.services import generation_create
 
-# The skill page (S000) asks for this prefix on the text item of `contents`.
+# The skill page (https://platform.imaginepro.ai/ai-agent-skill) asks for this prefix on the text item of `contents`.
 NANO_BANANA_PREFIX = "Image creation: "
 NANO_BANANA_MODELS = [
     ("nano-banana-2", "Nano Banana 2 (default)"),
@@ -48,7 +48,7 @@ def nano_banana_create(
     params: dict[str, Any],
     parent: Generation | None = None,
 ) -> Generation:
-    """Nano Banana (POST /universal/imagine, S000; JS SDK): a prompt and 0–8 reference
+    """Nano Banana (POST /universal/imagine, https://platform.imaginepro.ai/ai-agent-skill; JS SDK): a prompt and 0–8 reference
     image URLs. 6 credits. `parent`: the generation of a picked gallery image, if any.
     Raises GenerationError for more than 8 images."""
     if len(image_urls) > NANO_BANANA_MAX_IMAGES:

@@ -1,4 +1,4 @@
-"""Image tools on any image URL (imaginepro.md §3.5–3.7, §3.12–3.13): Flux upscale, remove
+"""Image tools on any image URL (docs/provider-contract.md §3.5–3.7, §3.12–3.13): Flux upscale, remove
 background, describe, face swap, blend.
 
 Each saves a QUEUED generation and queues its submit. `parent` is the generation whose
@@ -26,7 +26,7 @@ def flux_upscale_create(
     scale: int,
     parent: Generation | None = None,
 ) -> Generation:
-    """Flux upscale ×2–×4 of any image URL (POST /flux/upscale, S000): 2 credits.
+    """Flux upscale ×2–×4 of any image URL (POST /flux/upscale, https://platform.imaginepro.ai/ai-agent-skill): 2 credits.
     Raises GenerationError for another scale."""
     if scale not in (2, 3, 4):
         raise GenerationError("The scale is 2, 3 or 4.")
@@ -51,7 +51,7 @@ def remove_bg_create(
     image_url: str,
     parent: Generation | None = None,
 ) -> Generation:
-    """Remove the background (POST /tools/remove-bg, S000): a PNG with transparency.
+    """Remove the background (POST /tools/remove-bg, https://platform.imaginepro.ai/ai-agent-skill): a PNG with transparency.
     5 credits."""
     return generation_create(
         user=user,

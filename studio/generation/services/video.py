@@ -33,7 +33,7 @@ def video_create(
     params: dict[str, Any],
     parent: Generation | None = None,
 ) -> Generation:
-    """Midjourney video (POST /video/mj/generate, S000 §3.17): from a start frame to an end
+    """Midjourney video (POST /video/mj/generate, https://platform.imaginepro.ai/ai-agent-skill; docs/provider-contract.md §3.17): from a start frame to an end
     frame, both URLs. 10 credits; up to ~15 min, so `timeout` (10–900 s) is sent as chosen.
     `parent`: the generation whose image is the start frame ("animate"), for the lineage."""
     prompt = prompt.strip() or VIDEO_DEFAULT_PROMPT

@@ -11,7 +11,7 @@ from studio.generation import cancel, costs, presses
 
 register = template.Library()
 
-# Friendly names of the provider's buttons (imaginepro.md §4). Only the label changes: the
+# Friendly names of the provider's buttons (docs/provider-contract.md §4). Only the label changes: the
 # value sent stays the provider's, verbatim, and shows on hover.
 _BUTTON_WORDS = {
     "\U0001f504": "Reroll",  # 🔄

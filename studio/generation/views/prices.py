@@ -1,5 +1,5 @@
-"""What every action costs, from costs.py (the provider's table: seed 000, "Credit Cost
-Summary"; imaginepro.md §5). Public: prices are no secret, and help before signing up."""
+"""What every action costs, from costs.py (the provider's table: https://platform.imaginepro.ai/ai-agent-skill, "Credit Cost
+Summary"; docs/provider-contract.md §5). Public: prices are no secret, and help before signing up."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ class Price:
         return f"not published; we count {self.counted}"
 
 
-# Midjourney buttons (imaginepro.md §4) besides U1–U4 and V1–V4: (label, value, note).
+# Midjourney buttons (docs/provider-contract.md §4) besides U1–U4 and V1–V4: (label, value, note).
 OTHER_BUTTONS = (
     ("🔄 Reroll", "🔄", ""),
     ("Vary (Strong)", "Vary (Strong)", ""),

@@ -13,7 +13,7 @@ from studio.generation import webhooks
 @csrf_exempt  # the provider has no CSRF token: the secret address is the credential
 @require_POST
 def generation_webhook(request, generation_id, token):
-    """POST /hooks/generations/<uuid>/<token>/ with the Message JSON (imaginepro.md §1.6).
+    """POST /hooks/generations/<uuid>/<token>/ with the Message JSON (docs/provider-contract.md §1.6).
 
     200 `{"ok": true, "changed": bool}` when accepted (also for a repeat that changes
     nothing); 404 (no detail) for an unknown id or a wrong token; 400 for a body that is not

@@ -1,4 +1,4 @@
-"""HTTP client for the ImagineLab API (seed S002 "Developer Documentation"; imaginepro.md §8).
+"""HTTP client for the ImagineLab API (https://api.imagineview.art "Developer Documentation"; docs/provider-contract.md §8).
 
 ImagineLab is a second provider, unlike ImaginePro in every convention: a bearer token from
 `POST /auth/login` (form-encoded, OAuth2 password flow) or a dedicated API key sent the same
@@ -49,7 +49,7 @@ from studio.provider.messages import (
     parse_status,
 )
 
-# One table, so a moved route is a one-line edit (S002: every route it names).
+# One table, so a moved route is a one-line edit (https://api.imagineview.art: every route it names).
 PATHS: dict[str, str] = {
     "login": "/auth/login",
     "signup": "/auth/signup",
@@ -61,12 +61,12 @@ PATHS: dict[str, str] = {
     "wallet": "/credits/wallet",
     "packages": "/credits/packages",
 }
-# The worker's generating route (what `submit` accepts) and the body fields S002 documents.
+# The worker's generating route (what `submit` accepts) and the body fields https://api.imagineview.art documents.
 SUBMIT_ROUTE = "lab_generate"
 _CREATE_FIELDS = ("generation_type", "model_name", "prompt", "settings", "project_id")
 
 
-# What ImagineLab means by its statuses (S002 "Errors & Limits"), where ImaginePro differs.
+# What ImagineLab means by its statuses (https://api.imagineview.art "Errors & Limits"), where ImaginePro differs.
 EXPLANATIONS = {
     401: "ImagineLab refused the sign-in or API key (a sign-in expires: sign in again)",
     402: "Not enough ImagineLab credits",
@@ -85,7 +85,7 @@ def _path_id(value: int | str) -> str:
 
 
 class ImagineLabClient(HttpClient):
-    """Calls the ImagineLab API with one bearer token or dedicated API key (S002).
+    """Calls the ImagineLab API with one bearer token or dedicated API key (https://api.imagineview.art).
 
     Args:
         base_url: "https://api.imagineview.art/api/v1" (settings.IMAGINELAB_BASE_URL) or the
@@ -143,7 +143,7 @@ class ImagineLabClient(HttpClient):
         password: str,
         timeout: tuple[float, float] | None = None,
     ) -> str:
-        """POST /auth/login, form-urlencoded `username` (the email) + `password` (S002, OAuth2
+        """POST /auth/login, form-urlencoded `username` (the email) + `password` (https://api.imagineview.art, OAuth2
         password flow) → the `access_token`. Wrong credentials: ProviderError(status=401,
         message=the provider's detail, e.g. "Incorrect email or password")."""
         url = base_url.rstrip("/") + PATHS["login"]
@@ -204,7 +204,7 @@ class ImagineLabClient(HttpClient):
         settings: dict | None = None,
         project_id: int | None = None,
     ) -> LabGeneration:
-        """POST /generations (S002) → the new record, `status: "pending"`, its `credit_cost`
+        """POST /generations (https://api.imagineview.art) → the new record, `status: "pending"`, its `credit_cost`
         already reserved. 402 "Insufficient credits" creates nothing."""
         body = {
             "generation_type": generation_type,
@@ -238,7 +238,7 @@ class ImagineLabClient(HttpClient):
             ) from exc
 
     def history(self, *, page: int = 1, page_size: int = 50) -> LabPage:
-        """GET /generations?page=&page_size= (paginated; S002 names no parameters, these are
+        """GET /generations?page=&page_size= (paginated; https://api.imagineview.art names no parameters, these are
         the sandbox's). Reads a list or `{"items"|"results"|"data": [...], "total", "page",
         "pages"|"has_next"|"next"}`; unreadable items are skipped."""
         data = self._request("GET", "generations", query={"page": page, "page_size": page_size})
@@ -251,7 +251,7 @@ class ImagineLabClient(HttpClient):
         return parse_page(data, raw, page=page, page_size=page_size)
 
     def delete(self, generation_id: int) -> None:
-        """DELETE /generations/{id} (S002). Unknown or another account's: ProviderError 404."""
+        """DELETE /generations/{id} (https://api.imagineview.art). Unknown or another account's: ProviderError 404."""
         self._request("DELETE", "generation", generation_id=_path_id(generation_id))
 
     # --- credits --------------------------------------------------------------------------
@@ -285,7 +285,7 @@ class ImagineLabClient(HttpClient):
     def submit(self, route: str, body: dict[str, Any], **base: Any) -> SubmitResult:
         """Start a generation from a stored request body: route "lab_generate" → POST
         /generations with the body's `generation_type`, `model_name`, `prompt`, `settings`,
-        `project_id` (S002). `ref`, `timeout`, `webhook_override` in `base` have no
+        `project_id` (https://api.imagineview.art). `ref`, `timeout`, `webhook_override` in `base` have no
         ImagineLab equivalent and are ignored. message_id = str(id); credits = credit_cost.
         Raises ValueError for another route."""
         if route != SUBMIT_ROUTE:

@@ -1,6 +1,6 @@
-"""ImagineLab's answers as typed results, read leniently (seed S002; imaginepro.md §8).
+"""ImagineLab's answers as typed results, read leniently (https://api.imagineview.art; docs/provider-contract.md §8).
 
-S002 shows one generation record and the status answer; the models list, the history page
+https://api.imagineview.art shows one generation record and the status answer; the models list, the history page
 and output items are left open, so each reader accepts the shapes a FastAPI service is likely
 to send (a list or `{items|results|data}`, strings or objects) and never raises on an extra
 or missing optional field.
@@ -24,14 +24,14 @@ from studio.provider.messages import (
 )
 
 GENERATION_TYPES = ("image", "video", "voice", "music", "infographic", "text")
-# The lowercase statuses of S002: pending → processing → completed | failed.
+# The lowercase statuses of https://api.imagineview.art: pending → processing → completed | failed.
 COMPLETED = "completed"
 FAILED_WITHOUT_REASON = "The provider reported the generation failed."
 
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif")
 _VIDEO_SUFFIXES = (".mp4", ".webm", ".mov", ".m4v")
 _AUDIO_SUFFIXES = (".wav", ".mp3", ".ogg", ".oga", ".m4a", ".flac")
-# The kind each generation type's outputs are, when an output does not say (S002).
+# The kind each generation type's outputs are, when an output does not say (https://api.imagineview.art).
 _KIND_OF_TYPE = {
     "image": "image",
     "infographic": "image",
@@ -73,7 +73,7 @@ class LabOutput:
 
 @dataclass(frozen=True)
 class LabGeneration:
-    """A generation record as S002 shows it (`id`, `generation_type`, `model_name`, `prompt`,
+    """A generation record as https://api.imagineview.art shows it (`id`, `generation_type`, `model_name`, `prompt`,
     lowercase `status`, `credit_cost`, `created_at`, `outputs`), plus `progress` and `error`
     when the record carries them."""
 
@@ -204,7 +204,7 @@ def parse_output(item: Any, generation_type: str = "") -> LabOutput | None:
 
 
 def parse_generation(data: Any) -> LabGeneration:
-    """A generation record (S002). Raises ValueError without an integer `id`."""
+    """A generation record (https://api.imagineview.art). Raises ValueError without an integer `id`."""
     if not isinstance(data, dict):
         raise ValueError("expected a JSON object")
     generation_id = int_or_none(data.get("id"))

@@ -1,4 +1,4 @@
-"""HTTP client for the ImaginePro API (shared/api/imaginepro.md; seeds 000 and 004).
+"""HTTP client for the ImaginePro API (docs/provider-contract.md; https://platform.imaginepro.ai/ai-agent-skill and https://docs.imaginepro.ai/api-215981214).
 
 The same code talks to the real API and to the studio's sandbox: only `base_url` and the key
 differ. Paths live in one table; when a route of the current family (`/nova/*`,
@@ -92,7 +92,7 @@ class ImagineProClient(JobCalls, DiyCalls, HttpClient):
     # --- synchronous tools -------------------------------------------------------------------
 
     def prompt_extend(self, prompt: str) -> str:
-        """A richer version of `prompt` (POST /tools/prompt-extend, S000; free, synchronous).
+        """A richer version of `prompt` (POST /tools/prompt-extend, https://platform.imaginepro.ai/ai-agent-skill; free, synchronous).
         Raises ProviderError, also when the answer holds no prompt."""
         data = self._request("POST", "prompt_extend", json={"prompt": prompt})
         text = data.get("prompt") if isinstance(data, dict) else None
@@ -112,7 +112,7 @@ class ImagineProClient(JobCalls, DiyCalls, HttpClient):
     # --- reads -----------------------------------------------------------------------------
 
     def fetch_message(self, message_id: str, *, video: bool = False) -> Message:
-        """GET /message/fetch/{messageId} (S004): the job's status, progress and results.
+        """GET /message/fetch/{messageId} (https://docs.imaginepro.ai/api-215981214): the job's status, progress and results.
         With `video`, GET /video/mj/fetch/{messageId} (JS SDK), else the message route."""
         data = self._request("GET", "video_message" if video else "message", message_id=message_id)
         try:
@@ -123,7 +123,7 @@ class ImagineProClient(JobCalls, DiyCalls, HttpClient):
             ) from exc
 
     def images(self, *, page: int = 1, size: int = 10) -> list[dict[str, Any]]:
-        """One page of the last 24 hours' history (GET /nova/images, S003): items shaped
+        """One page of the last 24 hours' history (GET /nova/images, https://docs.imaginepro.ai/api-215995453): items shaped
         `{"id": messageId, "type", "button", "prompt", "uri", "createdAt"}`."""
         data = self._request("GET", "images", query={"page": page, "size": size})
         items = data.get("images") if isinstance(data, dict) else None
@@ -207,7 +207,7 @@ class ImagineProClient(JobCalls, DiyCalls, HttpClient):
     def check_key(self) -> None:
         """Cheap check that the key is accepted: fetch a job id that cannot exist.
 
-        Polling is free (S000). A 404 means the key was accepted; a 401 raises. Any other
+        Polling is free (https://platform.imaginepro.ai/ai-agent-skill). A 404 means the key was accepted; a 401 raises. Any other
         error is raised too, so the caller can say the key could not be checked.
         """
         try:

@@ -1,9 +1,9 @@
-"""Lenient readers of the ImaginePro DIY-plan answers (imaginepro.md §3.18; seed 001).
+"""Lenient readers of the ImaginePro DIY-plan answers (docs/provider-contract.md §3.18; https://docs.imaginepro.ai/api-254009155).
 
 Documented: the Discord token object (`GET /discord/tokens`, `GET|PUT /discord/token/{id}`),
 the message trace (`GET /message/trace/{messageId}`) and `POST /nova/commands`. The queue,
 ban-word and linked-account routes are unpublished; their answers follow the provisional
-routes of DESIGN.md "Providers" and are read here as leniently as the rest: a number may come
+routes of docs/architecture.md "Providers" and are read here as leniently as the rest: a number may come
 as a string, a list wrapped in an object, an id as a string or a number.
 
 Every reader raises ValueError on an answer it cannot use; the client turns that into a

@@ -45,7 +45,7 @@ class DiyCalls:
         )
 
     def command(self, *, cmd: str, token_id: int | str, **base: Any) -> SubmitResult:
-        """POST /nova/commands (seed 001, D:254009155): run a Midjourney bot command
+        """POST /nova/commands (https://docs.imaginepro.ai/api-254009155): run a Midjourney bot command
         (`cmd`: info, fast, relax or turbo) on linked token `token_id`. Answers a
         messageId; poll it with fetch_message (the bot's answer arrives as its `prompt`)."""
         if cmd not in ("info", "fast", "relax", "turbo"):

@@ -14,7 +14,7 @@ class JobCalls:
     """Typed generating calls; each goes through the host client's `submit`."""
 
     def imagine(self, *, prompt: str, boost: bool = False, **base: Any) -> SubmitResult:
-        """Midjourney imagine (POST /nova/imagine, docs "Generate Image"; S000 /midjourney/imagine;
+        """Midjourney imagine (POST /nova/imagine, docs "Generate Image"; https://platform.imaginepro.ai/ai-agent-skill /midjourney/imagine;
         with `boost`, POST /nova/boost/imagine, D:230265220).
 
         `prompt` carries every Midjourney flag (`--ar 16:9 --relax` …); an image URL first
@@ -55,7 +55,7 @@ class JobCalls:
         output_format: str = "png",
         **base: Any,
     ) -> SubmitResult:
-        """FLUX 1.1 Pro (POST /flux/imagine, D:237017608, S000). Body names are snake_case
+        """FLUX 1.1 Pro (POST /flux/imagine, D:237017608, https://platform.imaginepro.ai/ai-agent-skill). Body names are snake_case
         here, unlike every other endpoint. n: 1–4; width/height multiples of 8."""
         body: dict[str, Any] = {"prompt": prompt, "n": n, "output_format": output_format}
         if width and height:
@@ -65,17 +65,17 @@ class JobCalls:
         return self.submit("flux_imagine", body, **base)
 
     def flux_upscale(self, *, image: str, scale: int, **base: Any) -> SubmitResult:
-        """Upscale any image URL ×2–×4 (POST /flux/upscale, S000): 2 credits."""
+        """Upscale any image URL ×2–×4 (POST /flux/upscale, https://platform.imaginepro.ai/ai-agent-skill): 2 credits."""
         return self.submit("flux_upscale", {"image": image, "scale": int(scale)}, **base)
 
     def remove_bg(self, *, image: str, **base: Any) -> SubmitResult:
-        """Remove the background of an image URL (POST /tools/remove-bg, S000): 5 credits;
+        """Remove the background of an image URL (POST /tools/remove-bg, https://platform.imaginepro.ai/ai-agent-skill): 5 credits;
         the result is a PNG with transparency."""
         return self.submit("remove_bg", {"image": image}, **base)
 
     def describe(self, *, url: str, **base: Any) -> SubmitResult:
         """Image → four prompts (POST /nova/describe, D:215987078). The prompts arrive in the
-        finished message's `prompt` (imaginepro.md §3.5)."""
+        finished message's `prompt` (docs/provider-contract.md §3.5)."""
         return self.submit("describe", {"url": url}, **base)
 
     def faceswap(self, *, source: str, target: str, **base: Any) -> SubmitResult:
@@ -90,7 +90,7 @@ class JobCalls:
     def universal_imagine(
         self, *, contents: list[dict[str, str]], model: str = "", **base: Any
     ) -> SubmitResult:
-        """Nano Banana (POST /universal/imagine, S000; §3.15): `contents` = text item first
+        """Nano Banana (POST /universal/imagine, https://platform.imaginepro.ai/ai-agent-skill; §3.15): `contents` = text item first
         ("Image creation: …"), then `{"type": "image", "url": …}` items."""
         body: dict[str, Any] = {"contents": contents}
         if model:
@@ -100,14 +100,14 @@ class JobCalls:
     def zimage(
         self, *, prompt: str, width: int, height: int, steps: int = 4, **base: Any
     ) -> SubmitResult:
-        """Lumi Girl (POST /universal/zimage, S000; §3.16): sides ≤ 1024, multiples of 8."""
+        """Lumi Girl (POST /universal/zimage, https://platform.imaginepro.ai/ai-agent-skill; §3.16): sides ≤ 1024, multiples of 8."""
         body = {"prompt": prompt, "steps": steps, "width": width, "height": height}
         return self.submit("zimage", body, **base)
 
     def video_generate(
         self, *, start_frame_url: str, end_frame_url: str, prompt: str = "", **base: Any
     ) -> SubmitResult:
-        """Midjourney video from two frames (POST /video/mj/generate, S000; §3.17)."""
+        """Midjourney video from two frames (POST /video/mj/generate, https://platform.imaginepro.ai/ai-agent-skill; §3.17)."""
         body = {"startFrameUrl": start_frame_url, "endFrameUrl": end_frame_url}
         if prompt:
             body["prompt"] = prompt

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-# Sources per route: imaginepro.md §2 (catalogue) and §10 (which family to prefer).
+# Sources per route: docs/provider-contract.md §2 (catalogue) and §10 (which family to prefer).
 PATHS: dict[str, tuple[str, str | None]] = {
     # generating (POST → messageId)
     "imagine": ("/nova/imagine", "/midjourney/imagine"),
@@ -40,7 +40,7 @@ PATHS: dict[str, tuple[str, str | None]] = {
     "discord_token": ("/discord/token/{token_id}", None),
     "message_trace": ("/message/trace/{message_id}", None),
     "commands": ("/nova/commands", None),
-    # …and the provisional ones of DESIGN.md "Providers" (the provider publishes none).
+    # …and the provisional ones of docs/architecture.md "Providers" (the provider publishes none).
     "diy_queue_count": ("/diy/queue/count", None),
     "diy_queue_pause": ("/diy/queue/pause", None),
     "diy_queue_resume": ("/diy/queue/resume", None),

@@ -1,6 +1,6 @@
 """The sandbox's ImagineLab models (GET /generations/models) and the checks of a create body.
 
-S002 lists six generation types and indicative costs (text 2, voice 3, image 5, music 8,
+https://api.imagineview.art lists six generation types and indicative costs (text 2, voice 3, image 5, music 8,
 infographic 10, video 15; "costs are indicative and may vary by model"), one model name
 (`seedream-5.0-lite`) and one setting (`aspect_ratio`). Every other model name and setting
 here is the sandbox's own, shaped so a form can be built from the list: each setting is
@@ -33,7 +33,7 @@ MODELS: list[dict[str, Any]] = [
         "output": "png",
     },
     {
-        # A second image model at another price: costs vary by model (S002).
+        # A second image model at another price: costs vary by model (https://api.imagineview.art).
         "name": "lumen-xl",
         "generation_type": "image",
         "label": "Lumen XL",
@@ -151,7 +151,7 @@ MODELS: list[dict[str, Any]] = [
 ]
 _BY_NAME = {model["name"]: model for model in MODELS}
 
-MAX_PROMPT = 4000  # characters (the sandbox's limit; S002 gives none)
+MAX_PROMPT = 4000  # characters (the sandbox's limit; https://api.imagineview.art gives none)
 MAX_TEXT_SETTING = 200
 
 

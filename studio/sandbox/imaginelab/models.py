@@ -49,7 +49,7 @@ class SandboxLabToken(models.Model):
 
 
 class SandboxLabGeneration(models.Model):
-    """One generation (S002 "Create a generation"): integer id, its resolved settings, the
+    """One generation (https://api.imagineview.art "Create a generation"): integer id, its resolved settings, the
     credits reserved at creation, and its planned timeline."""
 
     class Outcome(models.TextChoices):

@@ -1,5 +1,5 @@
 """ImagineLab sandbox logic: accounts, sign-in tokens and API keys, the rate limit, the wallet,
-and generations with their clock-driven lifecycle (seed S002; imaginepro.md §8).
+and generations with their clock-driven lifecycle (https://api.imagineview.art; docs/provider-contract.md §8).
 
 Errors are LabError, answered by the views as FastAPI does: `{"detail": "..."}`, or for a
 validation error (422) a list of `{"loc", "msg", "type"}`.
@@ -29,7 +29,7 @@ BAD_CREDENTIALS = "Could not validate credentials"
 NOT_FOUND = "Generation not found"
 RATE_LIMITED = "Rate limit exceeded"
 
-# Seconds at SANDBOX_TIME_SCALE = 1.0: (pending, processing). S002's example polls every 2 s.
+# Seconds at SANDBOX_TIME_SCALE = 1.0: (pending, processing). ImagineLab's documented example polls every 2 s.
 DURATIONS = {
     "text": (1.0, 3.0),
     "voice": (1.0, 5.0),
@@ -40,7 +40,7 @@ DURATIONS = {
 }
 FAIL_AT = 0.3  # a failing generation fails this far into processing
 
-# S002 does not list packages; these are the sandbox's.
+# https://api.imagineview.art does not list packages; these are the sandbox's.
 PACKAGES = [
     {"id": 1, "name": "Starter", "credits": 100, "price": "9.00", "currency": "USD"},
     {"id": 2, "name": "Creator", "credits": 500, "price": "39.00", "currency": "USD"},
@@ -125,7 +125,7 @@ def token_ttl() -> int:
 
 def login(email: str, password: str) -> tuple[str, int]:
     """Check the credentials and issue a bearer token: (token, seconds it lives). Wrong email
-    or password: 401 "Incorrect email or password" (S002 /auth/login)."""
+    or password: 401 "Incorrect email or password" (https://api.imagineview.art /auth/login)."""
     account = SandboxLabAccount.objects.filter(email__iexact=email.strip()).first()
     if account is None or not check_password(password, account.password):
         raise _unauthorized(INCORRECT_LOGIN)
@@ -260,7 +260,7 @@ class CreateRequest:
 
 
 def read_create(data) -> CreateRequest:
-    """Check a POST /generations body (S002): 422 for missing fields or wrong JSON types, 400
+    """Check a POST /generations body (https://api.imagineview.art): 422 for missing fields or wrong JSON types, 400
     for an empty prompt, an unknown type or model, or bad settings."""
     if not isinstance(data, dict):
         raise LabError(

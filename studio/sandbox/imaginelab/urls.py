@@ -1,5 +1,5 @@
 """ImagineLab sandbox routes, mounted at `sandbox/imaginelab/`: the API under `api/v1/`
-(seed S002's paths), output files under `files/`."""
+(the ImagineLab API's paths, docs/provider-contract.md §8), output files under `files/`."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """HTTP face of the ImagineLab sandbox: thin views over services.py, JSON in and out, no CSRF.
 
-Mounted at `<site>/sandbox/imaginelab/`: the API under `api/v1/` (seed S002's base path),
-output files under `files/`. Answers follow S002 and FastAPI's habits: `{"detail": ...}`
+Mounted at `<site>/sandbox/imaginelab/`: the API under `api/v1/` (the ImagineLab API's base path),
+output files under `files/`. Answers follow https://api.imagineview.art and FastAPI's habits: `{"detail": ...}`
 errors, 201 on create, 204 on delete, 401 with `WWW-Authenticate: Bearer`.
 """
 
@@ -80,7 +80,7 @@ def _file_url(request: HttpRequest, generation: SandboxLabGeneration, name: str)
 
 
 def generation_payload(request: HttpRequest, generation: SandboxLabGeneration, now) -> dict:
-    """A generation record as S002 shows it, plus `progress`, `settings`, `project_id`,
+    """A generation record as https://api.imagineview.art shows it, plus `progress`, `settings`, `project_id`,
     `error` and `completed_at`. `outputs`: media URLs (or the text) once completed."""
     current = services.state(generation, now)
     output_list: list[str] = []
@@ -143,7 +143,7 @@ def _body(request: HttpRequest) -> dict:
 @lab_api("POST", auth=False)
 def login(request: HttpRequest):
     """POST auth/login, form-urlencoded `username` (email) + `password` (OAuth2 password flow,
-    S002) → `{"access_token", "token_type": "bearer", "expires_in"}`."""
+    https://api.imagineview.art) → `{"access_token", "token_type": "bearer", "expires_in"}`."""
     username, password = request.POST.get("username"), request.POST.get("password")
     missing = [
         ("username" if name == "u" else "password", "Field required", "missing")
@@ -182,7 +182,7 @@ def signup(request: HttpRequest):
 
 @lab_api("POST", auth=False)
 def forgot_password(request: HttpRequest):
-    """POST auth/forgot-password (S002 names it): always the same answer; sends nothing."""
+    """POST auth/forgot-password (https://api.imagineview.art names it): always the same answer; sends nothing."""
     return {"message": "If the email is registered, a reset link has been sent."}, 200
 
 
@@ -267,7 +267,7 @@ def generation(request: HttpRequest, account: SandboxLabAccount, generation_id: 
 
 @lab_api("GET")
 def generation_status(request: HttpRequest, account: SandboxLabAccount, generation_id: str):
-    """GET generations/<id>/status → `{"id", "status", "progress"}` (S002)."""
+    """GET generations/<id>/status → `{"id", "status", "progress"}` (https://api.imagineview.art)."""
     item = services.find_generation(account, generation_id)
     current = services.state(item, timezone.now())
     return {"id": item.pk, "status": current.status, "progress": current.progress}, 200

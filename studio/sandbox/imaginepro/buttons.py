@@ -1,6 +1,6 @@
 """Midjourney buttons: which ones a message offers, and what pressing one produces.
 
-Values and their meaning come from imaginepro.md §4 (docs D:215985336 and siblings); the
+Values and their meaning come from docs/provider-contract.md §4 (docs D:215985336 and siblings); the
 lists per stage are the simulator's choice recorded there. A value must be sent exactly as
 listed, emoji included (§3.3), so they are spelled with escapes here.
 """
@@ -59,8 +59,8 @@ UPSCALED_BUTTONS = [
 REFINED_BUTTONS = [b for b in UPSCALED_BUTTONS if b not in UPSCALE_AGAIN]
 LEGACY_UPSCALED_BUTTONS = [*LEGACY_UPSCALE, *REFINED_BUTTONS]
 
-# Cost of a button press in credits. S000 documents 5 for U/V; the price of the other
-# actions is unknown (imaginepro.md §5), so every button costs the same 5.
+# Cost of a button press in credits. https://platform.imaginepro.ai/ai-agent-skill documents 5 for U/V; the price of the other
+# actions is unknown (docs/provider-contract.md §5), so every button costs the same 5.
 BUTTON_COST = 5
 
 

@@ -1,5 +1,5 @@
-"""GET nova/images: the account's finished images of the last 24 hours (imaginepro.md §3.8,
-seeds S003/D:215995453)."""
+"""GET nova/images: the account's finished images of the last 24 hours (docs/provider-contract.md §3.8,
+https://docs.imaginepro.ai/api-215995453)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Job timelines and status: QUEUED → PROCESSING → DONE | FAIL, computed from the clock.
 
-Statuses and progress follow imaginepro.md §1.3/§1.4 (seed S004): progress 0 while queued,
+Statuses and progress follow docs/provider-contract.md §1.3/§1.4 (https://docs.imaginepro.ai/api-215981214): progress 0 while queued,
 1–99 while processing, 100 when done. The timeline is planned once at submit
 (`plan_timeline`) and `job_state` reads it, so no background process is needed.
 """
@@ -13,14 +13,15 @@ from datetime import datetime, timedelta
 from django.conf import settings
 
 # Realistic durations at SANDBOX_TIME_SCALE = 1.0, seconds: (queued, processing).
-# Midjourney takes 30–120 s in production (S000); these are a brisk but plausible pace.
+# Midjourney takes 30–120 s in production (https://platform.imaginepro.ai/ai-agent-skill); these are a brisk but plausible pace.
 DURATIONS: dict[str, tuple[float, float]] = {
     "grid": (3.0, 22.0),  # MJ imagine, V1–V4, 🔄, Vary, Zoom, pan, Make Square
     "upscale": (2.0, 8.0),  # U1–U4, Upscale (Subtle|Creative)
     "flux": (1.0, 7.0),  # Flux imagine, whatever n
     "universal": (1.0, 9.0),  # Nano Banana, Lumi Girl
     "tool": (1.0, 4.0),  # Flux upscale, remove-bg, describe, face swap
-    "video": (4.0, 36.0),  # MJ video generate / extend (S000: "up to 15 min" in production)
+    # MJ video generate / extend (https://platform.imaginepro.ai/ai-agent-skill: "up to 15 min" in production)
+    "video": (4.0, 36.0),
     "command": (1.0, 2.0),  # a Midjourney bot command (/info, /fast …) on a DIY token
     "instant": (0.0, 0.0),  # the answer to a Cancel Job press: DONE when it is created
 }

@@ -1,4 +1,4 @@
-"""Midjourney's image-input commands: describe (§3.5), face swap (§3.6), blend (§3.7).
+"""Midjourney's image-input commands: describe (docs/provider-contract.md §3.5), face swap (§3.6), blend (§3.7).
 Served on both families, nova/* and midjourney/*. Their prices are not documented (§5).
 """
 

@@ -179,7 +179,7 @@ def render_from_inputs(job: SandboxJob) -> dict[str, bytes]:
 
 
 def caption_text(prompt: str) -> str:
-    """A Nano Banana prompt without S000's "Image creation: " instruction prefix."""
+    """A Nano Banana prompt without the ImaginePro docs' "Image creation: " instruction prefix."""
     return _INSTRUCTION.sub("", prompt)
 
 

@@ -2,7 +2,7 @@
 describe, face swap, blend, history), read and checked with validation.py's shared readers.
 
 Each reader returns a frozen dataclass or raises a 400 ApiError in the NestJS shape
-(imaginepro.md §1.5). Field names: §3.1, §3.3, §3.5–3.9, §3.11–3.17; limits the docs leave
+(docs/provider-contract.md §1.5). Field names: §3.1, §3.3, §3.5–3.9, §3.11–3.17; limits the docs leave
 open are the sandbox's and say so.
 """
 
@@ -26,8 +26,8 @@ from .validation import (
 FLUX_SIDE_RANGE = (256, 2048)  # px, multiples of 8 (§3.11)
 FLUX_DEFAULT_SIDE = 1024
 FLUX_FORMATS = ("png", "webp", "jpg", "jpeg")
-# Nano Banana models (§3.15, JS SDK); S000 says "must be nano-banana-2", the JS SDK allows
-# four and defaults to nano-banana. The sandbox accepts the four and defaults to S000's.
+# Nano Banana models (§3.15, JS SDK); https://platform.imaginepro.ai/ai-agent-skill says "must be nano-banana-2", the JS SDK allows
+# four and defaults to nano-banana. The sandbox accepts the four and defaults to the ImaginePro docs' choice.
 UNIVERSAL_MODELS = (
     "nano-banana",
     "nano-banana-2",
@@ -38,7 +38,7 @@ UNIVERSAL_DEFAULT_MODEL = "nano-banana-2"
 UNIVERSAL_MAX_IMAGES = 8  # the docs say "multiple"; 8 is the sandbox's limit
 ZIMAGE_SIDE_RANGE = (64, 1024)  # px, multiples of 8 (§3.16: max 1024)
 ZIMAGE_STEPS = 4  # §3.16: "always 4"
-VIDEO_DEFAULT_PROMPT = "smooth motion transition"  # S000
+VIDEO_DEFAULT_PROMPT = "smooth motion transition"  # https://platform.imaginepro.ai/ai-agent-skill
 BLEND_URLS = (2, 5)  # §3.7: "up to 5"; at least 2 (GUESS from Midjourney's /blend)
 HISTORY_MAX_SIZE = 100
 

@@ -11,7 +11,7 @@ from .lifecycle import DONE, job_state
 
 
 def iso(moment: datetime) -> str:
-    """ISO 8601 in UTC with a `+00:00` offset, like S000's examples (plus milliseconds)."""
+    """ISO 8601 in UTC with a `+00:00` offset, like the ImaginePro docs' examples (plus milliseconds)."""
     return moment.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
@@ -31,7 +31,7 @@ MIDJOURNEY_KINDS = (
 
 
 def message_payload(job: SandboxJob, *, base_url: str, now: datetime) -> dict:
-    """The Message object (imaginepro.md §1.3, seed S004) of `job` at `now`.
+    """The Message object (docs/provider-contract.md §1.3, https://docs.imaginepro.ai/api-215981214) of `job` at `now`.
 
         Every key is always present (null / [] when not applicable) except
         `originatingMessageId`, which only button results and video extensions carry, and

@@ -4,7 +4,7 @@ Midjourney imagine/button (incl. image prompts, boost, Cancel Job) and Flux jobs
 `create_job` (charge + store + inputs + webhook) is shared by the other submitting modules:
 universal.py, tools.py, mj_tools.py, video.py.
 
-The contract is ImaginePro's (see /work/shared/api/imaginepro.md): costs from §5 (seed S000),
+The contract is ImaginePro's (see docs/provider-contract.md): costs from §5 (https://platform.imaginepro.ai/ai-agent-skill),
 401 for a bad key *or* insufficient credits (§1.5), 404 for a message that is unknown,
 another account's, or older than the 24-hour history (§3.8).
 """
@@ -33,7 +33,7 @@ from .params import ButtonRequest, FluxRequest, ImagineRequest
 from .validation import ApiError, BaseParams, bad_request
 from .webhooks import schedule_delivery
 
-# Credits per task (S000, imaginepro.md §5).
+# Credits per task (https://platform.imaginepro.ai/ai-agent-skill, docs/provider-contract.md §5).
 IMAGINE_COST = 10
 IMAGINE_RELAX_COST = 5
 # Turbo's price is not documented; the sandbox charges the fast price.
@@ -102,7 +102,7 @@ def find_message(account: SandboxAccount, message_id: str) -> SandboxJob:
 
 
 def imagine_cost(prompt: str) -> int:
-    """10 fast, 5 with `--relax`, turbo priced as fast (S000; turbo unknown)."""
+    """10 fast, 5 with `--relax`, turbo priced as fast (https://platform.imaginepro.ai/ai-agent-skill; turbo unknown)."""
     params = parse_prompt(prompt)
     if params.relax:
         return IMAGINE_RELAX_COST

@@ -1,6 +1,6 @@
 """Image tools and prompt utilities.
 
-Async, charged, one image each (imaginepro.md §3.12–3.13, seed S000):
+Async, charged, one image each (docs/provider-contract.md §3.12–3.13, https://platform.imaginepro.ai/ai-agent-skill):
 POST flux/upscale (2 credits) and POST tools/remove-bg (5 credits).
 Synchronous and free: POST tools/prompt-extend (§3.14) and POST nova/prompt-check (§3.9).
 """
@@ -18,8 +18,8 @@ from .diy.banlist import find_listed_word
 from .params import ImageUrlRequest, UpscaleRequest
 from .services import create_job, require_credits
 
-UPSCALE_COST = 2  # S000 "Flux Upscale"
-REMOVE_BG_COST = 5  # S000 "Background Removal"
+UPSCALE_COST = 2  # https://platform.imaginepro.ai/ai-agent-skill "Flux Upscale"
+REMOVE_BG_COST = 5  # https://platform.imaginepro.ai/ai-agent-skill "Background Removal"
 
 
 def submit_upscale(

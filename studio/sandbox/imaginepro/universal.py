@@ -1,5 +1,5 @@
 """The "universal" models: Nano Banana (POST universal/imagine, alias gemini/imagine) and
-Lumi Girl (POST universal/zimage). imaginepro.md §3.15–3.16, seed S000: 6 credits each,
+Lumi Girl (POST universal/zimage). docs/provider-contract.md §3.15–3.16, https://platform.imaginepro.ai/ai-agent-skill: 6 credits each,
 one image, no buttons.
 """
 
@@ -14,8 +14,8 @@ from ..render.inputs import fetch_images
 from .params import UniversalRequest, ZImageRequest
 from .services import create_job, planned_error, require_credits
 
-UNIVERSAL_COST = 6  # S000 "Nano Banana"
-ZIMAGE_COST = 6  # S000 "Lumi Girl"
+UNIVERSAL_COST = 6  # https://platform.imaginepro.ai/ai-agent-skill "Nano Banana"
+ZIMAGE_COST = 6  # https://platform.imaginepro.ai/ai-agent-skill "Lumi Girl"
 UNIVERSAL_SIDE = 1024  # px, longest side of a Nano Banana image
 
 

@@ -1,6 +1,6 @@
 """Sandbox routes. Mounted at `sandbox/imaginepro/`: API base `…/api/v1`, files `…/cdn/`.
 
-Both ImaginePro path families are served identically (imaginepro.md §9 items 1–2).
+Both ImaginePro path families are served identically (docs/provider-contract.md §9 items 1–2).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ def _post(route: str, view, name: str, **options):
 
 urlpatterns = [
     path("", views.index, name="index"),
-    # Midjourney: current docs/SDK family ("nova") and the older/S000 family ("midjourney").
+    # Midjourney: current docs/SDK family ("nova") and the older/https://platform.imaginepro.ai/ai-agent-skill family ("midjourney").
     _post("nova/imagine", views.imagine, "nova-imagine"),
     _post("midjourney/imagine", views.imagine, "midjourney-imagine"),
     _post("nova/button", views.button, "nova-button"),
@@ -52,7 +52,7 @@ urlpatterns = [
     path("api/v1/video/mj/fetch/<str:message_id>", views.message, name="video-fetch"),
     path("api/v1/subscription/account-info", views.subscription_info, name="account-info"),
     # DIY plan (§3.18): documented token, trace and command routes, and the provisional
-    # queue, ban-list and linked-account routes of DESIGN.md "Providers" (diy/).
+    # queue, ban-list and linked-account routes of docs/architecture.md "Providers" (diy/).
     path("api/v1/discord/tokens", diy_views.tokens, name="discord-tokens"),
     path("api/v1/discord/token/<str:token_id>", diy_views.token, name="discord-token"),
     path("api/v1/message/trace/<str:message_id>", diy_views.trace, name="message-trace"),

@@ -1,7 +1,7 @@
 """Reading any request body of the sandbox API like the provider does: the error it answers,
 the JSON object, and the fields every endpoint shares (prompt, URLs, BaseParams).
 
-Errors use the provider's NestJS shape (imaginepro.md §1.5, seed S000):
+Errors use the provider's NestJS shape (docs/provider-contract.md §1.5, https://platform.imaginepro.ai/ai-agent-skill):
 `{"message": "Prompt is required.", "error": "Bad Request", "statusCode": 400}`.
 Field names and ranges: §1.1 (BaseParams). Each endpoint's body: params.py.
 """

@@ -1,4 +1,4 @@
-"""Midjourney video (imaginepro.md §3.17, seed S000, JS SDK): generate from a start and an
+"""Midjourney video (docs/provider-contract.md §3.17, https://platform.imaginepro.ai/ai-agent-skill, JS SDK): generate from a start and an
 end frame, and extend a finished video. Submitting is here; the MP4s both produce (longest
 side VIDEO_SIDE, even sides) are drawn by imaginepro/outputs.py from render/video.py's frames.
 
@@ -21,7 +21,7 @@ from .params import VideoExtendRequest, VideoRequest
 from .services import create_job, find_message, planned_error, require_credits
 from .validation import bad_request
 
-VIDEO_COST = 10  # S000 "MJ Video"
+VIDEO_COST = 10  # https://platform.imaginepro.ai/ai-agent-skill "MJ Video"
 # GUESS: the price of an extension is undocumented (§5); charged like a new video.
 VIDEO_EXTEND_COST = 10
 VIDEO_SIDE = 480  # px, longest side of a sandbox video

@@ -1,6 +1,6 @@
 """Webhook delivery: POST the final Message to `webhookOverride`, exactly once.
 
-imaginepro.md §1.6: the payload is the Message object; signing, retries and intermediate
+docs/provider-contract.md §1.6: the payload is the Message object; signing, retries and intermediate
 events are undocumented, so the sandbox sends the terminal Message (DONE or FAIL) once and
 records, but otherwise ignores, a failed delivery.
 

@@ -1,7 +1,7 @@
 """Pillow operations on images the sandbox was given: collages, blends, face swap, cut-outs.
 
 Pure functions like drawing.py (same inputs, same pixels), used by outputs.py to render the
-results of the endpoints that take image URLs (imaginepro.md §3.1 image-to-image, §3.6 face
+results of the endpoints that take image URLs (docs/provider-contract.md §3.1 image-to-image, §3.6 face
 swap, §3.7 blend, §3.12 upscale, §3.13 remove-bg, §3.15 Nano Banana). They only need to be
 honest stand-ins: every output visibly comes from its inputs.
 """

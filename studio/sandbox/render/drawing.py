@@ -242,7 +242,7 @@ def vary_region(
     size: tuple[int, int],
     label: str,
 ) -> Image.Image:
-    """Redraw only where `mask` is white (imaginepro.md §3.3: white = region to redraw)."""
+    """Redraw only where `mask` is white (docs/provider-contract.md §3.3: white = region to redraw)."""
     base = fit(source, size)
     fresh = draw_picture(prompt, seed, size, shift=4)
     region = mask.convert("L").resize(size, Image.Resampling.BILINEAR)

@@ -2,7 +2,7 @@
 Vary (Region) mask, and the four fresh tiles of a new grid.
 
 Files live at `sandbox/<message_id>/<name>` and are served publicly at
-`<sandbox root>/cdn/<message_id>/<name>`, like the provider's CDN (imaginepro.md §1.3 `uri`).
+`<sandbox root>/cdn/<message_id>/<name>`, like the provider's CDN (docs/provider-contract.md §1.3 `uri`).
 Drawing and storing them: outputs.py.
 """
 

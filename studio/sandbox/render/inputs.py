@@ -1,12 +1,12 @@
 """Input images of sandbox jobs: fetching the URLs a request names, storing and reading them.
 
 A real provider downloads reference images, frames and pictures to edit itself, so a URL it
-cannot reach makes the job fail (DESIGN.md "The sandbox"). The sandbox fetches every URL
+cannot reach makes the job fail (docs/architecture.md "The sandbox"). The sandbox fetches every URL
 during the submit request (http/https only, FETCH_TIMEOUT, FETCH_MAX_BYTES, Pillow must open
 it) and keeps the bytes as `input-<n>` beside the job's results. A failed fetch does not
 refuse the request: the job is accepted and charged like any other and FAILs when it would
 start processing, with `Failed to fetch image: <url> (<reason>)` as its `error`
-(imaginepro.md §1.5: generation failures arrive as FAIL, not as HTTP errors). Only a value
+(docs/provider-contract.md §1.5: generation failures arrive as FAIL, not as HTTP errors). Only a value
 that is not an http(s) URL at all is a 400, in validation.
 
 The studio serves the URLs it sends (signed upload links, CDN results) from the same server,

@@ -1,7 +1,7 @@
 """Text the sandbox writes: enriched prompts (tools/prompt-extend) and image descriptions
 (nova/describe). Deterministic: the same input always gives the same words.
 
-imaginepro.md §3.14: prompt-extend answers a longer, more detailed prompt. §3.5: describe
+docs/provider-contract.md §3.14: prompt-extend answers a longer, more detailed prompt. §3.5: describe
 returns prompts for an image; where they appear in the Message is unknown, so the sandbox
 puts four numbered prompts in `prompt`, in Midjourney's describe style ("1️⃣ … \\n\\n2️⃣ …").
 """

@@ -75,7 +75,7 @@ def lab_base(live_server) -> str:
 
 
 def login(base_url: str, email: str, password: str) -> requests.Response:
-    """POST /auth/login form-encoded, as S002 shows."""
+    """POST /auth/login form-encoded, as https://api.imagineview.art shows."""
     return requests.post(
         f"{base_url}/auth/login", data={"username": email, "password": password}, timeout=10
     )

@@ -1,4 +1,4 @@
-"""ImagineLab sandbox sign-in (S002 "Authentication"): the form-encoded OAuth2 password flow,
+"""ImagineLab sandbox sign-in (https://api.imagineview.art "Authentication"): the form-encoded OAuth2 password flow,
 bearer tokens that expire, dedicated API keys, sign-up, and FastAPI's `{"detail"}` errors."""
 
 from __future__ import annotations

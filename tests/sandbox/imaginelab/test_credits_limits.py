@@ -1,4 +1,4 @@
-"""ImagineLab sandbox wallet and limits (S002 "Credits & Wallet", "Errors & Limits"): the
+"""ImagineLab sandbox wallet and limits (https://api.imagineview.art "Credits & Wallet", "Errors & Limits"): the
 balance, the packages, 402 when the wallet is short (nothing created, nothing charged), and
 the per-account rate limit's 429 with Retry-After."""
 

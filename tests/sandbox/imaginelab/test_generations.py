@@ -1,4 +1,4 @@
-"""ImagineLab sandbox generations (S002 "Generations"): the models list, create with its
+"""ImagineLab sandbox generations (https://api.imagineview.art "Generations"): the models list, create with its
 checks, integer ids, lowercase statuses through pending → processing → completed | failed,
 history pages, delete, and other accounts' generations staying invisible."""
 
@@ -24,12 +24,14 @@ def test_models_cover_the_six_types_with_settings_and_costs(lab):
     models = response.json()
     assert {m["generation_type"] for m in models} == TYPES
     by_name = {m["name"]: m for m in models}
-    assert by_name["seedream-5.0-lite"]["credit_cost"] == 5  # S002's example model and cost
+    assert (
+        by_name["seedream-5.0-lite"]["credit_cost"] == 5
+    )  # ImagineLab's documented example model and cost
     cheapest = {}
     for model in models:
         kind = model["generation_type"]
         cheapest[kind] = min(cheapest.get(kind, 999), model["credit_cost"])
-    # S002's indicative costs.
+    # ImagineLab's documented indicative costs.
     assert cheapest == {
         "text": 2,
         "voice": 3,

@@ -1,11 +1,11 @@
 """The DIY plan in the sandbox: linked Discord accounts (tokens.py), their queue
 (queue.py), bot commands and message traces (commands.py), the account's ban list
-(banlist.py); their routes are imaginepro/views/diy.py (imaginepro.md §3.18; DESIGN.md "Providers").
+(banlist.py); their routes are imaginepro/views/diy.py (docs/provider-contract.md §3.18; docs/architecture.md "Providers").
 
 Documented shapes: token objects (`GET /discord/tokens`, `GET|PUT /discord/token/{id}`), the
 trace (`GET /message/trace/{messageId}`) and `POST /nova/commands`. The queue, ban-list and
 linked-account routes are not published by the provider; the sandbox serves the provisional
-ones of DESIGN.md: `GET /diy/queue/count`, `POST /diy/queue/pause|resume|reboot`,
+ones of docs/architecture.md "Providers": `GET /diy/queue/count`, `POST /diy/queue/pause|resume|reboot`,
 `GET|POST /diy/ban-words`, `GET /diy/accounts`, `GET /diy/accounts/{id}/queue`.
 
 How the queue behaves here (the real behaviour is undocumented):

@@ -16,7 +16,7 @@ COMMANDS = ("relax", "fast", "turbo", "info")
 
 def read_command(data: dict) -> tuple[str, object]:
     """`cmd` (relax|fast|turbo|info; null or absent → info) and `tokenId` (required integer)
-    of POST /nova/commands (seed 001), else 400 in class-validator's words."""
+    of POST /nova/commands (https://docs.imaginepro.ai/api-254009155), else 400 in class-validator's words."""
     cmd = data.get("cmd")
     if cmd is None:
         cmd = "info"

@@ -1,7 +1,7 @@
 """HTTP face of the ImaginePro sandbox: thin views over services, JSON in and out, no CSRF.
 
 Mounted at `<site>/sandbox/imaginepro/`; the API is under `api/v1/` (the base URL a client
-uses), result files under `cdn/`. Every API call authenticates first (imaginepro.md §1).
+uses), result files under `cdn/`. Every API call authenticates first (docs/provider-contract.md §1).
 This module holds the `api` decorator, `submit_view`, every submitting endpoint (Midjourney,
 Flux, models, video, tools, describe, face swap, blend), progress, history, prompt check,
 account info and the CDN; the DIY plan's views are in views/diy.py.

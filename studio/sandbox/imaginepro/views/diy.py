@@ -1,5 +1,5 @@
 """HTTP face of the DIY plan (this package): Discord tokens, traces, bot commands, and the
-provisional queue, ban-list and linked-account routes of DESIGN.md. Every route needs a DIY
+provisional queue, ban-list and linked-account routes of docs/architecture.md "Providers". Every route needs a DIY
 account (403 otherwise), after the usual bearer check of `api`."""
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def trace(request: HttpRequest, account, *, message_id: str) -> dict:
 
 @_diy("POST", on="submit")
 def command(request: HttpRequest, account, *, endpoint: str) -> dict:
-    """POST nova/commands (seed 001): `{"cmd", "tokenId"}` → submit response; the message
+    """POST nova/commands (https://docs.imaginepro.ai/api-254009155): `{"cmd", "tokenId"}` → submit response; the message
     is DONE shortly with the bot's answer as its `prompt`. Free."""
     data = parse_json(request.body)
     cmd, token_id = commands.read_command(data)

@@ -2,7 +2,7 @@
 
 Each child runs in its own session (so its own process group): the terminal's Ctrl+C reaches
 only this launcher, which then stops the children one PID at a time. django-q2's cluster can
-hang in "stopping" when its whole process group gets SIGTERM (TECH.md §1, risk 5), so the
+hang in "stopping" when its whole process group gets SIGTERM (docs/architecture.md "Pitfalls" §1, risk 5), so the
 cluster is only ever sent SIGTERM on its own PID; SIGKILL to its group is the last resort.
 """
 
