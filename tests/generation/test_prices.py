@@ -60,7 +60,7 @@ class TestPrices:
     def test_names_its_source(self, alice_client):
         html = alice_client.get("/prices/").content.decode()
 
-        assert "seed 000" in html
+        assert 'href="https://platform.imaginepro.ai/ai-agent-skill"' in html
         assert "Credit Cost Summary" in html
 
     def test_is_linked_from_the_balance_in_the_header(self, alice_client):
