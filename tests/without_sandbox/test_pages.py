@@ -186,7 +186,14 @@ def test_every_page_renders_without_the_sandbox():
         if staff:  # the console renders, with no link to a faults page
             page = client.get(reverse("console:index"))
             assert page.status_code == 200 and b"Sandbox faults" not in page.content
-        else:
-            assert client.get(reverse("keys")).status_code == 200
+        else:  # the keys pages offer no sandbox way either
+            for page in (
+                client.get(reverse("keys")),
+                client.get(reverse("teams:detail", args=[world["team_id"]])),
+            ):
+                assert page.status_code == 200
+                for button in (b"use-sandbox", b"use-lab-sandbox", b"team-sandbox"):
+                    assert b'id="' + button not in page.content
+                assert b"try its sandbox" not in page.content
     assert not failures, "\n".join(failures)
     assert ProviderKey.objects.count() == 4  # the two keys of each person, no sandbox key

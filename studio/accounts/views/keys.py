@@ -28,6 +28,7 @@ from studio.accounts.forms import (
 )
 from studio.accounts.models import ProviderKey
 from studio.accounts.views import safe_next
+from studio.web import simulator
 
 
 class KeyOwner:
@@ -78,8 +79,11 @@ class KeyOwner:
 
     @property
     def urls(self) -> dict[str, str]:
-        """For the partial: where its forms post."""
-        names = ("add", "sandbox", "lab_key", "lab_sign_in", "lab_sandbox")
+        """For the partial: where its forms post. The sandbox ways are offered only when the
+        simulator is installed (settings.SANDBOX_ENABLED)."""
+        names = ("add", "lab_key", "lab_sign_in")
+        if simulator.is_available():
+            names += ("sandbox", "lab_sandbox")
         return {name: self.url(name) for name in names}
 
     def back(self, next_url: str | None = None, default: str = "keys") -> HttpResponse:
