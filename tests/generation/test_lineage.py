@@ -124,7 +124,7 @@ def test_a_real_chain_gives_the_expected_tree(alice, alice_key, alice_client, pu
     detail = alice_client.get(vary.get_absolute_url()).content.decode()
     assert f'hx-get="{reverse("generation:lineage", args=[vary.pk])}"' in detail
     page = alice_client.get(reverse("generation:lineage", args=[vary.pk])).content.decode()
-    assert "<nav>" in page and 'id="lineage"' in page and "Vary (Strong)" in page
+    assert '<nav aria-label="Main">' in page and 'id="lineage"' in page and "Vary (Strong)" in page
 
 
 def test_strangers_get_404_and_team_members_see_the_tree(
