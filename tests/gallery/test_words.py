@@ -42,9 +42,7 @@ def charged_and_failed(user, *, cost=10, refund=True, **fields):
 
 
 def test_a_cancelled_job_is_grey_with_its_refund_and_no_retry(alice, alice_client):
-    cancelled = charged_and_failed(
-        alice, error="Job cancelled", cancel_requested_at=timezone.now()
-    )
+    cancelled = charged_and_failed(alice, error="Job cancelled", cancel_requested_at=timezone.now())
 
     card = card_of(alice_client.get("/").content.decode(), cancelled)
 
@@ -136,18 +134,14 @@ def test_a_new_card_is_just_now_and_an_older_one_minutes_ago(alice, alice_client
 
 
 def test_a_card_drawn_alone_reads_its_refund_from_the_ledger(alice, alice_client):
-    cancelled = charged_and_failed(
-        alice, error="Job cancelled", cancel_requested_at=timezone.now()
-    )
+    cancelled = charged_and_failed(alice, error="Job cancelled", cancel_requested_at=timezone.now())
 
     html = alice_client.get(reverse("generation:card", args=[cancelled.pk])).content.decode()
 
     assert "10 credits, refunded" in text_of(card_of(html, cancelled))
 
 
-def test_ids_and_the_request_are_under_technical_details_on_the_detail_page(
-    alice, alice_client
-):
+def test_ids_and_the_request_are_under_technical_details_on_the_detail_page(alice, alice_client):
     done = make_generation(alice, message_id="c0ffee-message-id")
     make_asset(done)
 
@@ -159,3 +153,16 @@ def test_ids_and_the_request_are_under_technical_details_on_the_detail_page(
     assert "<dt>Sent</dt>" in details and str(done.pk) in details
     outside = html.replace(details, "")
     assert "c0ffee-message-id" not in outside and "<dt>Sent</dt>" not in outside
+
+
+def test_the_lightbox_panel_and_the_lineage_say_cancelled(alice, alice_client):
+    cancelled = charged_and_failed(alice, error="Job cancelled", cancel_requested_at=timezone.now())
+
+    panel = alice_client.get(reverse("generation:lightbox", args=[cancelled.pk])).content.decode()
+    lineage = alice_client.get(
+        reverse("generation:lineage", args=[cancelled.pk]), headers={"HX-Request": "true"}
+    ).content.decode()
+
+    for html in (panel, lineage):
+        assert 'data-status="cancelled">cancelled</span>' in html
+        assert 'data-status="failed"' not in html

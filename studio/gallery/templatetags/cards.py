@@ -198,8 +198,7 @@ class Card:
     def cancelled(self) -> bool:
         """A job closed because its maker cancelled it (`cancel.generation_cancel` leaves it
         FAILED with `cancel_requested_at` set; a refused cancel clears that stamp)."""
-        g = self.generation
-        return g.status == Status.FAILED and g.cancel_requested_at is not None
+        return self.generation.is_cancelled
 
     @cached_property
     def state(self) -> str:
@@ -227,8 +226,10 @@ class Card:
     def banned_prompt(self) -> bool:
         """A failure because the provider refused words of the prompt (see _BANNED_PROMPT)."""
         g = self.generation
-        return g.status == Status.FAILED and not self.cancelled and bool(
-            _BANNED_PROMPT.search(g.error or "")
+        return (
+            g.status == Status.FAILED
+            and not self.cancelled
+            and bool(_BANNED_PROMPT.search(g.error or ""))
         )
 
     @cached_property
