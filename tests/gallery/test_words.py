@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -166,3 +168,26 @@ def test_the_lightbox_panel_and_the_lineage_say_cancelled(alice, alice_client):
     for html in (panel, lineage):
         assert 'data-status="cancelled">cancelled</span>' in html
         assert 'data-status="failed"' not in html
+    detail = alice_client.get(cancelled.get_absolute_url()).content.decode()
+    assert "<dt>Status</dt><dd>Cancelled:" in detail
+
+
+def test_refunds_cost_no_query_per_card(alice, alice_client):
+    """The refund is a subquery of the page's one query for its generations."""
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            html = alice_client.get("/").content.decode()
+        assert html.count(", refunded") == refunded
+        return len(captured.captured_queries)
+
+    alice_client.get("/")  # the session and caches are warm
+    refunded = 2
+    for _ in range(refunded):
+        charged_and_failed(alice, error="boom")
+    few = queries()
+    for _ in range(5):
+        charged_and_failed(alice, error="boom")
+    refunded += 5
+
+    assert queries() == few
