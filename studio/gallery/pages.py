@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 
+from studio.credits.models import Kind, LedgerEntry
 from studio.gallery.models import Favourite
 from studio.generation import selectors
 from studio.generation.models import Asset
@@ -57,12 +58,18 @@ def page_number_of(value) -> int:
 
 def with_card_data(queryset: QuerySet, user: AbstractBaseUser) -> QuerySet:
     """What a gallery card shows, loaded up front: the files (one prefetch query for the
-    whole page) and the person's favourite mark (`is_favourite`, a subquery)."""
+    whole page), the person's favourite mark (`is_favourite`, a subquery) and the credits
+    given back for a failed or cancelled job (`refunded_credits`, a positive int or None,
+    a subquery on the ledger's one refund entry per generation)."""
     mine = Favourite.objects.filter(user=user, generation=OuterRef("pk"))
+    refund = LedgerEntry.objects.filter(generation=OuterRef("pk"), kind=Kind.REFUND)
     files = Asset.objects.order_by("role", "index")
     return (
         queryset.defer("raw_message")  # the provider's whole message: never on a card
-        .annotate(is_favourite=Exists(mine))
+        .annotate(
+            is_favourite=Exists(mine),
+            refunded_credits=-Subquery(refund.values("credits")[:1]),
+        )
         .prefetch_related(Prefetch("assets", queryset=files))
     )
 

@@ -189,6 +189,12 @@ class Generation(models.Model):
         return self.status in FINAL
 
     @property
+    def is_cancelled(self) -> bool:
+        """Closed because its maker cancelled it: FAILED with `cancel_requested_at` set
+        (cancel.py; a cancel the provider refused clears the stamp)."""
+        return self.status == Status.FAILED and self.cancel_requested_at is not None
+
+    @property
     def live_note(self) -> str:
         """`status_note` as it reads now: a "next try in N s" written when the worker paused
         is recounted from `next_poll_at`, so the card never shows a frozen wait."""

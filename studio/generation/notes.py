@@ -8,12 +8,13 @@ from studio.provider.errors import ProviderError
 
 
 def short_reason(exc: ProviderError) -> str:
-    """A provider error in a few words for a card: "rate limited", "provider error (HTTP
-    503)", or the transport failure's own sentence, lower-cased."""
+    """A provider error in a few words for a card: "rate limited", "the provider had a
+    problem" (any other HTTP error: a person reads no status codes), or the transport
+    failure's own sentence, lower-cased."""
     if exc.status == 429:
         return "rate limited"
     if exc.status:
-        return f"provider error (HTTP {exc.status})"
+        return "the provider had a problem"
     text = exc.message.rstrip(".")
     return text[:1].lower() + text[1:]
 

@@ -121,7 +121,7 @@ def apply_message(
             progress=Greatest(F("progress"), message.progress),
             poll_failures=0,
             outcome_unknown_at=None,
-            status_note=note or f"the provider says PROCESSING {message.progress}%",
+            status_note=note or f"creating, {message.progress} %",
             next_poll_at=next_poll_at,
             **stamp,
         )

@@ -98,11 +98,11 @@ def test_rights_are_never_shared_through_the_cache(team):
 
 def test_a_running_card_is_always_drawn_fresh(alice, alice_client):
     running = make_generation(alice, status=Status.PROCESSING, progress=10)
-    assert "processing 10 %" in card_of(alice_client.get("/").content.decode(), running)
+    assert "creating, 10 %" in card_of(alice_client.get("/").content.decode(), running)
 
     Generation.objects.filter(pk=running.pk).update(progress=60)
 
-    assert "processing 60 %" in card_of(alice_client.get("/").content.decode(), running)
+    assert "creating, 60 %" in card_of(alice_client.get("/").content.decode(), running)
 
 
 @pytest.mark.parametrize(

@@ -109,7 +109,7 @@ def test_500_on_submit_is_sent_again_after_a_backoff(alice, alice_key, sandbox_u
 
     assert generation_submit(generation.pk) == Status.QUEUED
     generation.refresh_from_db()
-    assert generation.status_note.startswith("waiting: provider error (HTTP 500), next try in")
+    assert generation.status_note.startswith("waiting: the provider had a problem, next try in")
     assert sandbox_jobs(generation) == 0
 
     make_due(generation)
@@ -151,7 +151,7 @@ def test_a_lost_answer_is_found_in_the_history_not_sent_again(
     [
         ("reset", "(the connection to the provider broke)"),
         ("read_timeout", "(the provider did not answer in time)"),
-        ("http_502", "(provider error (HTTP 502))"),
+        ("http_502", "(the provider had a problem)"),
     ],
 )
 def test_an_unknown_outcome_never_seen_at_the_provider_is_closed_and_refunded(
@@ -271,7 +271,7 @@ def test_a_job_that_never_finishes_says_so_then_closes_at_its_deadline(
 
     generation = finish(generation, seconds=1)  # the poller runs a while: it stays running
     assert generation.status == Status.PROCESSING
-    assert generation.status_note.startswith("the provider says PROCESSING")
+    assert generation.status_note.startswith("creating, ")
 
     # Three minutes without news: the card says so, and when it will be closed.
     Generation.objects.filter(pk=generation.pk).update(

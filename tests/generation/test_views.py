@@ -506,7 +506,7 @@ class TestCard:
 
         html = alice_client.get(f"/g/{generation.pk}/card/", headers=HTMX).content.decode()
 
-        assert "processing 63 %" in html
+        assert "creating, 63 %" in html
 
     @pytest.mark.parametrize("status", [Status.DONE, Status.FAILED])
     def test_final_card_stops_polling_and_announces_it(
@@ -574,7 +574,9 @@ def test_failed_card_shows_the_providers_reason_and_retries_with_the_same_settin
     assert "Banned prompt detected: &quot;banned&quot;" in html
     assert "hx-trigger" not in html
     assert "generation-finished" in response["HX-Trigger"]
-    match = re.search(r'<a role="button"[^>]*href="([^"]+)">Retry with the same settings</a>', html)
+    # The same words would be refused again: the card offers to edit the prompt, not a retry.
+    assert "Retry" not in html
+    match = re.search(r'<a role="button"[^>]*href="([^"]+)">Edit prompt</a>', html)
     assert match
     assert match.group(1) == f"/new/midjourney/?retry={generation.pk}"
 

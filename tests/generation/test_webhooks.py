@@ -228,4 +228,4 @@ def test_a_webhook_from_the_provider_is_accepted_without_a_session(alice, alice_
     assert response.status_code == 200 and response.json() == {"ok": True, "changed": True}
     generation.refresh_from_db()
     assert generation.status == Status.PROCESSING and generation.progress == 40
-    assert generation.status_note == "the provider says PROCESSING 40%"
+    assert generation.status_note == "creating, 40 %"

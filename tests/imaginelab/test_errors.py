@@ -99,7 +99,8 @@ def test_detail_texts_surface_on_the_card(alice, alice_client, lab_key):
     page = alice_client.get(reverse("generation:gallery")).content.decode()
     assert "Invalid value for aspect_ratio" in page
     assert "Content policy violation" in page
-    assert page.count("Retry with the same settings") == 2
+    assert page.count("Retry with the same settings") == 1  # the refused prompt: edit it
+    assert page.count(">Edit prompt</a>") == 1
 
 
 def test_a_key_of_the_other_provider_fails_clearly_and_sends_nothing(alice, lab_key):

@@ -17,9 +17,11 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 
+from studio.credits.models import Kind, LedgerEntry
 from studio.gallery import services
 from studio.generation import costs, presses
-from studio.generation.models import Asset
+from studio.generation.cancel import UNSENT_NOTE
+from studio.generation.models import Asset, Status
 from studio.generation.templatetags import generation as words  # the filters' own wording
 from studio.teams import access
 
@@ -157,6 +159,11 @@ class Tile:
 
 
 _TILE_BUTTON = re.compile(r"[UV]([1-4])")
+# A provider's refusal of the prompt's words: ImaginePro's `Banned prompt detected: "<word>"`
+# and ImagineLab's "Content policy violation" (docs/provider-contract.md). The same prompt
+# would fail the same way, so the card offers to edit it instead of a retry.
+_BANNED_PROMPT = re.compile(r"banned prompt|content policy", re.IGNORECASE)
+CANCELLED = "cancelled"  # a card's state beside `Status`: FAILED after a cancel was asked
 
 
 class Card:
@@ -179,9 +186,68 @@ class Card:
 
     @cached_property
     def ago(self) -> str:
-        """The card's age as it reads now ("3 minutes")."""
+        """The card's age as it reads now: "just now" under a minute, else "3 minutes ago"."""
         created = self.generation.created_at
-        return timesince(created) if created else ""
+        if not created:
+            return ""
+        if (timezone.now() - created).total_seconds() < 60:
+            return "just now"
+        return f"{timesince(created)} ago"
+
+    @cached_property
+    def cancelled(self) -> bool:
+        """A job closed because its maker cancelled it (`cancel.generation_cancel` leaves it
+        FAILED with `cancel_requested_at` set; a refused cancel clears that stamp)."""
+        return self.generation.is_cancelled
+
+    @cached_property
+    def state(self) -> str:
+        """The card's state: a `Status` value, or CANCELLED (grey, no Retry)."""
+        return CANCELLED if self.cancelled else self.generation.status
+
+    @cached_property
+    def state_label(self) -> str:
+        """The status badge's words: "cancelled", "creating, 3 %", "failed", "done"…"""
+        g = self.generation
+        if self.cancelled:
+            return CANCELLED
+        if g.status == Status.PROCESSING:
+            return f"creating, {g.progress} %"
+        return g.get_status_display().lower()
+
+    @cached_property
+    def cancel_note(self) -> str:
+        """Why a cancelled card has no image, in a sentence."""
+        if self.generation.error == UNSENT_NOTE:
+            return UNSENT_NOTE
+        return "Cancelled at your request."
+
+    @cached_property
+    def banned_prompt(self) -> bool:
+        """A failure because the provider refused words of the prompt (see _BANNED_PROMPT)."""
+        g = self.generation
+        return (
+            g.status == Status.FAILED
+            and not self.cancelled
+            and bool(_BANNED_PROMPT.search(g.error or ""))
+        )
+
+    @cached_property
+    def refunded(self) -> int | None:
+        """Credits given back for a failed or cancelled job (positive), or None. The gallery
+        annotates `refunded_credits` (`pages.with_card_data`); a card drawn alone asks the
+        ledger once."""
+        g = self.generation
+        if g.status != Status.FAILED:
+            return None
+        if hasattr(g, "refunded_credits"):
+            return g.refunded_credits or None
+        credits = (
+            LedgerEntry.objects.filter(generation_id=g.pk, kind=Kind.REFUND)
+            .values_list("credits", flat=True)
+            .first()
+        )
+        return -credits if credits else None
 
     @cached_property
     def cached(self) -> bool:
