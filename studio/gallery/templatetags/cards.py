@@ -17,7 +17,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 
-from studio.gallery import services
+from studio.gallery import running, services
 from studio.generation import costs, presses
 from studio.generation.models import Asset
 from studio.generation.templatetags import generation as words  # the filters' own wording
@@ -270,6 +270,16 @@ class Card:
     def other_buttons(self) -> tuple[Press, ...]:
         """Buttons of the whole result (🔄, Zoom, Vary …, or all of a single image's)."""
         return tuple(press_of(b) for b in self.generation.buttons or [] if self._tile_of(b) is None)
+
+    @cached_property
+    def state_line(self) -> str:
+        """A running job's state in plain words (`running.state_line`)."""
+        return running.state_line(self.generation)
+
+    @cached_property
+    def running_note(self) -> str:
+        """The worker's note when it adds to the state line (`running.running_note`)."""
+        return running.running_note(self.generation)
 
 
 @register.simple_tag(takes_context=True)
