@@ -14,8 +14,9 @@ ROUTINE_NOTES = ("the provider says ", "queued at the provider", "Sending to the
 
 
 def state_line(generation: Generation) -> str:
-    """"sending" (SUBMITTING), "creating, N %" (PROCESSING with a figure, else "creating"),
-    "saving" (DOWNLOADING), "waiting in the queue" (QUEUED, SUBMITTED); "" when final."""
+    """The state in plain words: "sending" (SUBMITTING), "creating, N %" (PROCESSING with a
+    figure, else "creating"), "saving" (DOWNLOADING), "waiting in the queue" (QUEUED,
+    SUBMITTED); "" once final."""
     status = generation.status
     if status == Status.SUBMITTING:
         return "sending"
