@@ -18,7 +18,7 @@ from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 
 from studio.credits.models import Kind, LedgerEntry
-from studio.gallery import services
+from studio.gallery import running, services
 from studio.generation import costs, presses
 from studio.generation.cancel import UNSENT_NOTE
 from studio.generation.models import Asset, Status
@@ -207,12 +207,13 @@ class Card:
 
     @cached_property
     def state_label(self) -> str:
-        """The status badge's words: "cancelled", "creating, 3 %", "failed", "done"…"""
+        """The status badge's words: "cancelled", "creating", "failed", "done"… (a running
+        card's figure is on its bar and state line)."""
         g = self.generation
         if self.cancelled:
             return CANCELLED
         if g.status == Status.PROCESSING:
-            return f"creating, {g.progress} %"
+            return "creating"
         return g.get_status_display().lower()
 
     @cached_property
@@ -336,6 +337,16 @@ class Card:
     def other_buttons(self) -> tuple[Press, ...]:
         """Buttons of the whole result (🔄, Zoom, Vary …, or all of a single image's)."""
         return tuple(press_of(b) for b in self.generation.buttons or [] if self._tile_of(b) is None)
+
+    @cached_property
+    def state_line(self) -> str:
+        """A running job's state in plain words (`running.state_line`)."""
+        return running.state_line(self.generation)
+
+    @cached_property
+    def running_note(self) -> str:
+        """The worker's note when it adds to the state line (`running.running_note`)."""
+        return running.running_note(self.generation)
 
 
 @register.simple_tag(takes_context=True)

@@ -1,7 +1,8 @@
 """Job timelines and status: QUEUED → PROCESSING → DONE | FAIL, computed from the clock.
 
 Statuses and progress follow docs/provider-contract.md §1.3/§1.4 (https://docs.imaginepro.ai/api-215981214): progress 0 while queued,
-1–99 while processing, 100 when done. The timeline is planned once at submit
+1–99 while processing, 100 when done. While processing, progress climbs in PROGRESS_STEPS, the
+figures Midjourney's own progress messages show, evenly spread over the processing time. The timeline is planned once at submit
 (`plan_timeline`) and `job_state` reads it, so no background process is needed.
 """
 
@@ -30,6 +31,10 @@ DURATIONS: dict[str, tuple[float, float]] = {
 BOOST_SPEEDUP = 2.0
 
 TIMED_OUT = "Job timed out"
+
+# Percentages a Midjourney job reports while it renders (0 % shown as 1, since PROCESSING is
+# 1–99): each holds for an equal share of the processing time, then DONE is 100.
+PROGRESS_STEPS = (0, 15, 31, 46, 62, 77, 92)
 
 QUEUED, PROCESSING, DONE, FAIL = "QUEUED", "PROCESSING", "DONE", "FAIL"
 TERMINAL = (DONE, FAIL)
@@ -94,11 +99,14 @@ def job_state(job, now: datetime) -> JobState:
 
 
 def _progress(job, at: datetime) -> int:
-    """0 up to the start of processing (a moderation FAIL stays at 0), then 1–99."""
+    """0 up to the start of processing (a moderation FAIL stays at 0), then the step of
+    PROGRESS_STEPS for the share of processing time elapsed at `at`, at least 1, at most 99.
+    Deterministic and monotonic in `at`."""
     if at <= job.processing_at:
         return 0
     span = (job.done_at - job.processing_at).total_seconds()
     if span <= 0:
         return 99
     fraction = (at - job.processing_at).total_seconds() / span
-    return max(1, min(99, 1 + int(fraction * 98)))
+    step = min(len(PROGRESS_STEPS) - 1, int(fraction * len(PROGRESS_STEPS)))
+    return max(1, min(99, PROGRESS_STEPS[step]))
