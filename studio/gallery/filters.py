@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from studio.gallery import services
 from studio.gallery.models import CollectionItem, Favourite
 from studio.generation.models import ACTIVE, Asset, Model, Status
 from studio.teams.access import Workspace
@@ -92,8 +93,6 @@ class GalleryFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, queryset=None, *, request, workspace: Workspace, ratios=()):
         super().__init__(data, queryset, request=request)
-        from studio.gallery import services  # the collections of this workspace
-
         self.filters["aspect_ratio"].extra["choices"] = [(r, r) for r in ratios]
         self.filters["collection"].queryset = services.workspace_collections(
             workspace, request.user
