@@ -1,4 +1,5 @@
-"""`manage.py runstudio` as a person uses it: start, get an answer, Ctrl+C, nothing left over.
+"""`manage.py runstudio` as a person uses it: start, get an answer, Ctrl+C, nothing left over;
+a cluster that dies is started again while the web server keeps serving.
 
 Runs the real launcher in a subprocess against a throw-away SQLite database. Ctrl+C is
 simulated as a terminal sends it: SIGINT to the launcher's whole process group.
@@ -8,114 +9,48 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-MANAGE = str(ROOT / "manage.py")
+from studio.web.management.commands.runstudio import site_url
+from tests.web.studio_process import (
+    alive,
+    descendants,
+    free_port,
+    http_answer,
+    manage,
+    start_runstudio,
+    stop_runstudio,
+    studio_env,
+    wait_for,
+)
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def proc_stat(pid: int) -> tuple[str, int] | None:
-    """(state, parent pid) of a live process, or None when it is gone."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-    fields = text.rsplit(")", 1)[1].split()
-    return fields[0], int(fields[1])
-
-
-def alive(pid: int) -> bool:
-    stat = proc_stat(pid)
-    return stat is not None and stat[0] != "Z"
-
-
-def descendants(root: int) -> set[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            stat = proc_stat(int(entry.name))
-            if stat is not None:
-                children.setdefault(stat[1], []).append(int(entry.name))
-    found: set[int] = set()
-    todo = [root]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
-
-
-def http_answer(url: str) -> int | None:
-    try:
-        with urllib.request.urlopen(url, timeout=1) as response:
-            return response.status
-    except urllib.error.HTTPError as error:  # any HTTP answer proves the server is up
-        return error.code
-    except OSError:
-        return None
-
-
-def wait_for(predicate, timeout: float, interval: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    return predicate()
+def cluster_pid(launcher_pid: int) -> int | None:
+    """The launcher's qcluster child (the process whose command line ends in `qcluster`)."""
+    for pid in descendants(launcher_pid):
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"qcluster" in argv and alive(pid):
+            parent = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]
+            if int(parent) == launcher_pid:
+                return pid
+    return None
 
 
 def test_runstudio_serves_and_stops_everything_on_ctrl_c(tmp_path):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL")
-    }
-    env.update(
-        DEBUG="True",
-        SQLITE_PATH=str(tmp_path / "db.sqlite3"),
-        STUDIO_VAR_DIR=str(tmp_path),
-        Q_WORKERS="1",
-        PYTHONUNBUFFERED="1",
-    )
-    migrate = subprocess.run(
-        [sys.executable, MANAGE, "migrate", "--noinput"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert migrate.returncode == 0, migrate.stdout + migrate.stderr
+    env = studio_env(tmp_path)
+    manage(env, "migrate", "--noinput")
 
     port = free_port()
     log_path = tmp_path / "runstudio.log"
-    with log_path.open("wb") as log:
-        launcher = subprocess.Popen(
-            [sys.executable, MANAGE, "runstudio", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own group, like a shell's foreground job
-        )
+    launcher = start_runstudio(env, port, log_path)
     seen: set[int] = set()
     try:
         status = wait_for(
@@ -147,7 +82,43 @@ def test_runstudio_serves_and_stops_everything_on_ctrl_c(tmp_path):
         assert returncode == 0, log
         assert left, f"still running after SIGINT: {[pid for pid in seen if alive(pid)]}\n{log}"
     finally:
-        for pid in {launcher.pid, *seen}:
-            if alive(pid):
-                os.kill(pid, signal.SIGKILL)
-        launcher.wait(timeout=5)
+        stop_runstudio(launcher, seen)
+
+
+def test_a_killed_cluster_is_started_again_and_the_web_server_keeps_serving(tmp_path):
+    env = studio_env(tmp_path)
+    manage(env, "migrate", "--noinput")
+    port = free_port()
+    log_path = tmp_path / "runstudio.log"
+    launcher = start_runstudio(env, port, log_path)
+    try:
+        first = wait_for(lambda: cluster_pid(launcher.pid), timeout=15)
+        assert first, log_path.read_text()
+        assert wait_for(lambda: http_answer(f"http://127.0.0.1:{port}/"), timeout=15)
+
+        os.kill(first, signal.SIGKILL)
+
+        second = wait_for(
+            lambda: (pid := cluster_pid(launcher.pid)) not in (None, first) and pid, timeout=20
+        )
+        log = log_path.read_text()
+        assert second, log
+        assert "task cluster (qcluster) was killed unexpectedly by SIGKILL" in log
+        assert "starting it again in 1 s. The web server keeps serving." in log
+        assert launcher.poll() is None, log
+        assert http_answer(f"http://127.0.0.1:{port}/"), log
+    finally:
+        stop_runstudio(launcher, set())
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "expected"),
+    [
+        ("127.0.0.1", 8105, "http://127.0.0.1:8105"),
+        ("0.0.0.0", 9000, "http://127.0.0.1:9000"),
+        ("::", 8001, "http://[::1]:8001"),
+        ("localhost", 8000, "http://localhost:8000"),
+    ],
+)
+def test_the_children_reach_the_studio_on_the_port_it_serves(host, port, expected):
+    assert site_url(host, port) == expected

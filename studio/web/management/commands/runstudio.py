@@ -1,5 +1,11 @@
 """`manage.py runstudio`: the development web server and the django-q2 cluster together.
 
+The children get SITE_URL for the address actually served (unless it is set), so the sandbox's
+base URL, the public base URL for uploads and the webhook base URL follow `--port`: a studio on
+another port never sends its sandbox keys, prompts or webhook tokens to whatever listens on 8000.
+A cluster that dies is started again after a back-off (1 s, doubling up to 30 s) while the web
+server keeps serving; a web server that dies stops the studio.
+
 Each child runs in its own session (so its own process group): the terminal's Ctrl+C reaches
 only this launcher, which then stops the children one PID at a time. django-q2's cluster can
 hang in "stopping" when its whole process group gets SIGTERM (docs/architecture.md "Pitfalls" §1, risk 5), so the
@@ -48,6 +54,21 @@ def _how(returncode: int) -> str:
     return f"exited unexpectedly with code {returncode}"
 
 
+RESTART_FIRST_DELAY = 1.0  # seconds before the first restart of a dead cluster
+RESTART_MAX_DELAY = 30.0
+RESTART_CALM = 60.0  # a cluster that ran this long starts the back-off again from the first delay
+
+
+def site_url(host: str, port: int) -> str:
+    """The address the children reach this studio at, e.g. "http://127.0.0.1:8105".
+
+    A wildcard bind (0.0.0.0, ::) is reached on loopback; an IPv6 host is bracketed.
+    """
+    target = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+    shown = f"[{target}]" if ":" in target else target
+    return f"http://{shown}:{port}"
+
+
 @dataclass
 class Child:
     name: str
@@ -56,6 +77,11 @@ class Child:
     # for its autoreloader's inner process). False: to the child's PID only (qcluster).
     group_term: bool
     proc: subprocess.Popen | None = None
+    # Started again when it dies (the cluster); False: its death stops the studio (web server).
+    restart: bool = False
+    started_at: float = 0.0
+    delay: float = RESTART_FIRST_DELAY
+    restart_at: float | None = None
 
     def start(self, env: dict[str, str]) -> None:
         self.proc = subprocess.Popen(
@@ -64,6 +90,8 @@ class Child:
             start_new_session=True,
             preexec_fn=_die_with_parent,  # safe: the launcher starts no threads
         )
+        self.started_at = time.monotonic()
+        self.restart_at = None
 
     @property
     def pid(self) -> int:
@@ -122,13 +150,20 @@ class Command(BaseCommand):
             web_argv.append("--noreload")
         children = [
             Child("web server (runserver)", web_argv, group_term=True),
-            Child("task cluster (qcluster)", [python, manage, "qcluster"], group_term=False),
+            Child(
+                "task cluster (qcluster)",
+                [python, manage, "qcluster"],
+                group_term=False,
+                restart=True,
+            ),
         ]
 
         env = os.environ.copy()
         env.setdefault("PYTHONUNBUFFERED", "1")
         # manage.py sets this only with setdefault; make the children use what we use.
         env["DJANGO_SETTINGS_MODULE"] = os.environ.get("DJANGO_SETTINGS_MODULE", "studio.settings")
+        if not os.environ.get("SITE_URL"):
+            env["SITE_URL"] = site_url(host, port)
 
         if not self._can_bind(host, port):
             raise CommandError(
@@ -151,9 +186,12 @@ class Command(BaseCommand):
         failed: Child | None = None
         try:
             while not signals_seen:
-                failed = next((c for c in children if not c.running()), None)
+                failed = next((c for c in children if not c.running() and not c.restart), None)
                 if failed is not None:
                     break
+                for child in children:
+                    if child.restart:
+                        self._restart_if_dead(child, env)
                 if not announced and self._answers(host, port):
                     shown = f"[{host}]" if ":" in host else host
                     self.stdout.write(
@@ -179,6 +217,26 @@ class Command(BaseCommand):
         if failed is not None:
             raise CommandError(f"the {failed.name} {_how(failed.proc.returncode)}", returncode=1)
         self.stdout.write("Studio stopped.")
+
+    def _restart_if_dead(self, child: Child, env: dict[str, str]) -> None:
+        """Schedule a dead child's restart after its back-off, and start it when that is due."""
+        if child.running():
+            return
+        now = time.monotonic()
+        if child.restart_at is None:
+            if now - child.started_at >= RESTART_CALM:
+                child.delay = RESTART_FIRST_DELAY
+            child.kill_group()  # its forked workers, if any outlived it
+            child.proc.wait()
+            child.restart_at = now + child.delay
+            self.stderr.write(
+                f"The {child.name} {_how(child.proc.returncode)}; starting it again in "
+                f"{child.delay:g} s. The web server keeps serving."
+            )
+            child.delay = min(child.delay * 2, RESTART_MAX_DELAY)
+        elif now >= child.restart_at:
+            child.start(env)
+            self.stderr.write(f"The {child.name} started again (pid {child.pid}).")
 
     @staticmethod
     def _can_bind(host: str, port: int) -> bool:
