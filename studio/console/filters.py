@@ -10,6 +10,7 @@ import django_filters
 from django import forms
 
 from studio.console.models import AuditEntry
+from studio.web.dates import day_filter
 
 
 class _AuditForm(forms.Form):
@@ -29,16 +30,8 @@ class AuditFilter(django_filters.FilterSet):
     user = django_filters.CharFilter(
         field_name="user__username", lookup_expr="iexact", label="Person", max_length=150
     )
-    since = django_filters.DateFilter(
-        field_name="created_at",
-        lookup_expr="date__gte",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    until = django_filters.DateFilter(
-        field_name="created_at",
-        lookup_expr="date__lte",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
+    since = day_filter(field_name="created_at", lookup_expr="date__gte")
+    until = day_filter(field_name="created_at", lookup_expr="date__lte")
     ok = django_filters.ChoiceFilter(
         choices=[("yes", "succeeded"), ("no", "failed")],
         method="filter_ok",

@@ -20,6 +20,7 @@ from studio.gallery import services
 from studio.gallery.models import CollectionItem, Favourite
 from studio.generation.models import ACTIVE, Asset, Model, Status
 from studio.teams.access import Workspace
+from studio.web.dates import day_filter
 
 KIND_CHOICES = [("image", "Images"), ("video", "Videos")]
 STATUS_CHOICES = [("running", "Running"), (Status.DONE, "Done"), (Status.FAILED, "Failed")]
@@ -62,12 +63,8 @@ class GalleryFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=STATUS_CHOICES, method="filter_status", empty_label="Any status"
     )
-    date_from = django_filters.DateFilter(
-        method="filter_date_from", label="From", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = django_filters.DateFilter(
-        method="filter_date_to", label="To", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = day_filter(method="filter_date_from", label="From")
+    date_to = day_filter(method="filter_date_to", label="To")
     aspect_ratio = django_filters.ChoiceFilter(
         choices=[], label="Aspect ratio", empty_label="Any ratio"
     )

@@ -47,13 +47,18 @@ def per_page_of(value) -> int:
     return size if size in PAGE_SIZES else PAGE_SIZES[0]
 
 
+# Past any gallery's end (100,000 × 96 cards), and an offset every database can store.
+MAX_PAGE = 100_000
+
+
 def page_number_of(value) -> int:
-    """A page number from the URL; anything that is not a positive integer is page 1."""
+    """A page number from the URL; anything that is not a positive integer is page 1, and a
+    number past MAX_PAGE is MAX_PAGE (an empty page, not an integer overflow in the query)."""
     try:
         number = int(value)
     except (TypeError, ValueError):
         return 1
-    return max(number, 1)
+    return min(max(number, 1), MAX_PAGE)
 
 
 def with_card_data(queryset: QuerySet, user: AbstractBaseUser) -> QuerySet:

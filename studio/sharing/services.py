@@ -56,14 +56,16 @@ def share_create(
 ) -> ShareLink:
     """A new link to `generation` or `collection` (exactly one), valid for `days` (one of
     EXPIRY_DAYS). Raises Http404 when the person may not see the object, PermissionDenied
-    (with a sentence, 403) when they may see it but not share it (a viewer and a team's
-    collection), ShareError (with a sentence) when the request is not valid."""
+    (with a sentence, 403) when they may see it but not share it (a team viewer: neither a
+    team's image nor its collection), ShareError (with a sentence) when the request is not valid."""
     if (generation is None) == (collection is None):
         raise ShareError("Choose one image or one collection to share.")
     if days not in EXPIRY_DAYS:
         raise ShareError("Choose how long the link lasts: 1, 7 or 30 days.")
     if generation is not None:
         access.require(user, generation, access.VIEW)
+        if not access.allowed(user, generation, access.CREATE):
+            raise PermissionDenied("Viewers cannot share a team's images: ask a team owner.")
         if generation.status != Status.DONE or not shown_assets([generation.pk]).exists():
             raise ShareError("Only finished images and videos can be shared.")
     else:

@@ -186,6 +186,12 @@ def can_delete(user, generation) -> bool:
     return generation.user_id == user.pk or allowed(user, generation, MANAGE)
 
 
+def can_cancel(user, generation) -> bool:
+    """Who may stop a running job: as for deleting, its maker or a team owner (a creator
+    may not stop another member's job)."""
+    return can_delete(user, generation)
+
+
 # --- keys --------------------------------------------------------------------------------------
 
 

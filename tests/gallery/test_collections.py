@@ -154,12 +154,13 @@ def test_a_generation_joins_only_a_collection_of_its_workspace(alice, alice_clie
     team_image = make_generation(olga, team=team)
     mine = Collection.objects.create(owner=alice, name="Mine")
 
-    added = alice_client.post(
-        "/library/add/", {"ids": [team_image.pk], "collection": mine.pk}, follow=True
-    )
+    added = alice_client.post("/library/add/", {"ids": [team_image.pk], "collection": mine.pk})
+    made = alice_client.post("/library/add/", {"ids": [team_image.pk], "name": "From nothing"})
 
-    assert not CollectionItem.objects.exists()  # alice cannot even see it
-    assert "Added 0" in added.content.decode()
+    # alice cannot even see it: as for an unknown id, nothing is added and nothing made
+    assert (added.status_code, made.status_code) == (404, 404)
+    assert not CollectionItem.objects.exists()
+    assert list(Collection.objects.values_list("name", flat=True)) == ["Mine"]
 
 
 def test_team_collections_are_seen_by_every_member_and_changed_by_creators(team, charlie):

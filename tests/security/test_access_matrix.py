@@ -201,6 +201,18 @@ def not_collected(name: str):
     return check
 
 
+def no_collection_named(name: str, of: str):
+    """Someone who may not see generation `of` got no collection called `name` for it."""
+
+    def check(world, person, response) -> str:
+        if person in world.seers(of):
+            return ""
+        made = Collection.objects.filter(name=name).exists()
+        return f"a collection “{name}” was made from nothing visible" if made else ""
+
+    return check
+
+
 def both(*checks):
     def run(world, person, response):
         return "; ".join(filter(None, (check(world, person, response) for check in checks)))
@@ -338,10 +350,24 @@ RULES: dict[str, list[Case]] = {
         *team_and_own(level=CREATE),
         *team_and_own("post", CREATE, {"mask": "", "prompt": ""}),
     ],
+    # Stopping a job is for its maker or a team owner (as deleting): a creator may not stop
+    # the owner's job (team_running), but may stop their own (team_running_by_creator).
     "generation:cancel": [
-        Case(CREATE, {"generation_id": "team_running"}, "post"),
+        Case(
+            None,
+            {"generation_id": "team_running"},
+            "post",
+            expect=only(owner="allow", creator="403", viewer="403"),
+        ),
         Case(OWN, {"generation_id": "own_running"}, "post"),
-        Case(CREATE, {"generation_id": "team_running"}, "post", headers=HTMX),
+        Case(
+            None,
+            {"generation_id": "team_running"},
+            "post",
+            headers=HTMX,
+            expect=only(owner="allow", creator="403", viewer="403"),
+        ),
+        Case(CREATE, {"generation_id": "team_running_by_creator"}, "post"),
     ],
     "generation:video_extend": team_and_own("post", CREATE, {"index": "1"}),
     "generation:describe_generate": team_and_own("post", CREATE, {"index": "1"}),
@@ -581,11 +607,16 @@ RULES: dict[str, list[Case]] = {
             method="post",
             data={"ids": ["team_generation"], "collection": "team_collection"},
         ),
+        # Only the outsider sees that image; a viewer is refused before anything is read.
         Case(
-            WS_CREATE,
+            None,
             method="post",
             data={"ids": ["other_generation"], "name": "Stolen"},
-            check=not_collected("other_generation"),
+            expect={**only(outsider="allow"), "viewer": {"403"}},
+            check=both(
+                not_collected("other_generation"),
+                no_collection_named("Stolen", of="other_generation"),
+            ),
         ),
     ],
     # The archive holds only what the person may see; asking for nothing they may see is 404.
@@ -618,10 +649,10 @@ RULES: dict[str, list[Case]] = {
         Case(OWN, method="post", data={"ids": ["own_generation"], "confirm": "1"}),
     ],
     # --- sharing ---
-    # A generation may be shared by anyone who may see it; a team collection by
-    # its creators and owners.
+    # A team's image or collection may be shared by its creators and owners (a viewer
+    # may look, not publish); one's own by oneself.
     "sharing:create": [
-        Case(VIEW, method="post", data={"generation": "team_generation", "days": "7"}),
+        Case(CREATE, method="post", data={"generation": "team_generation", "days": "7"}),
         Case(OWN, method="post", data={"generation": "own_generation", "days": "7"}),
         Case(CREATE, method="post", data={"collection": "team_collection", "days": "7"}),
         Case(
@@ -877,6 +908,9 @@ class World:
             "team_generation": team_generation,
             "team_running": _generation(
                 owner, team_key, team, Status.SUBMITTED, prompt="team-secret running"
+            ),
+            "team_running_by_creator": _generation(
+                creator, team_key, team, Status.SUBMITTED, prompt="team-secret running by creator"
             ),
             "team_made_by_creator": _generation(
                 creator, team_key, team, prompt="team-secret by the creator"

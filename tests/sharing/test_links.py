@@ -185,10 +185,16 @@ def test_who_may_share_and_bad_requests(
     assert f"http://testserver/s/{link.token}/" in response.content.decode()
     assert timedelta(hours=23) < link.expires_at - timezone.now() <= timedelta(days=1)
 
-    # A team viewer may share a team image (they can see it).
+    # A team viewer may see a team image but not publish it (as for a team collection);
+    # a creator may.
     team_image = flux(alice, team_key, "a team picture")
     vera = django_user_model.objects.get(username="vera")
-    share(login(vera), generation=team_image.pk, days="30")
+    response = login(vera).post(
+        reverse("sharing:create"), {"generation": team_image.pk, "days": "30"}, headers=HTMX
+    )
+    assert response.status_code == 403 and not ShareLink.objects.filter(generation=team_image)
+    bob = django_user_model.objects.get(username="bob")
+    share(login(bob), generation=team_image.pk, days="30")
 
     # The detail page offers "Share…".
     page = alice_client.get(picture.get_absolute_url()).content.decode()
@@ -245,7 +251,10 @@ def test_team_owners_see_and_revoke_the_teams_links(
     vera = django_user_model.objects.get(username="vera")
     image = flux(bob, team_key, "a blue boat")
     bobs = share(login(bob), generation=image.pk)
+    # vera made hers while she was a creator; she is a viewer now
+    Membership.objects.filter(user=vera).update(role=Role.CREATOR)
     veras = share(login(vera), generation=image.pk)
+    Membership.objects.filter(user=vera).update(role=Role.VIEWER)
 
     # Vera sees her own link only and cannot revoke bob's.
     listing = login(vera).get(reverse("sharing:links")).content.decode()

@@ -31,13 +31,16 @@ MAX_IDS = 1000  # ids read from one request; more is not a selection a person ma
 
 def _next_url(request, default: str = "") -> str:
     """Where to go back to: a same-site `next`, else the page the person came from, else
-    `default` (the gallery)."""
+    `default` (the gallery). Only a path or an absolute URL counts: `redirect` would take
+    anything else for a view's name."""
     for candidate in (
         request.POST.get("next"),
         request.GET.get("next"),
         request.headers.get("Referer"),
     ):
-        if candidate and url_has_allowed_host_and_scheme(
+        if not candidate or not candidate.startswith(("/", "http://", "https://")):
+            continue
+        if url_has_allowed_host_and_scheme(
             candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
         ):
             return candidate
@@ -56,19 +59,24 @@ def _ids(request) -> list:
     return list(dict.fromkeys(found))
 
 
-def _chosen(request) -> list:
-    """The chosen ids (see `_ids`) of generations the person may see, in the order given.
-    Raises Http404 when ids were sent and none of them is visible: someone asking for
-    another workspace's images learns nothing, and nothing happens."""
+def _visible(request) -> list:
+    """The chosen ids (see `_ids`) of generations the person may see, in the order given."""
     ids = _ids(request)
     if not ids:
         return []
     visible = set(
         selectors.visible_generations(request.user).filter(pk__in=ids).values_list("pk", flat=True)
     )
-    if not visible:
-        raise Http404("No such generations.")
     return [pk for pk in ids if pk in visible]
+
+
+def _chosen(request) -> list:
+    """`_visible`, but raises Http404 when ids were sent and none of them is visible: someone
+    asking for another workspace's images learns nothing, and nothing happens."""
+    visible = _visible(request)
+    if _ids(request) and not visible:
+        raise Http404("No such generations.")
+    return visible
 
 
 # --- favourites ----------------------------------------------------------------------------
@@ -181,11 +189,13 @@ def collection_remove(request, collection_id):
 def collection_add(request):
     """Add the chosen generations (`ids`) to a collection of the current workspace: an
     existing one (`collection`) or a new one (`name`). Without either, the page that asks
-    which (from a card's link, or the selection bar)."""
-    ids = _ids(request)
+    which (from a card's link, or the selection bar). Ids the person cannot see are dropped;
+    a POST where none is left is 404 (`_chosen`) and makes nothing, not even the new
+    collection."""
     workspace = request.workspace
     if not workspace.allows(access.CREATE):
         raise PermissionDenied("Viewers can look at team collections but not change them.")
+    ids = _chosen(request) if request.method == "POST" else _visible(request)
     error = ""
     chosen, name = request.POST.get("collection"), request.POST.get("name", "").strip()
     if request.method == "POST" and ids and (chosen or name):
@@ -205,7 +215,7 @@ def collection_add(request):
         return redirect(_next_url(request))
     context = {
         "ids": ids,
-        "count": selectors.visible_generations(request.user).filter(pk__in=ids).count(),
+        "count": len(ids),
         "collections": services.workspace_collections(workspace, request.user),
         "next": _next_url(request),
         "error": error,
