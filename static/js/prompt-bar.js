@@ -30,6 +30,51 @@
       link.href = url.toString();
     });
 
+    // What is typed and chosen survives a reload (sessionStorage: this tab only, gone when it
+    // closes). Images are not kept (files cannot be; a pick is one click away), nor the CSRF
+    // token; an address that carries a prompt (the no-JavaScript bar's error) wins.
+    var STORE = "studio.prompt-bar";
+    function kept(field) {
+      return field.name && field.name !== "csrfmiddlewaretoken" && field.type !== "file" &&
+        !/_(assets|urls|files)$/.test(field.name);
+    }
+    function save() {
+      var fields = {};
+      Array.prototype.forEach.call(bar.elements, function (field) {
+        if (!kept(field)) return;
+        var values = fields[field.name] || (fields[field.name] = []);
+        if (field.type === "checkbox" || field.type === "radio") {
+          if (field.checked) values.push(field.value);
+        } else if (field.type !== "submit" && field.type !== "button") {
+          values.push(field.value);
+        }
+      });
+      try { sessionStorage.setItem(STORE, JSON.stringify(fields)); } catch (e) { /* full or off */ }
+    }
+    function restore() {
+      var params = new URLSearchParams(location.search);
+      if (params.has("prompt") || params.has("models")) return false;
+      var fields;
+      try { fields = JSON.parse(sessionStorage.getItem(STORE) || "null"); } catch (e) { fields = null; }
+      if (!fields) return false;
+      var seen = {};
+      Array.prototype.forEach.call(bar.elements, function (field) {
+        if (!kept(field) || !Object.prototype.hasOwnProperty.call(fields, field.name)) return;
+        var values = fields[field.name];
+        if (field.type === "checkbox" || field.type === "radio") {
+          field.checked = values.indexOf(field.value) !== -1;
+        } else if (field.type !== "submit" && field.type !== "button") {
+          var at = seen[field.name] || 0;
+          seen[field.name] = at + 1;
+          if (at < values.length) field.value = values[at];
+        }
+      });
+      return true;
+    }
+    var restored = restore();
+    bar.addEventListener("input", save);
+    bar.addEventListener("change", save);
+
     function chosen() {
       return Array.prototype.filter.call(
         bar.querySelectorAll("[data-model-choice]"), function (box) { return box.checked; }
@@ -52,6 +97,7 @@
       if (event.target.matches("[data-model-choice]")) syncModels();
     });
     syncModels();
+    if (restored) bar.dispatchEvent(new Event("change")); // the quote of what came back
 
     // Images dropped or pasted anywhere on the bar: handed to the reference field's own
     // drop zone (studio's sources.js validates and previews them as on the form pages).
