@@ -171,39 +171,54 @@
       (next ? next.querySelector("[data-remove]") : input).focus();
     }
 
+    // Add one gallery image (its asset id, thumbnail URL and caption); false when full.
+    function addPick(id, thumb, label) {
+      if (picks().some(function (li) { return li.dataset.assetId === id; })) return true;
+      if (max === 1) {
+        clearAll(); // a single image: the pick replaces the chosen file or pick
+        syncInput();
+        renderFiles();
+      }
+      if (total() >= max) {
+        note = "At most " + plural(max, "image") + ": remove one first.";
+        update();
+        return false;
+      }
+      var li = makeItem(
+        "asset", thumb, "Gallery image: " + label, label, "Remove gallery image: " + label
+      );
+      li.dataset.assetId = id;
+      var hidden = document.createElement("input");
+      hidden.type = "hidden";
+      hidden.name = name + "_assets";
+      hidden.value = id;
+      li.append(hidden);
+      previews.append(li);
+      update();
+      return true;
+    }
+
     function togglePick(button) {
       var id = button.dataset.assetId;
       var existing = picks().filter(function (li) { return li.dataset.assetId === id; })[0];
       note = "";
       if (existing) {
         existing.remove();
-      } else {
-        if (max === 1) {
-          clearAll(); // a single image: the pick replaces the chosen file or pick
-          syncInput();
-          renderFiles();
-        }
-        if (total() >= max) {
-          note = "At most " + plural(max, "image") + ": remove one first.";
-          update();
-          return;
-        }
-        var label = button.dataset.label || "Gallery image";
-        var li = makeItem(
-          "asset", button.dataset.thumb, "Gallery image: " + label, label,
-          "Remove gallery image: " + label
-        );
-        li.dataset.assetId = id;
-        var hidden = document.createElement("input");
-        hidden.type = "hidden";
-        hidden.name = name + "_assets";
-        hidden.value = id;
-        li.append(hidden);
-        previews.append(li);
+        update();
+        return;
       }
-      update();
-      if (max === 1 && !existing) dialog.close();
+      if (addPick(id, button.dataset.thumb, button.dataset.label || "Gallery image") && max === 1) {
+        dialog.close();
+      }
     }
+
+    // Another script hands over a gallery image (the prompt bar's "Use as"):
+    // root.dispatchEvent(new CustomEvent("sources:pick", {detail: {id, thumb, label}})).
+    root.addEventListener("sources:pick", function (event) {
+      var image = event.detail || {};
+      note = "";
+      image.added = addPick(image.id, image.thumb, image.label || "Gallery image");
+    });
 
     function syncPicker() {
       var ids = pickedIds();

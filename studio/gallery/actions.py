@@ -9,6 +9,7 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 
+from django.template.defaultfilters import truncatechars
 from django.urls import reverse
 from django.utils.http import urlencode
 
@@ -45,6 +46,9 @@ class Link:
     label: str
     url: str
     title: str = ""
+    # On the gallery page, the prompt bar's image field this image goes into instead
+    # ("nano_banana-reference_images": the model's slug, then its field; prompt-bar.js).
+    into: str = ""
 
 
 @dataclass
@@ -64,6 +68,8 @@ class Actions:
 
     press_url: str = ""
     vary_region_url: str = ""
+    # The image as the prompt bar shows a pick: {"id", "thumb", "label"} (empty: no image).
+    pick: dict[str, str] = field(default_factory=dict)
 
     @property
     def has_buttons(self) -> bool:
@@ -105,9 +111,23 @@ def lightbox_actions(user, generation, asset: Asset | None) -> Actions:
     if may_create and done and image is not None:
         pk = str(image.pk)
         video = reverse("generation:video_new")
+        actions.pick = {
+            "id": pk,
+            "thumb": reverse("generation:asset", args=[pk, "thumb" if image.thumbnail else "file"]),
+            "label": truncatechars(generation.prompt or "Gallery image", 60),
+        }
+        # The same fields as the forms' `?start_frame=<pk>` links: one server path either way.
         actions.use_as += [
-            Link("Animate (start frame)", f"{video}?{urlencode({'start_frame': pk})}"),
-            Link("Animate (end frame)", f"{video}?{urlencode({'end_frame': pk})}"),
+            Link(
+                "Animate (start frame)",
+                f"{video}?{urlencode({'start_frame': pk})}",
+                into="video-start_frame",
+            ),
+            Link(
+                "Animate (end frame)",
+                f"{video}?{urlencode({'end_frame': pk})}",
+                into="video-end_frame",
+            ),
             Link(
                 "Remix",
                 f"{reverse('generation:tool', args=['image-to-image'])}?image={pk}",
@@ -116,6 +136,7 @@ def lightbox_actions(user, generation, asset: Asset | None) -> Actions:
             Link(
                 "Use as reference",
                 f"{reverse('generation:nano_banana_new')}?{urlencode({'reference_images': pk})}",
+                into="nano_banana-reference_images",
             ),
         ]
         actions.tools = [

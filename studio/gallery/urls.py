@@ -1,13 +1,13 @@
 """The gallery's URLs. `urlpatterns`: favourites, collections and the selection bar, under
 /library/ in the "library" namespace. `wall_patterns`: the wall, a live card, the
-lightbox's panel and the prompt bar, which the root URLconf puts in the "generation" namespace at the site's
+lightbox's panel, the prompt bar and its Compare page, which the root URLconf puts in the "generation" namespace at the site's
 root (their names and paths predate this app)."""
 
 from __future__ import annotations
 
 from django.urls import path
 
-from studio.gallery.views import bar, collections, lightbox, wall
+from studio.gallery.views import bar, collections, compare, lightbox, wall
 
 app_name = "library"
 urlpatterns = [
@@ -38,6 +38,7 @@ wall_patterns = [
     path("", wall.gallery, name="gallery"),
     path("g/<uuid:generation_id>/card/", wall.card, name="card"),
     path("g/<uuid:generation_id>/panel/", lightbox.panel, name="lightbox"),
+    path("g/<uuid:generation_id>/compare/", compare.compare, name="compare"),
     path("bar/", bar.submit, name="bar_submit"),
     path("bar/quote/", bar.quote, name="bar_quote"),
 ]

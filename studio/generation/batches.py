@@ -10,11 +10,13 @@ keeps a literal comma inside a group.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
 
 from studio.banwords import guard
 from studio.credits import budgets
@@ -360,6 +362,18 @@ def submit(
     if over:
         return Submission([], [over])
     made: list[Generation] = []
+    # One transaction: the jobs are queued (on commit) with their batch already set.
+    with transaction.atomic():
+        outcome = _make(user, checked, parent_of, made)
+        if len(made) > 1:  # the Compare page lists the jobs of one submission
+            batch = uuid.uuid4()
+            Generation.objects.filter(pk__in=[g.pk for g in made]).update(batch=batch)
+            for generation in made:
+                generation.batch = batch
+    return outcome
+
+
+def _make(user, checked, parent_of, made: list[Generation]) -> Submission:
     stored: dict[str, tuple[dict[str, list[str]], Generation | None]] = {}
     try:
         for job, form in checked:

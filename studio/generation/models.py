@@ -115,6 +115,9 @@ class Generation(models.Model):
     root = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="descendants"
     )
+    # The jobs of one prompt-bar submission that made several (Compare, `{a, b}`, repeat)
+    # share this id (studio.generation.batches.submit); None for a job sent alone.
+    batch = models.UUIDField(null=True, blank=True, db_index=True)
     button = models.CharField(max_length=40, blank=True)
     prompt = models.TextField(blank=True)
     params = models.JSONField(default=dict, blank=True)

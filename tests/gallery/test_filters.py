@@ -199,3 +199,35 @@ def test_the_form_is_in_the_url_and_works_without_javascript(alice, alice_client
     assert 'value="fox"' in form
     assert '<option value="flux" selected>' in form
     assert '<button type="submit"' in form
+
+
+def test_the_filter_form_sets_the_address_to_its_own_request(alice, alice_client):
+    make_generation(alice, model=Model.FLUX, prompt="red fox")
+    form = {**HTMX, "HX-Target": "gallery-grid", "HX-Trigger": "gallery-filters"}
+    query = "q=fox&model=flux&kind=&status=&date_from=&per_page=24"
+
+    response = alice_client.get(f"/?{query}", headers={**form, "HX-Current-URL": "http://t/"})
+
+    # Empty fields and the default page size left out: a short link to share.
+    assert response["HX-Push-Url"] == "/?q=fox&model=flux"
+    # The same filters again (the search box's change on blur): no second history entry.
+    again = alice_client.get(
+        f"/?{query}", headers={**form, "HX-Current-URL": "http://t/?model=flux&q=fox"}
+    )
+    assert again["HX-Push-Url"] == "false"
+    cleared = alice_client.get(
+        "/?q=&model=&per_page=24", headers={**form, "HX-Current-URL": "http://t/?q=fox"}
+    )
+    assert cleared["HX-Push-Url"] == "/"
+    assert alice_client.get("/?per_page=96&q=", headers=form)["HX-Push-Url"] == "/?per_page=96"
+
+
+def test_load_more_and_whole_pages_leave_the_address_alone(alice, alice_client):
+    for minutes in range(30):
+        make_generation(alice, minutes_ago=minutes)
+
+    more = alice_client.get("/?q=a&page=2", headers={**HTMX, "HX-Current-URL": "http://t/?q=a"})
+
+    assert len(card_ids(more.content.decode())) == 6
+    assert "HX-Push-Url" not in more
+    assert "HX-Push-Url" not in alice_client.get("/?q=a")

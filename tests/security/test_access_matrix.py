@@ -322,6 +322,7 @@ RULES: dict[str, list[Case]] = {
         Case(VIEW, {"generation_id": "team_child"}),
         Case(None, {"generation_id": "creator_child"}, expect=only(creator="allow")),
     ],
+    "generation:compare": [*team_and_own(), Case(VIEW, {"generation_id": "team_child"})],
     "generation:card": [
         *team_and_own(),
         *team_and_own(headers=HTMX),

@@ -3,9 +3,12 @@ files: studio.generation.views.detail)."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.contrib.auth.decorators import login_required
 from django.http import QueryDict
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseStopPolling, trigger_client_event
@@ -15,6 +18,8 @@ from studio.gallery.filters import GalleryFilter
 from studio.gallery.views import bar
 from studio.generation import selectors
 from studio.teams import access
+
+FILTER_FORM = "gallery-filters"  # the id of the filter <form> in gallery/gallery.html
 
 
 def _gallery_filter(request) -> GalleryFilter:
@@ -28,14 +33,45 @@ def _gallery_filter(request) -> GalleryFilter:
     )
 
 
-def _page_query(request) -> str:
-    """The filters of this URL without the page number and empty values, for "more"."""
+def _page_query(params: QueryDict) -> str:
+    """The filters of `params` without the page number and empty values, for "more" and
+    for the address bar."""
     query = QueryDict(mutable=True)
-    for name, values in request.GET.lists():
+    for name, values in params.lists():
         kept = [value for value in values if value]
         if name != "page" and kept:
             query.setlist(name, kept)
     return query.urlencode()
+
+
+def _shown_url(params: QueryDict) -> str:
+    """The gallery's address for these filters: "/?q=fox&model=flux", or "/" (the default
+    page size is left out too)."""
+    params = params.copy()
+    if params.get("per_page") == str(pages.PAGE_SIZES[0]):
+        del params["per_page"]
+    query = _page_query(params)
+    return reverse("generation:gallery") + (f"?{query}" if query else "")
+
+
+def _push_url(request) -> str:
+    """What the address bar should become after the filter form's request: the address of
+    the request itself (empty fields dropped, so a copied link is short), or "false" when it
+    is already there (a search box's change on blur repeats its last input: one entry in
+    the history, not two). Read by htmx from the HX-Push-Url header."""
+    shown = _shown_url(request.GET)
+    current = urlsplit(request.htmx.current_url or "")
+    if current.path == reverse("generation:gallery") and _same_filters(
+        shown, _shown_url(QueryDict(current.query))
+    ):
+        return "false"
+    return shown
+
+
+def _same_filters(one: str, other: str) -> bool:
+    return sorted(QueryDict(urlsplit(one).query).lists()) == sorted(
+        QueryDict(urlsplit(other).query).lists()
+    )
 
 
 @login_required
@@ -54,7 +90,7 @@ def gallery(request):
     context = {
         "page": page,
         "filter": filters,
-        "query": _page_query(request),
+        "query": _page_query(request.GET),
         "page_sizes": pages.PAGE_SIZES,
         "workspace_keys": access.workspace_keys(request.workspace, request.user),
     }
@@ -65,6 +101,9 @@ def gallery(request):
     else:  # a whole page: with the prompt bar
         context["bar"] = bar.bar_context(request)
     response = TemplateResponse(request, template, context)
+    if request.htmx.trigger == FILTER_FORM and not request.GET.get("page"):
+        # The filters' own request sets the address; "Load more" never does.
+        response["HX-Push-Url"] = _push_url(request)
     # The same URL answers a whole page or only the grid: caches must tell them apart.
     patch_vary_headers(response, ("HX-Request",))
     return response
