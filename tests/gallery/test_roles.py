@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.urls import reverse
 
 from studio.generation.models import Generation, Status
 from tests.gallery.conftest import HTMX, client_for, make_asset, make_generation, member
@@ -94,3 +95,16 @@ def test_the_team_gallery_names_the_team_and_who_adds_a_key(team):
     assert "You are a viewer in Studio Nord" in viewer
     for html in (owner, creator, viewer):
         assert "Set up a key" not in html  # the personal Keys page is not the way here
+
+
+def test_share_is_offered_to_those_who_may_share(team, team_gallery):
+    done = team_gallery["done"]
+    asset = done.assets.first()
+    share = reverse("sharing:create")
+    for name, offered in (("vera", False), ("cora", True)):
+        client = client_for(member(team, name), team)
+        detail = client.get(done.get_absolute_url()).content.decode()
+        panel = client.get(
+            reverse("generation:lightbox", args=[done.pk]), {"asset": asset.pk}, headers=HTMX
+        ).content.decode()
+        assert (share in detail, share in panel) == (offered, offered), name
