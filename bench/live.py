@@ -485,7 +485,13 @@ NOTES = [
 
 def run() -> tuple[list[Row], list[str]]:
     port = harness.free_port()
-    env = harness.prepare(DIRECTORY, port, RATELIMIT_SUBMIT="100000/m", RATELIMIT_LOGIN="1000/m")
+    env = harness.prepare(
+        DIRECTORY,
+        port,
+        RATELIMIT_SUBMIT="100000/m",
+        RATELIMIT_LOGIN="1000/m",
+        RATELIMIT_LOGIN_ADDRESS="1000/m",
+    )
     from django.conf import settings
 
     studio = harness.Studio(DIRECTORY, port, env)

@@ -95,7 +95,13 @@ def main() -> int:
     bound = float(os.getenv("LOAD_DRAIN_SECONDS", "900"))
     scale = os.getenv("LOAD_TIME_SCALE", "0.1")
     port = harness.free_port()
-    env = harness.prepare(DIRECTORY, port, SANDBOX_TIME_SCALE=scale, RATELIMIT_LOGIN="1000/m")
+    env = harness.prepare(
+        DIRECTORY,
+        port,
+        SANDBOX_TIME_SCALE=scale,
+        RATELIMIT_LOGIN="1000/m",
+        RATELIMIT_LOGIN_ADDRESS="1000/m",
+    )
     from django.conf import settings
 
     from studio.generation.models import Generation, Status
@@ -104,7 +110,7 @@ def main() -> int:
         f"make load: {users} people × {submits} Midjourney submits, SQLite "
         f"({DIRECTORY / 'db.sqlite3'}), sandbox time scale {scale}, "
         f"{settings.Q_CLUSTER['workers']} cluster workers, submit limit "
-        f"{settings.RATELIMIT_SUBMIT} per person, login limit raised to 1000/m",
+        f"{settings.RATELIMIT_SUBMIT} per person, login limits raised to 1000/m",
         flush=True,
     )
     names = [f"load-{n:02d}" for n in range(users)]

@@ -363,11 +363,17 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "True")
     SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "True")
 
-# Rate limits (django-ratelimit, fixed one-minute windows) in the cache named here. The
+# Rate limits (django-ratelimit, fixed windows of the period given) in the cache named here. The
 # default cache is per process (LocMem) unless REDIS_URL makes it shared: one web process is
 # then fine, several web processes need REDIS_URL or each counts on its own.
 RATELIMIT_USE_CACHE = os.getenv("RATELIMIT_CACHE", "default")
-RATELIMIT_LOGIN = os.getenv("RATELIMIT_LOGIN", "10/m")  # per IP address and per username
+# Sign-in: per (address, username) and per address; never per username alone, so a stranger
+# cannot lock a person out (studio/web/ratelimits.py).
+RATELIMIT_LOGIN = os.getenv("RATELIMIT_LOGIN", "10/15m")  # per (IP address, username)
+RATELIMIT_LOGIN_ADDRESS = os.getenv("RATELIMIT_LOGIN_ADDRESS", "40/15m")  # per IP address
+# Password-reset requests: over either, no mail is sent and the page reads the same.
+RATELIMIT_RESET_EMAIL = os.getenv("RATELIMIT_RESET_EMAIL", "3/h")  # per email typed
+RATELIMIT_RESET_ADDRESS = os.getenv("RATELIMIT_RESET_ADDRESS", "10/h")  # per IP address
 RATELIMIT_SIGNUP = os.getenv("RATELIMIT_SIGNUP", "10/m")  # per IP address
 RATELIMIT_SUBMIT = os.getenv("RATELIMIT_SUBMIT", "30/m")  # per person: forms, button presses
 # The client address as the proxy in front gives it (e.g. HTTP_X_REAL_IP); else REMOTE_ADDR.

@@ -6,8 +6,9 @@ from studio.accounts import views
 from studio.accounts.views import keys
 
 urlpatterns = [
-    # Before Django's own auth URLs: the same login page, rate-limited.
+    # Before Django's own auth URLs: the same login and reset pages, rate-limited.
     path("login/", views.LoginView.as_view(), name="login"),
+    path("password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("signup/", views.signup, name="signup"),
     path("keys/", keys.keys, name="keys"),
     path("keys/sandbox/", keys.key_sandbox, name="key_sandbox"),

@@ -1,5 +1,6 @@
-"""Rate limits a person notices: the 11th sign-in in a minute is refused even with the right
-password, sign-ups from one address stop, and submits over the limit make nothing and charge
+"""Rate limits a person notices: the 11th sign-in for one username from one address is
+refused even with the right password (the rest of sign-in and password resets:
+test_signin_abuse.py), sign-ups from one address stop, and submits over the limit make nothing and charge
 nothing, with a sentence on the page (or in the gallery, for htmx)."""
 
 from __future__ import annotations
@@ -38,19 +39,14 @@ class TestLogin:
         refused = log_in(client, "alice", PASSWORD)
         page = refused.content.decode()
         assert refused.status_code == 429
-        assert ratelimits.LOGIN_SENTENCE in page
+        assert "Too many sign-in attempts from your address. Try again in" in page
+        assert int(refused["Retry-After"]) > 0
         assert 'value="alice"' in page  # the username as typed
         assert not signed_in(refused)
         assert "_auth_user_id" not in client.session
 
-    def test_the_limit_follows_the_username_across_addresses(self, alice):
-        for number in range(10):
-            log_in(Client(), "Alice ", "guess", address=f"10.0.1.{number}")
-        refused = log_in(Client(), "alice", PASSWORD, address="10.0.2.1")
-        assert refused.status_code == 429 and not signed_in(refused)
-
     def test_the_limit_follows_the_address_across_usernames(self, alice):
-        for number in range(10):
+        for number in range(40):
             log_in(Client(), f"someone{number}", "guess")
         refused = log_in(Client(), "alice", PASSWORD)
         assert refused.status_code == 429 and not signed_in(refused)

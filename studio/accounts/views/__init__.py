@@ -1,11 +1,12 @@
-"""Sign-up and log-in. Log out and password reset are Django's own views; provider keys are
-in `keys`."""
+"""Sign-up, log-in and the password-reset request, rate-limited (studio.web.ratelimits). Log
+out and the rest of the reset are Django's own views; provider keys are in `keys`."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -27,16 +28,33 @@ def safe_next(request, url: str | None, default: str) -> str:
 
 
 class LoginView(auth_views.LoginView):
-    """Django's login page, rate-limited per IP address and per username
-    (studio.web.ratelimits.login_limited). Over the limit the password is not even checked:
-    the page answers 429 with a sentence and the username as typed."""
+    """Django's login page, rate-limited per (IP address, username) and per IP address
+    (studio.web.ratelimits.login_refusal). Over a limit the password is not even checked:
+    the page answers 429 (with Retry-After, seconds) with a sentence saying when to try
+    again, and the username as typed."""
 
     def post(self, request, *args, **kwargs):
-        if ratelimits.login_limited(request):
+        refusal = ratelimits.login_refusal(request)
+        if refusal:
+            sentence, seconds = refusal
             form = self.form_class(request, initial={"username": request.POST.get("username", "")})
-            context = self.get_context_data(form=form, rate_limited=ratelimits.LOGIN_SENTENCE)
-            return self.render_to_response(context, status=ratelimits.TOO_MANY)
+            context = self.get_context_data(form=form, rate_limited=sentence)
+            response = self.render_to_response(context, status=ratelimits.TOO_MANY)
+            response["Retry-After"] = str(seconds)
+            return response
         return super().post(request, *args, **kwargs)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset request, its mails limited per email typed and per IP address
+    (studio.web.ratelimits.reset_mail_allowed). Over a limit no mail is sent and the answer
+    is the usual redirect to the same "check your email" page, so it tells nothing about
+    whether an account uses the address, nor about the limit."""
+
+    def form_valid(self, form):
+        if ratelimits.reset_mail_allowed(self.request, form.cleaned_data["email"]):
+            return super().form_valid(form)
+        return HttpResponseRedirect(self.get_success_url())
 
 
 @require_http_methods(["GET", "POST"])
