@@ -8,13 +8,18 @@ moment cannot both squeeze under a cap.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from studio.credits import ledger
 from studio.generation.errors import GenerationError
+from studio.generation.models import Generation, Status
 from studio.teams.models import Membership, Role, Team
 
 
@@ -45,6 +50,40 @@ class Budget:
 
     def allows(self, cost: int) -> bool:
         return self.cap is None or self.spent + cost <= self.cap
+
+
+@dataclass(frozen=True)
+class Held:
+    """Credits charged this month to jobs whose submit answer was lost and that are still
+    being looked up (SUBMITTING with `outcome_unknown_at`, studio.generation.lookup): they
+    come back by each job's `deadline_at` if the provider never received the job."""
+
+    credits: int = 0
+    jobs: list[Generation] = field(default_factory=list)  # soonest deadline first
+
+
+def held(team: Team, user=None) -> Held:
+    """What outcome-unknown jobs hold of this month's spend: the team's, or one member's in
+    the team (two queries)."""
+    start = ledger.month_start()
+    by_job = dict(
+        ledger.entries(team, user)
+        .filter(
+            created_at__gte=start,
+            created_at__lt=ledger.next_month(start),
+            generation__status=Status.SUBMITTING,
+            generation__outcome_unknown_at__isnull=False,
+        )
+        .values("generation_id")
+        .annotate(total=Sum("credits"))
+        .values_list("generation_id", "total")
+        .order_by()
+    )
+    by_job = {job: credits for job, credits in by_job.items() if credits > 0}
+    if not by_job:
+        return Held()
+    jobs = list(Generation.objects.filter(pk__in=by_job).order_by("deadline_at", "created_at"))
+    return Held(credits=sum(by_job.values()), jobs=jobs)
 
 
 def owner_names(team: Team) -> list[str]:
@@ -101,18 +140,52 @@ def _over(user, team_id, cost: int, *, lock: bool) -> str | None:
     team = membership.team
     member = member_budget(membership)
     if not member.allows(cost):
-        return _refusal(f"your monthly cap in {team.name}", member, cost, owner_names(team))
+        which = f"your monthly cap in {team.name}"
+        return _refusal(which, member, cost, owner_names(team), lambda: held(team, user))
     whole = team_budget(team)
     if not whole.allows(cost):
-        return _refusal(f"the monthly cap of {team.name}", whole, cost, owner_names(team))
+        which = f"the monthly cap of {team.name}"
+        return _refusal(which, whole, cost, owner_names(team), lambda: held(team))
     return None
 
 
-def _refusal(which: str, budget: Budget, cost: int, owners: list[str]) -> str:
+def _refusal(which: str, budget: Budget, cost: int, owners: list[str], holding) -> str:
+    """The sentence; when the job would fit but for credits held by outcome-unknown jobs
+    (`holding()`, a Held), it says so and links those jobs (then HTML, a SafeString)."""
     who = f"A team owner ({', '.join(owners)})" if owners else "A team owner"
-    return (
-        f"This would pass {which}: {budget.spent} of {budget.cap} credits spent this month, "
-        f"and this costs {cost}. {who} can raise it."
+    spent = f"{budget.spent} of {budget.cap} credits spent this month, and this costs {cost}."
+    hold = holding()
+    if not hold.credits or budget.spent - hold.credits + cost > budget.cap:
+        return f"This would pass {which}: {spent} {who} can raise it."
+    return format_html(
+        "This would pass {}: {} {} {} can raise it, or wait for that check.",
+        which,
+        spent,
+        _held_sentence(hold),
+        who,
+    )
+
+
+def _held_sentence(hold: Held) -> SafeString:
+    """'10 credits are held by a job whose outcome we are still checking (Midjourney); if
+    the provider never received it, they come back within 12 minutes.' with the job linked
+    to its detail page."""
+    several = len(hold.jobs) > 1
+    links = format_html_join(
+        ", ", '<a href="{}">{}</a>', ((job.get_absolute_url(), job.title) for job in hold.jobs)
+    )
+    last = max((job.deadline_at for job in hold.jobs if job.deadline_at), default=None)
+    seconds = (last - timezone.now()).total_seconds() if last else 0
+    minutes = max(1, math.ceil(seconds / 60))
+    return format_html(
+        "{} held by {} whose outcome we are still checking ({}); if the provider "
+        "never received {}, they come back within {} minute{}.",
+        f"{hold.credits} credits are" if hold.credits != 1 else "1 credit is",
+        f"{len(hold.jobs)} jobs" if several else "a job",
+        links,
+        "them" if several else "it",
+        minutes,
+        "s" if minutes != 1 else "",
     )
 
 
