@@ -16,6 +16,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.text import Truncator
 
 from studio.credits import ledger
 from studio.generation.errors import GenerationError
@@ -166,13 +167,19 @@ def _refusal(which: str, budget: Budget, cost: int, owners: list[str], holding) 
     )
 
 
+def _named(job: Generation) -> str:
+    """'Flux “a cabin in the woods”': what the job was, as a link's words (plain text)."""
+    prompt = Truncator(" ".join(job.prompt.split())).chars(40)
+    return f"{job.title} “{prompt}”" if prompt else job.title
+
+
 def _held_sentence(hold: Held) -> SafeString:
-    """'10 credits are held by a job whose outcome we are still checking (Midjourney); if
-    the provider never received it, they come back within 12 minutes.' with the job linked
-    to its detail page."""
+    """'10 credits are held by a job whose outcome we are still checking (Midjourney “a
+    lighthouse”); if the provider never received it, they come back within 12 minutes.'
+    with each job linked to its detail page."""
     several = len(hold.jobs) > 1
     links = format_html_join(
-        ", ", '<a href="{}">{}</a>', ((job.get_absolute_url(), job.title) for job in hold.jobs)
+        ", ", '<a href="{}">{}</a>', ((job.get_absolute_url(), _named(job)) for job in hold.jobs)
     )
     last = max((job.deadline_at for job in hold.jobs if job.deadline_at), default=None)
     seconds = (last - timezone.now()).total_seconds() if last else 0

@@ -76,7 +76,7 @@ def test_a_refusal_names_the_held_credits_and_links_the_job(
     html = refused.content.decode()
     assert refused.status_code == 400
     url = reverse("generation:detail", args=[held.pk])
-    link = f'<a href="{url}">{held.title}</a>'
+    link = f'<a href="{url}">Flux “a lighthouse at dusk”</a>'
     assert (
         f"This would pass {which}: 91 of 100 credits spent this month, and this costs 12." in html
     )
