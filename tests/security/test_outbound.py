@@ -1,0 +1,205 @@
+"""The guarded fetcher (studio.web.outbound) over real HTTP: every internal form of an address
+is refused before a connection is made, a redirect from a trusted origin to an internal one is
+refused, the connection goes to the checked address (the Host header keeps the name), and the
+size and time caps cut a fetch off with a clear error."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import urllib3
+
+from studio.web.outbound import (
+    AddressRefused,
+    FetchError,
+    Target,
+    TooLarge,
+    open_url,
+    pinned_pool,
+    read_body,
+)
+
+BODY = b"\x89PNG fake but fine"
+
+
+class Recorder(BaseHTTPRequestHandler):
+    """Answers by path; records each request's path and Host header on the server."""
+
+    def log_message(self, *args):
+        pass
+
+    def _send(self, status, headers, body=b""):
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        self.server.hits.append((self.path, self.headers.get("Host")))
+        target = self.server.redirects.get(self.path)
+        if target:
+            self._send(302, {"Location": target, "Content-Length": "0"})
+        elif self.path == "/big":  # no Content-Length: the cap must count the bytes
+            self._send(200, {"Content-Type": "image/png"}, b"\0" * 200_000)
+        elif self.path == "/announces-big":
+            self._send(200, {"Content-Type": "image/png", "Content-Length": str(10**9)})
+        elif self.path == "/stall":
+            self._send(200, {"Content-Type": "image/png", "Content-Length": "100"}, b"x")
+            self.wfile.flush()
+            self.server.release.wait(10)  # the client's read timeout comes first
+        else:
+            self._send(200, {"Content-Type": "image/png", "Content-Length": str(len(BODY))}, BODY)
+
+
+def start_server():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    httpd.hits, httpd.redirects, httpd.release = [], {}, threading.Event()
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd
+
+
+@pytest.fixture
+def server():
+    httpd = start_server()
+    httpd.url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    yield httpd
+    httpd.release.set()
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def fetch(url, **kwargs) -> bytes:
+    with open_url(url, **kwargs) as response:
+        return read_body(response, limit=100_000)
+
+
+def internal_forms(port: int) -> list[str]:
+    return [
+        f"http://127.0.0.1:{port}/a.png",
+        f"http://localhost:{port}/a.png",  # a name that resolves to loopback
+        f"http://[::1]:{port}/a.png",
+        f"http://[::127.0.0.1]:{port}/a.png",  # IPv4-compatible
+        f"http://[::ffff:127.0.0.1]:{port}/a.png",  # IPv4-mapped
+        f"http://[64:ff9b::7f00:1]:{port}/a.png",  # NAT64
+        f"http://[2002:7f00:1::]:{port}/a.png",  # 6to4
+        f"http://2130706433:{port}/a.png",  # 127.0.0.1 as one number
+        f"http://0x7f000001:{port}/a.png",
+        f"http://127.1:{port}/a.png",
+        f"http://0.0.0.0:{port}/a.png",
+        "http://10.0.0.7/a.png",
+        "http://192.168.1.1/a.png",
+        "http://172.16.0.1/a.png",
+        "http://100.64.0.1/a.png",  # shared (carrier-grade NAT)
+        "http://169.254.169.254/latest/meta-data/",  # cloud metadata
+        "http://[fd00::1]/a.png",
+        "http://[fe80::1]/a.png",
+        "http://224.0.0.1/a.png",
+    ]
+
+
+def test_every_internal_form_is_refused_before_any_request(server):
+    port = server.server_address[1]
+    for url in internal_forms(port):
+        with pytest.raises(AddressRefused, match="private address"):
+            fetch(url)
+    assert server.hits == []  # nothing reached the server behind them
+
+
+def test_a_local_name_from_the_hosts_file_is_refused(server):
+    """This machine's own name resolves (through /etc/hosts or DNS) to one of its addresses;
+    a public-looking name that resolves to loopback is refused the same way."""
+    name = socket.gethostname()
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(name, None)}
+    except OSError:
+        pytest.skip("this machine's name does not resolve")
+    if not any(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses):
+        pytest.skip("this machine's name does not resolve to loopback")
+    with pytest.raises(AddressRefused):
+        fetch(f"http://{name}:{server.server_address[1]}/a.png")
+    assert server.hits == []
+
+
+def test_a_trusted_origin_is_fetched(server):
+    assert fetch(f"{server.url}/a.png", trusted=[f"{server.url}/"]) == BODY
+    assert fetch(f"{server.url}/r/a.png", trusted=[f"{server.url}/r/"]) == BODY
+
+
+def test_a_trusted_path_cannot_be_left_with_dot_segments(server):
+    trusted = [f"{server.url}/r/"]
+    for url in (f"{server.url}/other.png", f"{server.url}/r/%2e%2e/admin/", f"{server.url}/r/../x"):
+        with pytest.raises(AddressRefused):
+            fetch(url, trusted=trusted)
+    assert server.hits == []
+
+
+def test_a_redirect_from_a_trusted_origin_to_an_internal_one_is_refused(server):
+    other = start_server()
+    try:
+        other_port = other.server_address[1]
+        server.redirects["/to-other"] = f"http://127.0.0.1:{other_port}/secret"
+        server.redirects["/to-metadata"] = "http://169.254.169.254/latest/meta-data/"
+        server.redirects["/to-mapped"] = f"http://[::ffff:127.0.0.1]:{other_port}/secret"
+        for path in ("/to-other", "/to-metadata", "/to-mapped"):
+            with pytest.raises(AddressRefused):
+                fetch(f"{server.url}{path}", trusted=[f"{server.url}/"])
+        assert other.hits == []  # the internal address was never asked
+        assert [path for path, _ in server.hits] == ["/to-other", "/to-metadata", "/to-mapped"]
+    finally:
+        other.shutdown()
+        other.server_close()
+
+
+def test_redirects_within_a_trusted_origin_are_followed_and_counted(server):
+    server.redirects["/hop"] = "/a.png"
+    server.redirects["/loop"] = "/loop"
+    trusted = [f"{server.url}/"]
+    assert fetch(f"{server.url}/hop", trusted=trusted) == BODY
+    with pytest.raises(FetchError, match="redirects more than 2 times"):
+        fetch(f"{server.url}/loop", trusted=trusted, max_redirects=2)
+
+
+def test_the_connection_goes_to_the_checked_address_and_keeps_the_name(server):
+    """A name that has no DNS entry at all is still reached at the address it was pinned to:
+    the connection makes no lookup of its own, and the Host header stays the name."""
+    port = server.server_address[1]
+    target = Target.parse(f"http://studio-results.invalid:{port}/pinned.png")
+    with pytest.raises(FetchError, match="host not found"):
+        fetch(f"http://studio-results.invalid:{port}/pinned.png")  # the name does not resolve
+    pool = pinned_pool(target, [ipaddress.ip_address("127.0.0.1")], urllib3.Timeout(5, 5))
+    with pool:
+        response = pool.urlopen("GET", target.path, retries=False)
+    assert response.status == 200 and response.data == BODY
+    assert server.hits == [("/pinned.png", f"studio-results.invalid:{port}")]
+
+
+def read_capped(url: str, **kwargs) -> bytes:
+    with open_url(url, trusted=[f"{url.rsplit('/', 1)[0]}/"], **kwargs) as response:
+        return read_body(response, limit=100_000)
+
+
+def test_a_body_over_the_limit_is_cut_off(server):
+    with pytest.raises(TooLarge, match="is larger than 100000 bytes"):
+        read_capped(f"{server.url}/big")
+    with pytest.raises(TooLarge, match="announces 1000000000 bytes; the limit is 100000"):
+        read_capped(f"{server.url}/announces-big")
+
+
+def test_a_stalled_body_times_out(server):
+    with pytest.raises(FetchError, match="timed out"):
+        read_capped(f"{server.url}/stall", timeout=(5, 0.2))
+
+
+def test_a_closed_port_and_other_schemes_are_clear_failures(server):
+    with pytest.raises(FetchError, match="connection failed"):
+        fetch("http://127.0.0.1:9/a.png", trusted=["http://127.0.0.1:9/"])
+    for url in ("ftp://example.com/a.png", "file:///etc/passwd", "gopher://x/", "http://"):
+        with pytest.raises(FetchError):
+            fetch(url)
+    with pytest.raises(FetchError, match="host not found"):
+        fetch("http://no-such-host.invalid/a.png")
