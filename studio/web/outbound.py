@@ -219,16 +219,24 @@ class _PinnedHTTPSPool(urllib3.HTTPSConnectionPool):
     ConnectionCls = _PinnedHTTPSConnection
 
 
-def pinned_pool(target: Target, addresses: list[Address], timeout: urllib3.Timeout):
+def pinned_pool(
+    target: Target,
+    addresses: list[Address],
+    timeout: urllib3.Timeout,
+    *,
+    ca_certs: str | None = None,
+):
     """A one-use connection pool for `target` whose connections go to `addresses` only
-    (passed to each connection through the pool's connection keywords)."""
+    (passed to each connection through the pool's connection keywords). HTTPS verifies the
+    certificate against `target.host` with `ca_certs` (a PEM bundle; default: the one
+    requests uses)."""
     common = {"timeout": timeout, "retries": False, "maxsize": 1}
     if target.scheme == "https":
         return _PinnedHTTPSPool(
             target.host,
             target.port,
             cert_reqs="CERT_REQUIRED",
-            ca_certs=requests.certs.where(),
+            ca_certs=ca_certs or requests.certs.where(),
             pinned_addresses=tuple(addresses),
             **common,
         )

@@ -203,3 +203,82 @@ def test_a_closed_port_and_other_schemes_are_clear_failures(server):
             fetch(url)
     with pytest.raises(FetchError, match="host not found"):
         fetch("http://no-such-host.invalid/a.png")
+
+
+def _certificate(tmp_path, name: str):
+    """A CA and a leaf certificate for `name`, written as PEM files: (ca, cert, key) paths."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.UTC)
+
+    def build(subject, issuer, public_key, signing_key, *, ca, san=None):
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+            .public_key(public_key)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        )
+        if san:
+            builder = builder.add_extension(x509.SubjectAlternativeName(san), critical=False)
+        return builder.sign(signing_key, hashes.SHA256())
+
+    ca_key, leaf_key = (
+        ec.generate_private_key(ec.SECP256R1()),
+        ec.generate_private_key(ec.SECP256R1()),
+    )
+    ca = build("Test CA", "Test CA", ca_key.public_key(), ca_key, ca=True)
+    leaf = build(name, "Test CA", leaf_key.public_key(), ca_key, ca=False, san=[x509.DNSName(name)])
+    paths = tmp_path / "ca.pem", tmp_path / "leaf.pem", tmp_path / "leaf.key"
+    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
+    paths[2].write_bytes(
+        leaf_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return tuple(str(path) for path in paths)
+
+
+def test_https_to_a_pinned_address_keeps_sni_and_the_certificate_check_on_the_name(tmp_path):
+    import ssl
+
+    name = "studio-results.invalid"
+    ca, cert, key = _certificate(tmp_path, name)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    seen = []
+    context.sni_callback = lambda sock, server_name, ctx: seen.append(server_name)
+    httpd = start_server()
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    port = httpd.server_address[1]
+    try:
+        target = Target.parse(f"https://{name}:{port}/tls.png")
+        loopback = [ipaddress.ip_address("127.0.0.1")]
+        with pinned_pool(target, loopback, urllib3.Timeout(5, 5), ca_certs=ca) as pool:
+            response = pool.urlopen("GET", target.path, retries=False)
+        assert response.status == 200 and response.data == BODY
+        assert seen == [name]  # SNI: the name, not the address
+        assert httpd.hits == [("/tls.png", f"{name}:{port}")]
+        # The same address under another name: the certificate does not match, no request.
+        other = Target.parse(f"https://other.invalid:{port}/tls.png")
+        with (
+            pinned_pool(other, loopback, urllib3.Timeout(5, 5), ca_certs=ca) as pool,
+            pytest.raises(urllib3.exceptions.SSLError),
+        ):
+            pool.urlopen("GET", other.path, retries=False)
+        assert len(httpd.hits) == 1
+    finally:
+        httpd.release.set()
+        httpd.shutdown()
+        httpd.server_close()
