@@ -300,7 +300,9 @@ def iter_body(
         raise TooLarge(f"announces {announced} bytes; the limit is {limit}")
     total = 0
     try:
-        for chunk in response.stream(_CHUNK):
+        # read1 returns what has arrived (b"" at the end): a server dripping bytes cannot
+        # hold one read open past the deadline, as a full-size read would.
+        while chunk := response.read1(_CHUNK):
             total += len(chunk)
             if total > limit:
                 raise TooLarge(f"is larger than {limit} bytes")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -48,6 +49,11 @@ class Recorder(BaseHTTPRequestHandler):
             self._send(200, {"Content-Type": "image/png"}, b"\0" * 200_000)
         elif self.path == "/announces-big":
             self._send(200, {"Content-Type": "image/png", "Content-Length": str(10**9)})
+        elif self.path == "/drip":  # a byte at a time, each well within the read timeout
+            self._send(200, {"Content-Type": "image/png", "Content-Length": "100000"})
+            while not self.server.release.wait(0.02):
+                self.wfile.write(b"x")
+                self.wfile.flush()
         elif self.path == "/stall":
             self._send(200, {"Content-Type": "image/png", "Content-Length": "100"}, b"x")
             self.wfile.flush()
@@ -193,6 +199,12 @@ def test_a_body_over_the_limit_is_cut_off(server):
 def test_a_stalled_body_times_out(server):
     with pytest.raises(FetchError, match="timed out"):
         read_capped(f"{server.url}/stall", timeout=(5, 0.2))
+
+
+def test_a_dripping_body_is_cut_off_at_the_total_deadline(server):
+    with pytest.raises(FetchError, match="timed out"):
+        with open_url(f"{server.url}/drip", trusted=[f"{server.url}/"]) as response:
+            read_body(response, limit=100_000, deadline=time.monotonic() + 0.3)
 
 
 def test_a_closed_port_and_other_schemes_are_clear_failures(server):
