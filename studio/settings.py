@@ -387,7 +387,17 @@ if CACHES[RATELIMIT_USE_CACHE]["BACKEND"].endswith("LocMemCache"):
 
 # Image links typed in forms are refused when they point at private, loopback or link-local
 # addresses, except with a sandbox key while this allows it (the sandbox runs on 127.0.0.1).
-SANDBOX_ALLOW_PRIVATE_URLS = envbool("SANDBOX_ALLOW_PRIVATE_URLS", "True")
+# On by default only with DEBUG. While on, the sandbox fetches from an internal address only
+# the studio's own /r/ links (under PUBLIC_BASE_URL or SITE_URL) and the prefixes of
+# SANDBOX_TRUSTED_INPUT_URLS (e.g. a developer's local image server); nothing internal else.
+SANDBOX_ALLOW_PRIVATE_URLS = envbool("SANDBOX_ALLOW_PRIVATE_URLS", "True" if DEBUG else "False")
+SANDBOX_TRUSTED_INPUT_URLS = envlist("SANDBOX_TRUSTED_INPUT_URLS")
+# Origins ("http://host:port") whose result links the worker fetches although they resolve to
+# an internal address (studio.web.outbound, docs/architecture.md "Outbound fetches"). Unset:
+# the studio's own SITE_URL and sandbox origins while SANDBOX_ENABLED is on, else none.
+OUTBOUND_TRUSTED_ORIGINS = (
+    envlist("OUTBOUND_TRUSTED_ORIGINS") if "OUTBOUND_TRUSTED_ORIGINS" in os.environ else None
+)
 # Files in one request: the largest form takes 8 images; more is refused before any form
 # reads them (a 400 page that says so: templates/400.html).
 DATA_UPLOAD_MAX_NUMBER_FILES = envint("UPLOAD_MAX_FILES", 20)

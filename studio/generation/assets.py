@@ -21,7 +21,7 @@ from django.utils import timezone
 from PIL import Image, ImageOps
 
 from studio.generation import transitions
-from studio.generation.fetch import DownloadError, fetch_bytes
+from studio.generation.fetch import DownloadError, DownloadRefused, fetch_bytes
 from studio.generation.models import Action, Asset, Generation, Status
 from studio.generation.providers import capabilities_of
 from studio.media.video import VideoError, encode_mp4, poster_frame, probe_video
@@ -60,7 +60,7 @@ def store_asset(generation: Generation, *, role: str, index: int, url: str) -> A
     image Pillow can read."""
     if Asset.objects.filter(generation=generation, role=role, index=index).exists():
         return None
-    data = fetch_bytes(url, allow_private=generation.is_sandbox)
+    data = fetch_bytes(url)
     try:
         image = Image.open(io.BytesIO(data))
         image.load()
@@ -107,7 +107,7 @@ def store_video(generation: Generation, *, index: int, url: str) -> Asset | None
     role = Asset.Role.VIDEO
     if Asset.objects.filter(generation=generation, role=role, index=index).exists():
         return None
-    data = fetch_bytes(url, allow_private=generation.is_sandbox)
+    data = fetch_bytes(url)
     try:
         info = probe_video(data)
         poster = poster_frame(data)
@@ -221,7 +221,7 @@ def store_audio(generation: Generation, *, index: int, url: str) -> Asset | None
     role = Asset.Role.AUDIO
     if Asset.objects.filter(generation=generation, role=role, index=index).exists():
         return None
-    data = fetch_bytes(url, allow_private=generation.is_sandbox)
+    data = fetch_bytes(url)
     content_type, duration = audio_info(data)
     asset = Asset(
         generation=generation,
@@ -345,7 +345,8 @@ def generation_download(generation_id) -> bool:
     Outputs come from the stored Message: `images` (1-based index, like U1–U4), for a
     Midjourney grid `uri` as the grid, for a video `results`/`videoUrl`, for a describe the
     prompts in `prompt`; for ImagineLab also audio (voice, music) and text results. On failure the generation stays DOWNLOADING and the poller retries
-    later; after MAX_DOWNLOAD_FAILURES it is closed as failed.
+    later; after MAX_DOWNLOAD_FAILURES it is closed as failed. A link to a private address
+    (DownloadRefused) closes it as failed at once, with fetch.PRIVATE_RESULT as its error.
     Returns True when the generation is DONE.
     """
     generation = Generation.objects.filter(pk=generation_id, status=Status.DOWNLOADING).first()
@@ -354,6 +355,10 @@ def generation_download(generation_id) -> bool:
     message = parse_message(generation.raw_message or {})
     try:
         _store_outputs(generation, message)
+    except DownloadRefused as exc:  # a private address stays private: no retry
+        transitions.fail(generation.pk, str(exc))
+        log.warning("download of generation %s refused: %s", generation.pk, exc)
+        return False
     except DownloadError as exc:
         failures = generation.poll_failures + 1
         if failures >= MAX_DOWNLOAD_FAILURES:

@@ -21,6 +21,7 @@ from django.urls import reverse
 
 from studio.generation.models import Asset
 from studio.uploads.models import Upload
+from studio.web.outbound import is_internal
 
 if TYPE_CHECKING:
     from studio.accounts.models import ProviderKey
@@ -117,10 +118,10 @@ def _unreachable(host: str) -> bool:
 
 
 def _local(address) -> bool:
-    """Private, loopback, link-local, reserved, multicast or unspecified: not the internet."""
-    if getattr(address, "ipv4_mapped", None):  # ::ffff:127.0.0.1 is 127.0.0.1
-        address = address.ipv4_mapped
-    return not address.is_global or address.is_multicast or address.is_reserved
+    """Not the internet, as the guarded fetcher judges it (studio.web.outbound.is_internal:
+    private, loopback, link-local, reserved, multicast, unspecified, and IPv6 forms carrying
+    such an IPv4 address)."""
+    return is_internal(address)
 
 
 def _resolved(host: str) -> list:

@@ -77,8 +77,12 @@ def _media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture
-def api_base(live_server) -> str:
-    return f"{live_server.url}/sandbox/imaginepro/api/v1"
+def api_base(live_server, settings) -> str:
+    """The sandbox on the live server, configured as the studio's sandbox (SANDBOX_BASE_URL):
+    its own result files are then trusted inputs, as on a developer's machine."""
+    settings.SANDBOX_BASE_URL = f"{live_server.url}/sandbox/imaginepro/api/v1"
+    settings.SANDBOX_IMAGINELAB_BASE_URL = f"{live_server.url}/sandbox/imaginelab/api/v1"
+    return settings.SANDBOX_BASE_URL
 
 
 @pytest.fixture
@@ -165,8 +169,11 @@ class ImageHost:
 
 
 @pytest.fixture
-def image_host():
+def image_host(settings):
+    """An ImageHost the sandbox may fetch from: its loopback origin is configured as a
+    trusted input (settings.SANDBOX_TRUSTED_INPUT_URLS), like a developer's local server."""
     host = ImageHost()
+    settings.SANDBOX_TRUSTED_INPUT_URLS = [*settings.SANDBOX_TRUSTED_INPUT_URLS, f"{host.url}/"]
     yield host
     host.close()
 

@@ -159,5 +159,5 @@ def test_unreachable_image_prompt_fails_the_imagine(api, image_host):
     missing = f"{image_host.url}/nope.png"
     message = api.wait(api.submit("nova/imagine", {"prompt": f"{missing} a cat"}))
     assert message["status"] == "FAIL"
-    assert message["error"] == f"Failed to fetch image: {missing} (HTTP 404)"
+    assert message["error"] == f"Failed to fetch image: {missing} (the image could not be fetched)"
     assert api.info()["credits"] == 1000 - 10

@@ -74,23 +74,20 @@ def test_flux_upscale_bad_bodies_are_400(api, body, message):
     assert api.info()["credits"] == 1000
 
 
-def test_fetch_failures_fail_the_job_with_the_reason(api, image_host):
+def test_fetch_failures_fail_the_job_with_one_reason(api, image_host):
+    """A 404, a closed port, text, too many pixels and too many bytes: the job FAILs with the
+    same reason for each (studio.sandbox.render.inputs.FETCH_FAILED: the outcome must not
+    tell what is behind an address)."""
     not_image = image_host.add("notes.png", b"hello, I am text", "text/plain")
     huge = image_host.add("huge.png", solid((0, 0, 0), (4100, 4100)))
     heavy = image_host.add("heavy.png", b"\0" * (10 * 1024 * 1024 + 1))
-    cases = {
-        f"{image_host.url}/missing.png": "HTTP 404",
-        UNREACHABLE: "connection failed: ConnectionError",
-        not_image: "not an image",
-        huge: "image too large: 4100×4100 px",
-        heavy: "larger than 10 MB",
-    }
+    cases = [f"{image_host.url}/missing.png", UNREACHABLE, not_image, huge, heavy]
     submitted = {url: api.submit("flux/upscale", {"image": url, "scale": 2}) for url in cases}
     assert api.info()["credits"] == 1000 - 2 * len(cases)
-    for url, reason in cases.items():
+    for url in cases:
         message = api.wait(submitted[url])
         assert message["status"] == "FAIL"
-        assert message["error"] == f"Failed to fetch image: {url} ({reason})"
+        assert message["error"] == f"Failed to fetch image: {url} (the image could not be fetched)"
         assert message["progress"] == 0
 
 

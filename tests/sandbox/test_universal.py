@@ -123,7 +123,7 @@ def test_nano_banana_unreachable_reference_fails_the_job(api, image_host):
     }
     message = api.wait(api.submit("universal/imagine", body))
     assert message["status"] == "FAIL"
-    assert message["error"] == f"Failed to fetch image: {missing} (HTTP 404)"
+    assert message["error"] == f"Failed to fetch image: {missing} (the image could not be fetched)"
     assert message["uri"] is None
     assert api.info()["credits"] == 1000 - 6  # accepted and charged, like the provider
 

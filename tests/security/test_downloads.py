@@ -1,7 +1,8 @@
 """Result downloads (studio.generation.fetch.fetch_bytes) over real HTTP from a scripted
 server: a web page, a file that lies about its type, a 2 GB announcement and a redirect to a
-private address are each refused with a reason, without reading the body; a sandbox
-generation may follow a redirect to a local address (the sandbox is one)."""
+private address are each refused with a reason, without reading the body. The scripted server
+runs on loopback, so it is configured as a trusted origin (settings.OUTBOUND_TRUSTED_ORIGINS),
+as the studio's own sandbox is by default."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from PIL import Image
 
-from studio.generation.fetch import DownloadError, fetch_bytes
+from studio.generation.fetch import PRIVATE_RESULT, DownloadError, DownloadRefused, fetch_bytes
 
 
 def png() -> bytes:
@@ -44,6 +45,8 @@ class Scripted(BaseHTTPRequestHandler):
             "/to-metadata": (302, {"Location": "http://169.254.169.254/latest/x.png"}),
             "/to-private": (302, {"Location": "http://10.0.0.7/x.png"}),
             "/to-local": (302, {"Location": f"http://127.0.0.1:{port}/ok.png"}),
+            "/to-other-port": (302, {"Location": f"http://127.0.0.1:{port + 1}/ok.png"}),
+            "/to-mapped": (302, {"Location": f"http://[::ffff:127.0.0.1]:{port}/ok.png"}),
             "/loop": (302, {"Location": "/loop"}),
         }
         if self.path == "/huge":
@@ -82,6 +85,11 @@ def server():
     httpd.server_close()
 
 
+@pytest.fixture(autouse=True)
+def trusted(server, settings):
+    settings.OUTBOUND_TRUSTED_ORIGINS = [server]
+
+
 def test_an_image_downloads(server):
     assert fetch_bytes(f"{server}/ok.png") == png()
     assert fetch_bytes(f"{server}/untyped") == png()  # untyped binary: decoded and checked later
@@ -92,17 +100,27 @@ def test_an_image_downloads(server):
     [
         ("/page", "sent as 'text/html', not an image or video"),
         ("/lying.png", "a web page, not an image or video"),
-        ("/to-metadata", "redirects to a refused address (http://169.254.169.254/latest/x.png)"),
-        ("/to-private", "redirects to a refused address (http://10.0.0.7/x.png)"),
-        ("/to-local", "redirects to a refused address"),
         ("/loop", "redirects more than 5 times"),
         ("/nothing", "HTTP 404 for a result file"),
     ],
 )
 def test_refusals_name_the_reason(server, path, reason):
     with pytest.raises(DownloadError) as refused:
-        fetch_bytes(f"{server}{path}", allow_private=path == "/loop")
+        fetch_bytes(f"{server}{path}")
     assert reason in str(refused.value)
+
+
+@pytest.mark.parametrize("path", ["/to-metadata", "/to-private", "/to-other-port", "/to-mapped"])
+def test_a_redirect_to_a_private_address_is_refused_with_a_plain_sentence(server, path):
+    with pytest.raises(DownloadRefused) as refused:
+        fetch_bytes(f"{server}{path}")
+    assert str(refused.value) == PRIVATE_RESULT
+
+
+def test_an_untrusted_loopback_origin_is_refused(server, settings):
+    settings.OUTBOUND_TRUSTED_ORIGINS = []
+    with pytest.raises(DownloadRefused, match="points to a private address; it was not fetched"):
+        fetch_bytes(f"{server}/ok.png")
 
 
 def test_a_2_gb_announcement_is_refused_without_reading_it(server, settings):
@@ -111,7 +129,18 @@ def test_a_2_gb_announcement_is_refused_without_reading_it(server, settings):
         fetch_bytes(f"{server}/huge")
 
 
-def test_a_sandbox_generation_follows_a_redirect_to_the_studio_itself(server):
-    assert fetch_bytes(f"{server}/to-local", allow_private=True) == png()
-    with pytest.raises(DownloadError, match="refused address"):
-        fetch_bytes(f"{server}/to-metadata", allow_private=False)
+def test_a_redirect_within_a_trusted_origin_is_followed(server):
+    assert fetch_bytes(f"{server}/to-local") == png()
+
+
+def test_by_default_only_the_studios_own_origins_are_trusted(settings):
+    from studio.web.outbound import trusted_result_origins
+
+    settings.OUTBOUND_TRUSTED_ORIGINS = None
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    settings.SANDBOX_BASE_URL = "http://localhost:8001/sandbox/imaginepro/api/v1"
+    settings.SANDBOX_IMAGINELAB_BASE_URL = "http://localhost:8001/sandbox/imaginelab/api/v1"
+    settings.SANDBOX_ENABLED = True
+    assert trusted_result_origins() == ["http://127.0.0.1:8000/", "http://localhost:8001/"]
+    settings.SANDBOX_ENABLED = False
+    assert trusted_result_origins() == []

@@ -40,6 +40,10 @@ LOCAL_LINKS = [
     "http://240.0.0.1/cat.png",
     "http://intranet/cat.png",
     "http://printer.local/cat.png",
+    "http://[::127.0.0.1]/cat.png",  # IPv4-compatible
+    "http://[64:ff9b::7f00:1]/cat.png",  # NAT64
+    "http://[2002:7f00:1::]/cat.png",  # 6to4 around 127.0.0.1
+    "http://[2002:a9fe:a9fe::]/cat.png",  # 6to4 around 169.254.169.254
 ]
 
 

@@ -2,10 +2,12 @@
 
 A real provider downloads reference images, frames and pictures to edit itself, so a URL it
 cannot reach makes the job fail (docs/architecture.md "The sandbox"). The sandbox fetches every URL
-during the submit request (http/https only, FETCH_TIMEOUT, FETCH_MAX_BYTES, Pillow must open
-it) and keeps the bytes as `input-<n>` beside the job's results. A failed fetch does not
-refuse the request: the job is accepted and charged like any other and FAILs when it would
-start processing, with `Failed to fetch image: <url> (<reason>)` as its `error`
+during the submit request (http/https only, through the guarded fetcher studio.web.outbound,
+FETCH_TIMEOUT, FETCH_MAX_BYTES, Pillow must open it) and keeps the bytes as `input-<n>` beside
+the job's results. A failed fetch does not refuse the request: the job is accepted and
+charged like any other and FAILs when it would start processing, with
+`Failed to fetch image: <url> (the image could not be fetched)` as its `error`, one reason
+for every failure (FETCH_FAILED)
 (docs/provider-contract.md §1.5: generation failures arrive as FAIL, not as HTTP errors). Only a value
 that is not an http(s) URL at all is a 400, in validation.
 
@@ -16,19 +18,22 @@ so a fetch may call back into this process; runserver and live_server are thread
 from __future__ import annotations
 
 import io
-import ipaddress
-import socket
+import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-import requests
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image, ImageSequence
 
+from studio.web.outbound import FetchError, open_url, origin_of, read_body
+
 from ..models import SandboxJob
 from .files import storage_name
+
+log = logging.getLogger(__name__)
 
 FETCH_TIMEOUT = 10  # seconds, to connect and between bytes
 FETCH_MAX_BYTES = 10 * 1024 * 1024
@@ -36,27 +41,38 @@ FETCH_MAX_BYTES = 10 * 1024 * 1024
 # biggest result the sandbox makes is 4096×4096 too.
 FETCH_MAX_PIXELS = 4096 * 4096
 PARALLEL_FETCHES = 4
-_CHUNK = 64 * 1024
 FETCH_TOTAL = 30  # seconds for a whole fetch, however slowly the bytes come
 
 
-def _address_problem(url: str) -> str:
-    """Why the sandbox will not fetch `url`, or "". The sandbox runs inside the studio, so
-    it must not become a way into the studio's network: private, link-local (cloud
-    metadata), multicast and reserved addresses are refused. Loopback stays allowed, since
-    the studio's own signed image links live there on a development machine."""
-    host = requests.utils.urlparse(url).hostname or ""
-    try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except (OSError, UnicodeError):
-        return "host not found"
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
-        if address.is_loopback:
-            continue
-        if not address.is_global:
-            return "address not allowed"
-    return ""
+# Every failed or refused fetch gives this one reason, so the job's outcome never tells a
+# closed port from an open one, a 404 from a picture, or a private address from a bad file:
+# the sandbox must not become a way to map the studio's machine or network. The real reason
+# goes to the log.
+FETCH_FAILED = "the image could not be fetched"
+
+
+# Paths of the studio's own public files: signed upload and gallery links (studio/uploads/
+# urls.py), and the sandbox's own result files (its cdn/ and files/ routes).
+_OWN_PATHS = ("r/", "sandbox/imaginepro/cdn/", "sandbox/imaginelab/files/")
+
+
+def trusted_inputs() -> list[str]:
+    """URL prefixes the sandbox may fetch from although they are internal addresses: while
+    settings.SANDBOX_ALLOW_PRIVATE_URLS is on, the studio's own public files (_OWN_PATHS:
+    the signed `/r/` links, whose signature the serving view checks, and the sandbox's result
+    files) at its own origins (PUBLIC_BASE_URL, SITE_URL, SANDBOX_BASE_URL,
+    SANDBOX_IMAGINELAB_BASE_URL), plus settings.SANDBOX_TRUSTED_INPUT_URLS; when off, none."""
+    if not settings.SANDBOX_ALLOW_PRIVATE_URLS:
+        return []
+    bases = (
+        settings.PUBLIC_BASE_URL,
+        settings.SITE_URL,
+        settings.SANDBOX_BASE_URL,
+        settings.SANDBOX_IMAGINELAB_BASE_URL,
+    )
+    origins = dict.fromkeys(origin for origin in map(origin_of, bases) if origin)
+    own = [origin + path for origin in origins for path in _OWN_PATHS]
+    return own + list(settings.SANDBOX_TRUSTED_INPUT_URLS)
 
 
 @dataclass(frozen=True)
@@ -76,46 +92,32 @@ class Fetched:
 
 
 def fetch_image(url: str) -> Fetched:
-    """GET `url` and open it with Pillow. Never raises: a problem is returned as `error`."""
-
-    def failed(reason: str) -> Fetched:
-        return Fetched(url, error=f"Failed to fetch image: {url} ({reason})")
-
-    problem = _address_problem(url)
-    if problem:
-        return failed(problem)
-    deadline = time.monotonic() + FETCH_TOTAL
+    """GET `url` through the studio's guarded fetcher (studio.web.outbound: no internal
+    address outside trusted_inputs(), no redirect, FETCH_TIMEOUT, FETCH_MAX_BYTES,
+    FETCH_TOTAL) and open it with Pillow. Never raises: any problem is returned as `error`,
+    always with the same reason (FETCH_FAILED)."""
     try:
-        # No redirects: a hop could lead to an address the check above refuses.
-        with requests.get(
-            url,
-            stream=True,
-            timeout=FETCH_TIMEOUT,
-            allow_redirects=False,
-            headers={"User-Agent": "ImaginePro-Sandbox/1.0", "Accept": "image/*"},
-        ) as response:
-            if response.status_code != 200:
-                return failed(f"HTTP {response.status_code}")
-            declared = response.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > FETCH_MAX_BYTES:
-                return failed("larger than 10 MB")
-            buffer = bytearray()
-            for chunk in response.iter_content(_CHUNK):
-                buffer += chunk
-                if len(buffer) > FETCH_MAX_BYTES:
-                    return failed("larger than 10 MB")
-                if time.monotonic() > deadline:
-                    return failed("timed out")
-    except requests.Timeout:
-        return failed("timed out")
-    except requests.RequestException as exc:
-        return failed(f"connection failed: {type(exc).__name__}")
-    data = bytes(buffer)
-    try:
+        data = _fetch(url)
         size = open_image(data).size  # decoded in full once, to prove it is readable
-    except ValueError as exc:
-        return failed(str(exc))
+    except (FetchError, ValueError) as exc:
+        log.info("sandbox input %s not fetched: %s", url, exc)
+        return Fetched(url, error=f"Failed to fetch image: {url} ({FETCH_FAILED})")
     return Fetched(url, data=data, size=size)
+
+
+def _fetch(url: str) -> bytes:
+    """The bytes at `url`; raises FetchError (its text is for the log only)."""
+    deadline = time.monotonic() + FETCH_TOTAL
+    with open_url(
+        url,
+        trusted=trusted_inputs(),
+        headers={"User-Agent": "ImaginePro-Sandbox/1.0", "Accept": "image/*"},
+        timeout=(FETCH_TIMEOUT, FETCH_TIMEOUT),
+        max_redirects=0,
+    ) as response:
+        if response.status != 200:
+            raise FetchError(f"HTTP {response.status}")
+        return read_body(response, limit=FETCH_MAX_BYTES, deadline=deadline)
 
 
 def open_image(data: bytes) -> Image.Image:
