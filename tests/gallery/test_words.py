@@ -5,13 +5,16 @@ shows its credits as refunded."""
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 
 from studio.credits import ledger
 from studio.generation.cancel import UNSENT_NOTE
@@ -191,3 +194,44 @@ def test_refunds_cost_no_query_per_card(alice, alice_client):
     refunded += 5
 
     assert queries() == few
+
+
+# --- the provider's emoji buttons are named -------------------------------------------------
+
+REROLL, LEFT = "\U0001f504", "\u2b05\ufe0f"
+
+
+@pytest.mark.parametrize(
+    ("button", "name"),
+    [(REROLL, "Reroll"), (LEFT, "Pan left"), ("Zoom Out 2x", "Zoom out 2x"), ("U2", "Upscale 2")],
+)
+def test_a_press_is_named_alike_on_card_lineage_lightbox_detail_and_zip(
+    alice, alice_client, button, name
+):
+    grid = make_generation(alice, buttons=["U1", "U2", REROLL])
+    make_asset(grid)
+    child = make_generation(alice, action="button", button=button, parent=grid, root=grid)
+    image = make_asset(child)
+    title = f"{name} of Midjourney"
+
+    card = text_of(card_of(alice_client.get("/").content.decode(), child))
+    lineage = alice_client.get(
+        reverse("generation:lineage", args=[child.pk]), headers={"HX-Request": "true"}
+    ).content.decode()
+    panel = alice_client.get(
+        reverse("generation:lightbox", args=[child.pk]) + f"?asset={image.pk}"
+    ).content.decode()
+    detail = text_of(alice_client.get(child.get_absolute_url()).content.decode())
+    names = zipfile.ZipFile(
+        io.BytesIO(alice_client.post("/library/zip/", {"ids": [child.pk]}).getvalue())
+    ).namelist()
+
+    assert title in card
+    assert f">{name}</a>" in lineage or f">{name}<" in lineage
+    assert f'<h2 class="lightbox-title">{title}</h2>' in panel
+    assert f"<dt>Step</dt><dd>{name}</dd>" in panel
+    assert title in detail and f"Button {name}" in detail
+    assert names == [f"{child.created_at:%Y-%m-%d}-a-lighthouse-at-dusk-{slugify(name)}-1.png"]
+    if button != name:
+        for html in (card, lineage, panel, detail):
+            assert f"{button} of" not in html

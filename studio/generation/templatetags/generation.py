@@ -3,34 +3,18 @@ a card may be cancelled. Load with `{% load generation %}`."""
 
 from __future__ import annotations
 
-import re
-
 from django import template
 
-from studio.generation import cancel, costs, presses
+from studio.generation import buttons, cancel, costs, presses
 
 register = template.Library()
-
-# Friendly names of the provider's buttons (docs/provider-contract.md §4). Only the label changes: the
-# value sent stays the provider's, verbatim, and shows on hover.
-_BUTTON_WORDS = {
-    "\U0001f504": "Reroll",  # 🔄
-    "\u2b05\ufe0f": "Pan ←",  # ⬅️
-    "\u27a1\ufe0f": "Pan →",  # ➡️
-    "\u2b06\ufe0f": "Pan ↑",  # ⬆️
-    "\u2b07\ufe0f": "Pan ↓",  # ⬇️
-}
-_TILE = re.compile(r"([UV])([1-4])")
 
 
 @register.filter
 def button_label(button: str) -> str:
-    """A button's name for people: "U1" → "Upscale 1", "V2" → "Vary 2", "🔄" → "Reroll",
-    "⬅️" → "Pan ←"; every other value (Vary (Strong), Zoom Out 2x, unknown ones) as it is."""
-    tile = _TILE.fullmatch(button)
-    if tile:
-        return f"{'Upscale' if tile.group(1) == 'U' else 'Vary'} {tile.group(2)}"
-    return _BUTTON_WORDS.get(button, button)
+    """A button's name for people (`buttons.name`): "U1" → "Upscale 1", "🔄" → "Reroll",
+    "⬅️" → "Pan left"; the value sent stays the provider's and shows on hover."""
+    return buttons.name(button)
 
 
 @register.filter
@@ -42,13 +26,11 @@ def button_cost(button: str) -> int | None:
 @register.filter
 def button_title(button: str) -> str:
     """Hover text: the value sent and its price, e.g. "V1 · 5 credits", or "Zoom Out 2x ·
-    price not published (5 credits recorded as an estimate)"."""
+    about 5 credits (an estimate: the provider does not publish this price)"."""
     known = costs.button_known(button)
     if known is not None:
         return f"{button} · {known} credits"
-    return (
-        f"{button} · price not published ({costs.button(button)} credits recorded as an estimate)"
-    )
+    return f"{button} · about {costs.button(button)} credits ({costs.ESTIMATE_NOTE})"
 
 
 @register.filter
