@@ -425,7 +425,8 @@ class TestTools:
         html = page.content.decode()
         assert f"?image={apple.pk}" in html and f"?start_frame={apple.pk}" in html
         assert "2 credits" in html and "5 credits" in html  # upscale, remove background
-        assert "price not published (we count 5)" in html  # describe, face swap
+        # Describe, face swap: plain words, the reason on hover.
+        assert ">about 5 credits</span>" in html and "we count" not in html
         assert Asset.objects.filter(pk=apple.pk).exists()
 
 

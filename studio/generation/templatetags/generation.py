@@ -4,6 +4,7 @@ a card may be cancelled. Load with `{% load generation %}`."""
 from __future__ import annotations
 
 from django import template
+from django.utils.html import format_html
 
 from studio.generation import buttons, cancel, costs, presses
 
@@ -59,3 +60,11 @@ def is_cancel_job(button: str) -> bool:
 @register.filter
 def cancellable(generation) -> bool:
     return cancel.can_cancel(generation)
+
+
+@register.filter
+def about_credits(credits: int) -> str:
+    """An estimated price in plain words, its reason on hover: `about 5 credits` in a span
+    whose title says the provider does not publish this price (costs.ESTIMATE_NOTE)."""
+    note = costs.ESTIMATE_NOTE[0].upper() + costs.ESTIMATE_NOTE[1:]
+    return format_html('<span class="estimate" title="{}.">about {} credits</span>', note, credits)
