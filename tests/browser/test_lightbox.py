@@ -263,3 +263,28 @@ def test_a_team_viewer_sees_no_action_buttons(
     page.keyboard.press("1")  # no U1 to press: nothing is sent
     expect(actions.locator("[data-lightbox-confirm]")).to_contain_text("no U1")
     assert grid.children.count() == 0
+
+
+def test_a_cut_out_shows_a_checkerboard_on_card_lightbox_and_detail(page: Page, live_server, alice):
+    """A remove-background result: its transparency over a repeated checkerboard (Pico's
+    `background-repeat: no-repeat` on every element once left a single square)."""
+    from tests.gallery.conftest import make_asset, make_generation
+
+    cut = make_generation(alice, action="remove_bg", prompt="")
+    make_asset(cut, size=(200, 160))
+    checker = """img => {
+        const style = getComputedStyle(img);
+        const repeats = style.backgroundRepeat.split(', ').every(r => r === 'repeat');
+        return [repeats, style.backgroundImage.includes('linear-gradient')];
+    }"""
+    log_in(page, live_server, "/")
+    card_image = page.locator(f"#card-{cut.pk} a[data-lightbox] img")
+    assert card_image.evaluate(checker) == [True, True]
+
+    page.locator(f"#card-{cut.pk} a[data-lightbox]").click()
+    shown = page.locator("dialog.lightbox .lightbox-media img")
+    expect(shown).to_be_visible()
+    assert shown.evaluate(checker) == [True, True]
+
+    page.goto(f"{live_server.url}{cut.get_absolute_url()}")
+    assert page.locator(".full-images img").first.evaluate(checker) == [True, True]
