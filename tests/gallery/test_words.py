@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from html import unescape
 
 import pytest
 from django.db import connection
@@ -235,3 +236,59 @@ def test_a_press_is_named_alike_on_card_lineage_lightbox_detail_and_zip(
     if button != name:
         for html in (card, lineage, panel, detail):
             assert f"{button} of" not in html
+
+
+# --- the lightbox and the detail page say the same ------------------------------------------
+
+
+def facts_of(html: str) -> dict[str, str]:
+    """A facts list (<dl class="facts">) as term → text."""
+    return {
+        term: text_of(value)
+        for term, value in re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", html, re.S)
+    }
+
+
+def test_refunds_show_on_the_lightbox_and_the_detail_page(alice, alice_client):
+    cancelled = charged_and_failed(alice, error="Job cancelled", cancel_requested_at=timezone.now())
+    failed = charged_and_failed(alice, cost=6, error="The provider could not make this image.")
+    kept = charged_and_failed(alice, cost=6, refund=False, error="saving the files failed")
+
+    def cost(generation) -> tuple[str, str]:
+        panel = alice_client.get(reverse("generation:lightbox", args=[generation.pk]))
+        detail = alice_client.get(generation.get_absolute_url())
+        return facts_of(panel.content.decode())["Cost"], facts_of(detail.content.decode())["Cost"]
+
+    assert cost(cancelled) == ("10 credits, refunded", "10 credits, refunded")
+    assert cost(failed) == ("6 credits, refunded", "6 credits, refunded")
+    assert cost(kept) == ("6 credits", "6 credits")
+
+
+def test_the_lightbox_says_just_now_for_a_new_job(alice, alice_client):
+    new = make_generation(alice, minutes_ago=0)
+    old = make_generation(alice, minutes_ago=5)
+
+    def created(generation) -> str:
+        panel = alice_client.get(reverse("generation:lightbox", args=[generation.pk]))
+        return facts_of(panel.content.decode())["Created"]
+
+    assert created(new).endswith("(just now)") and "0 minutes" not in created(new)
+    assert created(old).endswith("(5 minutes ago)")
+
+
+def test_sent_and_settings_read_as_words_not_python(alice, alice_client):
+    done = make_generation(
+        alice,
+        request_body={"prompt": "a lighthouse", "stylize": None, "raw": True, "ref": ["a", "b"]},
+        params={"prompt": "a lighthouse", "style_raw": False, "speed": "fast", "n": None},
+    )
+    make_asset(done)
+
+    html = alice_client.get(done.get_absolute_url()).content.decode()
+    details = re.search(r'<details class="technical">.*?</details>', html, re.S).group(0)
+    sent = unescape(text_of(re.search(r"<dt>Sent</dt><dd>(.*?)</dd>", details, re.S).group(1)))
+
+    assert sent.startswith('{ "prompt": "a lighthouse", "stylize": null, "raw": true')
+    assert "{'" not in html and "None" not in sent and "True" not in sent
+    settings = facts_of(html)["Settings"]
+    assert "style_raw: no" in settings and "n: —" in settings and "False" not in settings

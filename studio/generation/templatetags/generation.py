@@ -3,6 +3,8 @@ a card may be cancelled. Load with `{% load generation %}`."""
 
 from __future__ import annotations
 
+import json
+
 from django import template
 from django.utils.html import format_html
 
@@ -68,3 +70,25 @@ def about_credits(credits: int) -> str:
     whose title says the provider does not publish this price (costs.ESTIMATE_NOTE)."""
     note = costs.ESTIMATE_NOTE[0].upper() + costs.ESTIMATE_NOTE[1:]
     return format_html('<span class="estimate" title="{}.">about {} credits</span>', note, credits)
+
+
+@register.filter
+def as_json(value) -> str:
+    """A request body as people may read it: indented JSON (true, null, "quotes"), never
+    Python's repr ({'prompt': …, True, None})."""
+    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+
+
+@register.filter
+def plain_value(value) -> str:
+    """A setting's value in words: yes / no for booleans, "—" for none, lists joined by
+    commas, anything nested as compact JSON."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, list) and all(not isinstance(item, list | dict) for item in value):
+        return ", ".join(plain_value(item) for item in value)
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
