@@ -65,6 +65,13 @@ def cancellable(generation) -> bool:
 
 
 @register.filter
+def button_price(button: str) -> str:
+    """A press's price in words: "5 credits" when published, else `about_credits`."""
+    known = costs.button_known(button)
+    return f"{known} credits" if known is not None else about_credits(costs.button(button))
+
+
+@register.filter
 def about_credits(credits: int) -> str:
     """An estimated price in plain words, its reason on hover: `about 5 credits` in a span
     whose title says the provider does not publish this price (costs.ESTIMATE_NOTE)."""
