@@ -7,6 +7,8 @@ import io
 import pytest
 from PIL import Image
 
+from studio.sandbox.models import SandboxJob
+
 from .conftest import (
     UNREACHABLE,
     SandboxClient,
@@ -86,12 +88,14 @@ def test_fetch_failures_fail_the_job_with_the_reason(api, image_host):
         heavy: "larger than 10 MB",
     }
     submitted = {url: api.submit("flux/upscale", {"image": url, "scale": 2}) for url in cases}
-    assert api.info()["credits"] == 1000 - 2 * len(cases)
     for url, reason in cases.items():
         message = api.wait(submitted[url])
         assert message["status"] == "FAIL"
         assert message["error"] == f"Failed to fetch image: {url} ({reason})"
         assert message["progress"] == 0
+    # Each was charged when accepted and is refunded once failed (refunds.py).
+    assert api.info()["credits"] == 1000
+    assert SandboxJob.objects.filter(pk__in=submitted.values(), cost=2, refunded=True).count() == 5
 
 
 def test_remove_bg_makes_the_background_transparent(api, image_host):
