@@ -28,7 +28,11 @@ sandbox = (
 
 urlpatterns = [
     # Browsers and feed readers ask for /favicon.ico whatever the page's <link rel="icon"> says.
-    path("favicon.ico", lambda request: HttpResponsePermanentRedirect(static("favicon.svg"))),
+    path(
+        "favicon.ico",
+        lambda request: HttpResponsePermanentRedirect(static("favicon.svg")),
+        name="favicon",
+    ),
     path("", include(generation_namespace)),
     path("accounts/", include("studio.accounts.urls")),
     path("imaginelab/", include("studio.imaginelab.urls")),
