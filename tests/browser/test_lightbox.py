@@ -135,7 +135,9 @@ def test_lightbox_and_lineage_on_a_detail_page(
     tree = page.locator("#lineage .lineage-tree")
     expect(tree.locator(".lineage-node")).to_have_count(2)
     expect(tree.locator(".lineage-node.current > .lineage-entry")).to_contain_text("Midjourney")
-    expect(tree.get_by_role("link", name="U3")).to_have_attribute("href", u3.get_absolute_url())
+    expect(tree.get_by_role("link", name="Upscale 3")).to_have_attribute(
+        "href", u3.get_absolute_url()
+    )
 
     page.locator(".full-images a[data-lightbox]").nth(3).click()
     dialog = page.locator("dialog.lightbox")
@@ -147,9 +149,9 @@ def test_lightbox_and_lineage_on_a_detail_page(
     expect(dialog).to_be_hidden()
 
     # From the tree to U3's page.
-    tree.get_by_role("link", name="U3").click()
+    tree.get_by_role("link", name="Upscale 3").click()
     expect(page).to_have_url(re.compile(re.escape(u3.get_absolute_url()) + "$"))
-    expect(page.locator("#lineage .lineage-node.current")).to_contain_text("U3")
+    expect(page.locator("#lineage .lineage-node.current")).to_contain_text("Upscale 3")
 
     # Share it: the public link appears in place and opens for someone with no account.
     page.get_by_text("Share…").click()

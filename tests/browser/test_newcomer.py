@@ -66,7 +66,7 @@ def test_sign_up_sandbox_flux_midjourney_upscale(page: Page, live_server, cluste
     # The child's detail page links to its parent, and the parent's back to the child.
     child_card.get_by_role("link", name="Upscale 1 of Midjourney", exact=True).click()
     page.locator("a.parent-link").click()
-    expect(page.locator("a.child-link")).to_contain_text("U1")
+    expect(page.locator("a.child-link")).to_contain_text("Upscale 1")
 
     parent = Generation.objects.get(action="imagine", model="midjourney")
     assert parent.children.get().button == "U1"
