@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import admin
+from django.http import HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 
 from studio.gallery import urls as gallery_urls
@@ -25,6 +27,12 @@ sandbox = (
 )
 
 urlpatterns = [
+    # Browsers and feed readers ask for /favicon.ico whatever the page's <link rel="icon"> says.
+    path(
+        "favicon.ico",
+        lambda request: HttpResponsePermanentRedirect(static("favicon.svg")),
+        name="favicon",
+    ),
     path("", include(generation_namespace)),
     path("accounts/", include("studio.accounts.urls")),
     path("imaginelab/", include("studio.imaginelab.urls")),

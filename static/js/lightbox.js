@@ -68,6 +68,8 @@
     const image = document.createElement("img");
     const thumb = link.querySelector("img");
     image.alt = thumb ? thumb.alt : "";
+    // A cut-out (remove background) keeps the card's checkerboard behind its transparency.
+    if (link.closest(".checkerboard")) image.classList.add("checkerboard");
     // The thumbnail shows at once; the full file replaces it when it has loaded.
     if (thumb && thumb.currentSrc) image.src = thumb.currentSrc;
     const loader = new Image();

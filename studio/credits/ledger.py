@@ -55,6 +55,16 @@ def net(generation_id) -> int:
     )
 
 
+def refunded(generation_id) -> int:
+    """Credits given back for one generation (a positive number), 0 when none were."""
+    credits = (
+        LedgerEntry.objects.filter(generation_id=generation_id, kind=Kind.REFUND)
+        .values_list("credits", flat=True)
+        .first()
+    )
+    return -credits if credits else 0
+
+
 def _locked(generation_id) -> Generation | None:
     """The generation, locked until the end of the transaction (PostgreSQL; on SQLite the
     IMMEDIATE transaction already holds the write lock), so a refund and a correction of

@@ -5,7 +5,6 @@ deletes)."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from dataclasses import dataclass, field
 
@@ -18,13 +17,6 @@ from studio.gallery.templatetags.cards import Press, press_of
 from studio.generation.models import Asset
 from studio.teams import access
 
-# Emoji buttons carry their names in the lightbox (the value is still sent verbatim).
-_PAN_NAMES = {
-    "\u2b05\ufe0f": "Pan left",
-    "\u27a1\ufe0f": "Pan right",
-    "\u2b06\ufe0f": "Pan up",
-    "\u2b07\ufe0f": "Pan down",
-}
 _UPSCALE = re.compile(r"U[1-4]|Upscale.*|Redo Upscale.*")
 _VARY = re.compile(r"V[1-4]|\U0001f504|Vary.*")
 
@@ -76,11 +68,6 @@ class Actions:
         return bool(self.upscale or self.vary or self.edit)
 
 
-def _named(press: Press) -> Press:
-    name = _PAN_NAMES.get(press.value)
-    return dataclasses.replace(press, label=name) if name else press
-
-
 def lightbox_actions(user, generation, asset: Asset | None) -> Actions:
     """Every action `user` may take on `asset` of `generation` from the lightbox.
 
@@ -98,7 +85,7 @@ def lightbox_actions(user, generation, asset: Asset | None) -> Actions:
     done = generation.status == "done"
     if may_create and done:
         for value in generation.buttons or ():
-            press = _named(press_of(value))
+            press = press_of(value)
             if press.cancel:
                 continue
             if _UPSCALE.fullmatch(value):

@@ -19,8 +19,8 @@ from django.db.models import Prefetch
 from django.utils.text import slugify
 
 from studio.gallery.services import LibraryError
-from studio.generation import selectors
-from studio.generation.models import Asset
+from studio.generation import buttons, selectors
+from studio.generation.models import Action, Asset
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +32,13 @@ _STORED_TYPES = ("image/png", "image/jpeg", "image/webp", "image/gif", "video/")
 
 def zip_name(generation, asset) -> str:
     """`2026-11-21-a-lighthouse-at-dusk-1.png`: the day it was made, its prompt (or its
-    title when it has none) and the file's number in the generation."""
-    slug = slugify(generation.prompt)[:SLUG_MAX].strip("-") or slugify(generation.title)
+    title when it has none) and the file's number in the generation; a button press adds
+    the button's name (`2026-11-21-a-lighthouse-at-dusk-pan-left-1.png`)."""
+    slug = slugify(generation.prompt)[:SLUG_MAX].strip("-")
+    if not slug:
+        slug = slugify(generation.title)
+    elif generation.action == Action.BUTTON:
+        slug = f"{slug}-{slugify(buttons.name(generation.button))}"
     ext = asset.file.name.rsplit(".", 1)[-1] if "." in asset.file.name else "bin"
     return f"{generation.created_at:%Y-%m-%d}-{slug or 'generation'}-{asset.index}.{ext}"
 

@@ -25,6 +25,11 @@ ESTIMATE_FACESWAP = 5
 ESTIMATE_BLEND = MIDJOURNEY_FAST
 ESTIMATE_VIDEO_EXTEND = MJ_VIDEO
 
+# How a page explains an estimate to people (beside "about N credits", as its hover text).
+ESTIMATE_NOTE = (
+    "an estimate: the provider does not publish this price, so the studio counts it as this"
+)
+
 _RELAX = re.compile(r"(^|\s)--relax(\s|$)")
 
 

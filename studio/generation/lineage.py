@@ -9,30 +9,27 @@ person may see (studio.teams.access) are in the tree.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q
 from django.urls import reverse
 
-from studio.generation import selectors
+from studio.generation import buttons, selectors
 from studio.generation.models import Action, Asset, Generation, Status
-from studio.generation.templatetags.generation import button_label
 from studio.teams import access
 
 # Parent hops followed before giving up (a tree is never this deep; guards bad data).
 MAX_DEPTH = 200
-_TILE = re.compile(r"[UV][1-4]")
 
 
 def node_label(generation: Generation) -> str:
     """A short name for the step that made `generation`: "Midjourney" for a first prompt,
-    the button pressed ("U2", "Vary (Strong)", "Zoom Out 2x", "Reroll", "Pan ←"), "Video",
+    the button pressed by its name (`buttons.name`: "Upscale 2", "Vary (Strong)", "Zoom out 2x",
+    "Reroll", "Pan left"), "Video",
     "Upscale ×2", "Remove background"…"""
     if generation.action == Action.BUTTON:
-        button = generation.button
-        return button if _TILE.fullmatch(button) else button_label(button)
+        return buttons.name(generation.button)
     if generation.action == Action.VIDEO:
         return "Video"
     if generation.action == Action.UPSCALE:

@@ -12,6 +12,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from studio.generation.buttons import name as button_name
 from studio.generation.querysets import AssetQuerySet, GenerationQuerySet
 
 
@@ -211,7 +212,7 @@ class Generation(models.Model):
     @property
     def title(self) -> str:
         if self.action == Action.BUTTON:
-            return f"{self.button} of {self.get_model_display()}"
+            return f"{button_name(self.button)} of {self.get_model_display()}"
         if self.action == Action.UPSCALE:
             return f"Upscale ×{self.request_body.get('scale', '')}".strip()
         if self.action in (Action.IMAGINE, Action.VIDEO):

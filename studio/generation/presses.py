@@ -20,7 +20,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from PIL import Image, UnidentifiedImageError
 
-from studio.generation import costs
+from studio.generation import buttons, costs
 from studio.generation.errors import GenerationError
 from studio.generation.models import Action, Generation, Status
 from studio.generation.services import generation_create
@@ -80,7 +80,7 @@ def button_press(
     if parent.status != Status.DONE:
         raise GenerationError("Buttons work once the generation is done.")
     if button not in parent.buttons:
-        raise GenerationError(f"“{button}” is not one of this image's buttons.")
+        raise GenerationError(f"“{buttons.name(button)}” is not one of this image's buttons.")
     if parent.provider_key is None:
         raise GenerationError(
             "The API key that made this image was deleted, so its buttons cannot be used."
@@ -118,7 +118,7 @@ def _press_prompt(parent: Generation, button: str, prompt: str) -> str:
         if prompt == " ".join(parent.prompt.split()):
             return ""  # the prefilled prompt, unedited: not a remix
     elif button != VARY_REGION:
-        raise GenerationError(f"“{button}” does not take a prompt.")
+        raise GenerationError(f"“{buttons.name(button)}” does not take a prompt.")
     if len(prompt) > PROMPT_MAX:
         raise GenerationError(f"The prompt is too long ({len(prompt)} of {PROMPT_MAX} characters).")
     try:

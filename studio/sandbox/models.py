@@ -137,6 +137,7 @@ class SandboxJob(models.Model):
     ends_at = models.DateTimeField(db_index=True, help_text="terminal moment")
     outcome = models.CharField(max_length=4, choices=Outcome.choices)
     error = models.TextField(blank=True)
+    refunded = models.BooleanField(default=False, help_text="a failed job's credits returned")
 
     # DIY plan (diy.py): the linked Discord account that runs the job, when it is held in a
     # paused queue (its timeline is then pushed far ahead and restored on resume), and a

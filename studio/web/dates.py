@@ -3,11 +3,13 @@ with a sentence, not turned into a query (a day after 9999-12-31 does not exist)
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import django_filters
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils import timezone
+from django.utils.timesince import timesince
 
 EARLIEST = date(1970, 1, 1)
 LATEST = date(9998, 12, 31)
@@ -24,3 +26,15 @@ def day_filter(**kwargs) -> django_filters.DateFilter:
         validators=[MinValueValidator(EARLIEST, message), MaxValueValidator(LATEST, message)],
         **kwargs,
     )
+
+
+def ago(moment: datetime | None, now: datetime | None = None) -> str:
+    """How long ago `moment` was, for people: "just now" under a minute (never "0 minutes
+    ago"), else Django's `timesince` ("3 minutes ago", "2 days, 4 hours ago"); "" for None.
+    `now` defaults to timezone.now()."""
+    if moment is None:
+        return ""
+    now = now or timezone.now()
+    if (now - moment).total_seconds() < 60:
+        return "just now"
+    return f"{timesince(moment, now)} ago"

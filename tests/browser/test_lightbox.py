@@ -135,7 +135,9 @@ def test_lightbox_and_lineage_on_a_detail_page(
     tree = page.locator("#lineage .lineage-tree")
     expect(tree.locator(".lineage-node")).to_have_count(2)
     expect(tree.locator(".lineage-node.current > .lineage-entry")).to_contain_text("Midjourney")
-    expect(tree.get_by_role("link", name="U3")).to_have_attribute("href", u3.get_absolute_url())
+    expect(tree.get_by_role("link", name="Upscale 3")).to_have_attribute(
+        "href", u3.get_absolute_url()
+    )
 
     page.locator(".full-images a[data-lightbox]").nth(3).click()
     dialog = page.locator("dialog.lightbox")
@@ -147,9 +149,9 @@ def test_lightbox_and_lineage_on_a_detail_page(
     expect(dialog).to_be_hidden()
 
     # From the tree to U3's page.
-    tree.get_by_role("link", name="U3").click()
+    tree.get_by_role("link", name="Upscale 3").click()
     expect(page).to_have_url(re.compile(re.escape(u3.get_absolute_url()) + "$"))
-    expect(page.locator("#lineage .lineage-node.current")).to_contain_text("U3")
+    expect(page.locator("#lineage .lineage-node.current")).to_contain_text("Upscale 3")
 
     # Share it: the public link appears in place and opens for someone with no account.
     page.get_by_text("Share…").click()
@@ -263,3 +265,28 @@ def test_a_team_viewer_sees_no_action_buttons(
     page.keyboard.press("1")  # no U1 to press: nothing is sent
     expect(actions.locator("[data-lightbox-confirm]")).to_contain_text("no U1")
     assert grid.children.count() == 0
+
+
+def test_a_cut_out_shows_a_checkerboard_on_card_lightbox_and_detail(page: Page, live_server, alice):
+    """A remove-background result: its transparency over a repeated checkerboard (Pico's
+    `background-repeat: no-repeat` on every element once left a single square)."""
+    from tests.gallery.conftest import make_asset, make_generation
+
+    cut = make_generation(alice, action="remove_bg", prompt="")
+    make_asset(cut, size=(200, 160))
+    checker = """img => {
+        const style = getComputedStyle(img);
+        const repeats = style.backgroundRepeat.split(', ').every(r => r === 'repeat');
+        return [repeats, style.backgroundImage.includes('linear-gradient')];
+    }"""
+    log_in(page, live_server, "/")
+    card_image = page.locator(f"#card-{cut.pk} a[data-lightbox] img")
+    assert card_image.evaluate(checker) == [True, True]
+
+    page.locator(f"#card-{cut.pk} a[data-lightbox]").click()
+    shown = page.locator("dialog.lightbox .lightbox-media img")
+    expect(shown).to_be_visible()
+    assert shown.evaluate(checker) == [True, True]
+
+    page.goto(f"{live_server.url}{cut.get_absolute_url()}")
+    assert page.locator(".full-images img").first.evaluate(checker) == [True, True]

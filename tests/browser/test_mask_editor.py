@@ -124,3 +124,32 @@ def test_paint_undo_and_send_a_mask(page: Page, live_server, alice, alice_key, s
     # The child's page shows its four images once the worker has stored them.
     expect(page.locator(".full-images img")).to_have_count(4, timeout=WAIT)
     expect(page.get_by_role("heading", name="Vary (Region) of Midjourney")).to_be_visible()
+
+
+@pytest.mark.parametrize(
+    "viewport",
+    [{"width": 1400, "height": 900}, {"width": 390, "height": 844}],
+    ids=["desktop", "phone"],
+)
+@pytest.mark.parametrize("size", [(1024, 1024), (896, 1344)], ids=["square", "tall"])
+def test_the_send_button_is_in_view_on_arrival(page: Page, live_server, alice, viewport, size):
+    """Without scrolling, a person sees the image and the button that sends the mask."""
+    from tests.gallery.conftest import make_asset, make_generation
+
+    upscaled = make_generation(alice, buttons=[presses.VARY_REGION], prompt="a lighthouse")
+    make_asset(upscaled, size=size)
+    page.set_viewport_size(viewport)
+    page.goto(f"{live_server.url}/accounts/login/?next=/g/{upscaled.pk}/vary-region/")
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill("correct-horse-42")
+    page.locator("main").get_by_role("button", name="Log in").click()
+    send = page.get_by_role("button", name="Redraw the painted region")
+    expect(send).to_be_visible()
+    page.wait_for_load_state("load")
+
+    box = send.bounding_box()
+    assert page.evaluate("window.scrollY") == 0
+    assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"], box
+    assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"], box
+    stage = page.locator(".mask-stage").bounding_box()
+    assert stage["height"] >= 200, stage  # the image is still big enough to paint on

@@ -60,13 +60,13 @@ def test_sign_up_sandbox_flux_midjourney_upscale(page: Page, live_server, cluste
     # U1 ("Upscale 1"): a child generation appears at the top and ends as one upscaled image.
     grid_card.get_by_role("button", name="Upscale 1").click()  # the U1 button, by its label
     child_card = page.locator("#gallery-grid article").first
-    expect(child_card).to_contain_text("U1 of Midjourney")
+    expect(child_card).to_contain_text("Upscale 1 of Midjourney")
     expect(child_card.locator("img")).to_have_count(1, timeout=WAIT)
 
     # The child's detail page links to its parent, and the parent's back to the child.
-    child_card.get_by_role("link", name="U1 of Midjourney", exact=True).click()
+    child_card.get_by_role("link", name="Upscale 1 of Midjourney", exact=True).click()
     page.locator("a.parent-link").click()
-    expect(page.locator("a.child-link")).to_contain_text("U1")
+    expect(page.locator("a.child-link")).to_contain_text("Upscale 1")
 
     parent = Generation.objects.get(action="imagine", model="midjourney")
     assert parent.children.get().button == "U1"

@@ -95,7 +95,7 @@ def test_a_button_press_reuses_the_first_prompts_settings(alice, alice_client, g
     u1 = run_to_final(presses.button_press(user=alice, parent=grid, button="U1"))
     assert u1.status == Status.DONE, u1.error
     html = alice_client.get(panel_url(u1, u1.images[0])).content.decode()
-    assert facts(html)["Step"] == "U1"
+    assert facts(html)["Step"] == "Upscale 1"
     assert f"?retry={grid.pk}" in html and f"?retry={u1.pk}" not in html
     assert "Reuse settings of Midjourney" in html
 

@@ -5,13 +5,17 @@ shows its credits as refunded."""
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
+from html import unescape
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 
 from studio.credits import ledger
 from studio.generation.cancel import UNSENT_NOTE
@@ -191,3 +195,100 @@ def test_refunds_cost_no_query_per_card(alice, alice_client):
     refunded += 5
 
     assert queries() == few
+
+
+# --- the provider's emoji buttons are named -------------------------------------------------
+
+REROLL, LEFT = "\U0001f504", "\u2b05\ufe0f"
+
+
+@pytest.mark.parametrize(
+    ("button", "name"),
+    [(REROLL, "Reroll"), (LEFT, "Pan left"), ("Zoom Out 2x", "Zoom out 2x"), ("U2", "Upscale 2")],
+)
+def test_a_press_is_named_alike_on_card_lineage_lightbox_detail_and_zip(
+    alice, alice_client, button, name
+):
+    grid = make_generation(alice, buttons=["U1", "U2", REROLL])
+    make_asset(grid)
+    child = make_generation(alice, action="button", button=button, parent=grid, root=grid)
+    image = make_asset(child)
+    title = f"{name} of Midjourney"
+
+    card = text_of(card_of(alice_client.get("/").content.decode(), child))
+    lineage = alice_client.get(
+        reverse("generation:lineage", args=[child.pk]), headers={"HX-Request": "true"}
+    ).content.decode()
+    panel = alice_client.get(
+        reverse("generation:lightbox", args=[child.pk]) + f"?asset={image.pk}"
+    ).content.decode()
+    detail = text_of(alice_client.get(child.get_absolute_url()).content.decode())
+    names = zipfile.ZipFile(
+        io.BytesIO(alice_client.post("/library/zip/", {"ids": [child.pk]}).getvalue())
+    ).namelist()
+
+    assert title in card
+    assert f">{name}</a>" in lineage or f">{name}<" in lineage
+    assert f'<h2 class="lightbox-title">{title}</h2>' in panel
+    assert f"<dt>Step</dt><dd>{name}</dd>" in panel
+    assert title in detail and f"Button {name}" in detail
+    assert names == [f"{child.created_at:%Y-%m-%d}-a-lighthouse-at-dusk-{slugify(name)}-1.png"]
+    if button != name:
+        for html in (card, lineage, panel, detail):
+            assert f"{button} of" not in html
+
+
+# --- the lightbox and the detail page say the same ------------------------------------------
+
+
+def facts_of(html: str) -> dict[str, str]:
+    """A facts list (<dl class="facts">) as term → text."""
+    return {
+        term: text_of(value)
+        for term, value in re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", html, re.S)
+    }
+
+
+def test_refunds_show_on_the_lightbox_and_the_detail_page(alice, alice_client):
+    cancelled = charged_and_failed(alice, error="Job cancelled", cancel_requested_at=timezone.now())
+    failed = charged_and_failed(alice, cost=6, error="The provider could not make this image.")
+    kept = charged_and_failed(alice, cost=6, refund=False, error="saving the files failed")
+
+    def cost(generation) -> tuple[str, str]:
+        panel = alice_client.get(reverse("generation:lightbox", args=[generation.pk]))
+        detail = alice_client.get(generation.get_absolute_url())
+        return facts_of(panel.content.decode())["Cost"], facts_of(detail.content.decode())["Cost"]
+
+    assert cost(cancelled) == ("10 credits, refunded", "10 credits, refunded")
+    assert cost(failed) == ("6 credits, refunded", "6 credits, refunded")
+    assert cost(kept) == ("6 credits", "6 credits")
+
+
+def test_the_lightbox_says_just_now_for_a_new_job(alice, alice_client):
+    new = make_generation(alice, minutes_ago=0)
+    old = make_generation(alice, minutes_ago=5)
+
+    def created(generation) -> str:
+        panel = alice_client.get(reverse("generation:lightbox", args=[generation.pk]))
+        return facts_of(panel.content.decode())["Created"]
+
+    assert created(new).endswith("(just now)") and "0 minutes" not in created(new)
+    assert created(old).endswith("(5 minutes ago)")
+
+
+def test_sent_and_settings_read_as_words_not_python(alice, alice_client):
+    done = make_generation(
+        alice,
+        request_body={"prompt": "a lighthouse", "stylize": None, "raw": True, "ref": ["a", "b"]},
+        params={"prompt": "a lighthouse", "style_raw": False, "speed": "fast", "n": None},
+    )
+    make_asset(done)
+
+    html = alice_client.get(done.get_absolute_url()).content.decode()
+    details = re.search(r'<details class="technical">.*?</details>', html, re.S).group(0)
+    sent = unescape(text_of(re.search(r"<dt>Sent</dt><dd>(.*?)</dd>", details, re.S).group(1)))
+
+    assert sent.startswith('{ "prompt": "a lighthouse", "stylize": null, "raw": true')
+    assert "{'" not in html and "None" not in sent and "True" not in sent
+    settings = facts_of(html)["Settings"]
+    assert "style_raw: no" in settings and "n: —" in settings and "False" not in settings

@@ -86,7 +86,7 @@ def test_a_real_chain_gives_the_expected_tree(alice, alice_key, alice_client, pu
         assert tree.generation == grid
         assert shape(tree) == (
             "Midjourney",
-            [("U2", [("Vary (Strong)", [("Upscale ×2", [])])])],
+            [("Upscale 2", [("Vary (Strong)", [("Upscale ×2", [])])])],
         )
     # One query for the tree and one for its files.
     from django.db import connection
@@ -156,7 +156,7 @@ def test_strangers_get_404_and_team_members_see_the_tree(
     member.force_login(bob)
     html = section(member, u1)
     assert grid.get_absolute_url() in html and u1.get_absolute_url() in html
-    assert "U1" in node_html(html, u1)
+    assert "Upscale 1" in node_html(html, u1)
 
 
 def test_a_deleted_middle_step_leaves_its_children_on_the_root(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 
 import pytest
 from django.urls import reverse
@@ -368,8 +369,22 @@ class TestTools:
             },
         )
         assert result.status == Status.DONE, result.error
-        url, rest = result.prompt.split(" ", 1)
+        url, rest = result.request_body["prompt"].split(" ", 1)
         assert "/r/a/" in url and rest == "the same apple in winter --relax"
+        # People read the typed text, never the signed link: card, search, lightbox, ZIP.
+        assert result.prompt == "the same apple in winter --relax"
+        found = alice_client.get("/?q=winter").content.decode()
+        assert f'id="card-{result.pk}"' in found and "the same apple in winter" in found
+        image = result.images[0]
+        panel = alice_client.get(
+            reverse("generation:lightbox", args=[result.pk]) + f"?asset={image.pk}"
+        ).content.decode()
+        assert "the same apple in winter --relax</pre>" in panel
+        for html in (found, panel):
+            assert "/r/a/" not in html
+        archive = alice_client.post("/library/zip/", {"ids": [result.pk]})
+        names = zipfile.ZipFile(io.BytesIO(archive.getvalue())).namelist()
+        assert names[0].endswith("-the-same-apple-in-winter-relax-1.png"), names
         assert result.cost == 5
         assert result.parent == picture
         assert result.form_url == reverse("generation:tool", args=["image-to-image"])
@@ -425,7 +440,8 @@ class TestTools:
         html = page.content.decode()
         assert f"?image={apple.pk}" in html and f"?start_frame={apple.pk}" in html
         assert "2 credits" in html and "5 credits" in html  # upscale, remove background
-        assert "price not published (we count 5)" in html  # describe, face swap
+        # Describe, face swap: plain words, the reason on hover.
+        assert ">about 5 credits</span>" in html and "we count" not in html
         assert Asset.objects.filter(pk=apple.pk).exists()
 
 

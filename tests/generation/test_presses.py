@@ -13,7 +13,7 @@ from django.core.files.base import ContentFile
 from django.test import Client
 from PIL import Image, ImageDraw
 
-from studio.generation import assets, poller, presses, services
+from studio.generation import assets, costs, poller, presses, services
 from studio.generation.models import Asset, Generation, Model, Status
 from studio.generation.services import GenerationError
 from studio.generation.submit import generation_submit
@@ -130,10 +130,10 @@ class TestLabelsAndPrices:
         )
         assert buttons["U1 · 5 credits"] == 'Upscale 1 <small class="cost">· 5</small>'
         assert buttons["V2 · 5 credits"] == 'Vary 2 <small class="cost">· 5</small>'
-        unpublished = " · price not published (5 credits recorded as an estimate)"
+        unpublished = f" · about 5 credits ({costs.ESTIMATE_NOTE})"
         assert buttons[REROLL + unpublished] == "Reroll"
-        assert buttons[LEFT + unpublished] == "Pan ←"
-        assert buttons["Zoom Out 2x" + unpublished] == "Zoom Out 2x"
+        assert buttons[LEFT + unpublished] == "Pan left"
+        assert buttons["Zoom Out 2x" + unpublished] == "Zoom out 2x"
         assert buttons["Upscale (4x)" + unpublished] == "Upscale (4x)"
         assert buttons["Mystery (New)" + unpublished] == "Mystery (New)"  # unknown: as it is
 
@@ -145,7 +145,7 @@ class TestLabelsAndPrices:
         html = alice_client.get(f"/g/{generation.pk}/").content.decode()
 
         assert f'href="/g/{generation.pk}/vary-region/"' in html
-        assert "price not published" in html
+        assert "about 5 credits" in html and "price not published" not in html
         assert "Cancel Job" not in html
         assert 'name="button"' not in html
 

@@ -77,3 +77,50 @@ class TestPrices:
 
     def test_post_is_not_allowed(self, client):
         assert client.post("/prices/").status_code == 405
+
+
+# --- estimates in plain words on the forms ---------------------------------------------------
+
+
+def estimate(credits: int) -> str:
+    return (
+        f'<span class="estimate" title="{costs.ESTIMATE_NOTE[0].upper()}'
+        f'{costs.ESTIMATE_NOTE[1:]}.">about {credits} credits</span>'
+    )
+
+
+DEVELOPER_WORDS = ("we count", "price not published", "recorded as an estimate", "counted")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "credits"),
+    [
+        ("/tools/", costs.ESTIMATE_DESCRIBE),
+        ("/tools/describe/", costs.ESTIMATE_DESCRIBE),
+        ("/tools/face-swap/", costs.ESTIMATE_FACESWAP),
+        ("/tools/blend/", costs.ESTIMATE_BLEND),
+    ],
+)
+def test_a_form_gives_an_unpublished_price_as_about_n_credits(
+    alice_client, alice_key, path, credits
+):
+    html = unescape(alice_client.get(path).content.decode())
+
+    assert unescape(estimate(credits)) in html
+    assert not [words for words in DEVELOPER_WORDS if words in html]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "fields", [{"speed": "turbo"}, {"speed": "fast", "boost": "on"}], ids=["turbo", "boost"]
+)
+def test_midjourney_turbo_and_boost_cost_about_ten(alice_client, alice_key, fields):
+    html = alice_client.post(
+        "/new/midjourney/preview/",
+        {"prompt": "a fox", "aspect_ratio": "1:1", "key": alice_key.pk, **fields},
+        headers={"HX-Request": "true"},
+    ).content.decode()
+
+    assert f'<strong id="cost">{estimate(costs.MIDJOURNEY_FAST)}</strong>' in html
+    assert not [words for words in DEVELOPER_WORDS if words in html]

@@ -543,7 +543,7 @@ class TestCard:
 
         assert f'action="/g/{parent.pk}/press/"' in html
         assert 'name="button" value="U1"' in html
-        assert "Retry U1" in html
+        assert "Retry Upscale 1" in html
         assert "?retry=" not in html
 
 
@@ -628,14 +628,14 @@ class TestDoneGrid:
         assert child.provider_key_id == done_grid.provider_key_id
         html = response.content.decode()
         assert card_ids(html) == [str(child.pk)]
-        assert "U1 of Midjourney" in html
+        assert "Upscale 1 of Midjourney" in html
         assert 'hx-trigger="every 2s"' in html
         assert "<progress" in html
 
         child_page = alice_client.get(f"/g/{child.pk}/").content.decode()
         assert f'<a href="/g/{done_grid.pk}/" class="parent-link">' in child_page
         parent_page = alice_client.get(f"/g/{done_grid.pk}/").content.decode()
-        assert f'<a href="/g/{child.pk}/" class="child-link">U1 (queued)</a>' in parent_page
+        assert f'<a href="/g/{child.pk}/" class="child-link">Upscale 1 (queued)</a>' in parent_page
 
     def test_unknown_button_is_refused_and_creates_nothing(self, alice_client, done_grid):
         response = alice_client.post(f"/g/{done_grid.pk}/press/", {"button": "U9"}, headers=HTMX)

@@ -131,7 +131,7 @@ def test_malformed_json_on_submit_still_creates_and_charges_the_job(api):
     assert api.info()["credits"] == credits - 6
 
 
-def test_fail_ends_the_job_with_the_given_text_and_charges_it(api):
+def test_fail_ends_the_job_with_the_given_text_and_refunds_it(api):
     credits = api.info()["credits"]
     faults.inject("fail", text="Midjourney is down for maintenance")
 
@@ -140,7 +140,7 @@ def test_fail_ends_the_job_with_the_given_text_and_charges_it(api):
     assert message["status"] == "FAIL"
     assert message["error"] == "Midjourney is down for maintenance"
     assert message["images"] == []
-    assert api.info()["credits"] == credits - 6
+    assert api.info()["credits"] == credits  # charged when accepted, refunded once it failed
 
 
 def test_never_finish_stays_processing_after_its_would_be_end(api):

@@ -7,6 +7,8 @@ import io
 import pytest
 from PIL import Image
 
+from studio.sandbox.models import SandboxJob
+
 from .conftest import (
     UNREACHABLE,
     SandboxClient,
@@ -83,12 +85,14 @@ def test_fetch_failures_fail_the_job_with_one_reason(api, image_host):
     heavy = image_host.add("heavy.png", b"\0" * (10 * 1024 * 1024 + 1))
     cases = [f"{image_host.url}/missing.png", UNREACHABLE, not_image, huge, heavy]
     submitted = {url: api.submit("flux/upscale", {"image": url, "scale": 2}) for url in cases}
-    assert api.info()["credits"] == 1000 - 2 * len(cases)
     for url in cases:
         message = api.wait(submitted[url])
         assert message["status"] == "FAIL"
         assert message["error"] == f"Failed to fetch image: {url} (the image could not be fetched)"
         assert message["progress"] == 0
+    # Each was charged when accepted and is refunded once failed (refunds.py).
+    assert api.info()["credits"] == 1000
+    assert SandboxJob.objects.filter(pk__in=submitted.values(), cost=2, refunded=True).count() == 5
 
 
 def test_remove_bg_makes_the_background_transparent(api, image_host):

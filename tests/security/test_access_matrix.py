@@ -404,6 +404,8 @@ RULES: dict[str, list[Case]] = {
         *team_and_own("post", MANAGE),
         Case(CREATE, {"generation_id": "team_made_by_creator"}, "post"),
     ],
+    # The icon's old address: a redirect to the static file, for anyone.
+    "favicon": [Case(PUBLIC)],
     # --- accounts ---
     "signup": [Case(PUBLIC)],
     "login": [Case(PUBLIC)],
@@ -682,7 +684,12 @@ RULES: dict[str, list[Case]] = {
             {"token": "team_share_token"},
             reveals=("team_prompt", "team_ids", "share_tokens"),  # its files' addresses
         ),
-        Case(PUBLIC, {"token": "collection_share_token"}, reveals=("team_prompt", "team_ids")),
+        # A shared collection is titled with its name (the share form says so).
+        Case(
+            PUBLIC,
+            {"token": "collection_share_token"},
+            reveals=("team_prompt", "team_ids", "team_collection"),
+        ),
         Case(PUBLIC, {"token": "own_share_token"}, reveals=("own_prompt", "own_ids")),
         # A team image made from a personal one: the link shows it, not where it came from.
         Case(PUBLIC, {"token": "child_share_token"}, reveals=("team_prompt",)),

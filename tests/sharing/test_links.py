@@ -95,6 +95,7 @@ def test_a_link_shows_exactly_the_shared_images_to_anyone(
     html = response.content.decode()
     assert shown_assets(html) == {str(a.pk) for a in pair.images}
     assert "two red kites over the bay" in html
+    assert "<h1>Shared images</h1>" in html and "<strong>Studio</strong>" in html
     # Nothing else of the team: no name, no member, no navigation, no other image.
     for word in (TEAM_NAME, "alice", "bob", "vera", "a secret harbour plan", "<nav"):
         assert word not in html, word
@@ -227,7 +228,15 @@ def test_collections_share_their_own_images_only(
     html = visitor.get(f"/s/{link.token}/").content.decode()
     assert shown_assets(html) == {str(kite.images[0].pk), str(boat.images[0].pk)}
     assert "a red kite" in html and "a blue boat" in html
-    for word in ("alice's personal lake", "not in the collection", "Seaside picks", TEAM_NAME):
+    # The page is titled with the collection's name (the share form says so), under the
+    # studio's name; nothing of the team.
+    assert "<title>Seaside picks · Studio</title>" in html
+    assert "<h1>Seaside picks</h1>" in html and "<p>A shared collection · Made with Studio" in html
+    assert (
+        '<p class="brand"><span class="brand-mark" aria-hidden="true"></span><strong>Studio</strong></p>'
+        in html
+    )
+    for word in ("alice's personal lake", "not in the collection", TEAM_NAME):
         assert word not in html, word
     for generation in (elsewhere, not_in):
         url = f"/s/{link.token}/a/{generation.images[0].pk}/file/"

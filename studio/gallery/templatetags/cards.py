@@ -15,15 +15,15 @@ from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
-from django.utils.timesince import timesince
 
-from studio.credits.models import Kind, LedgerEntry
+from studio.credits import ledger
 from studio.gallery import running, services
 from studio.generation import costs, presses
 from studio.generation.cancel import UNSENT_NOTE
 from studio.generation.models import Asset, Status
 from studio.generation.templatetags import generation as words  # the filters' own wording
 from studio.teams import access
+from studio.web import dates
 
 register = template.Library()
 
@@ -187,12 +187,7 @@ class Card:
     @cached_property
     def ago(self) -> str:
         """The card's age as it reads now: "just now" under a minute, else "3 minutes ago"."""
-        created = self.generation.created_at
-        if not created:
-            return ""
-        if (timezone.now() - created).total_seconds() < 60:
-            return "just now"
-        return f"{timesince(created)} ago"
+        return dates.ago(self.generation.created_at)
 
     @cached_property
     def cancelled(self) -> bool:
@@ -243,12 +238,7 @@ class Card:
             return None
         if hasattr(g, "refunded_credits"):
             return g.refunded_credits or None
-        credits = (
-            LedgerEntry.objects.filter(generation_id=g.pk, kind=Kind.REFUND)
-            .values_list("credits", flat=True)
-            .first()
-        )
-        return -credits if credits else None
+        return ledger.refunded(g.pk) or None
 
     @cached_property
     def cached(self) -> bool:

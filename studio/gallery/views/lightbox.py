@@ -9,9 +9,10 @@ from django.http import Http404
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
 
+from studio.credits import ledger
 from studio.gallery.actions import lightbox_actions
 from studio.generation import lineage, selectors
-from studio.generation.models import Asset
+from studio.generation.models import Asset, Status
 
 
 @login_required
@@ -37,6 +38,7 @@ def panel(request, generation_id):
         "asset": asset or (shown[0] if shown else None),
         "count": len(shown),
         "step": lineage.node_label(generation),
+        "refunded": ledger.refunded(generation.pk) if generation.status == Status.FAILED else 0,
         "reuse": reuse,
         "reuse_is_parent": reuse is not None and reuse.pk != generation.pk,
         "actions": lightbox_actions(

@@ -90,7 +90,7 @@ class MidjourneyForm(KeyChoiceMixin):
         choices=[
             ("fast", f"Fast · {costs.MIDJOURNEY_FAST} credits"),
             ("relax", f"Relax · {costs.MIDJOURNEY_RELAX} credits"),
-            ("turbo", "Turbo · price not published"),
+            ("turbo", f"Turbo · about {costs.MIDJOURNEY_FAST} credits"),
         ],
         initial="fast",
         widget=forms.RadioSelect,

@@ -107,9 +107,12 @@ def midjourney_create(
     params: dict[str, Any],
     boost: bool = False,
     parent: Generation | None = None,
+    shown_prompt: str | None = None,
 ) -> Generation:
     """Midjourney imagine (POST /nova/imagine). `prompt` is the composed prompt with every
-    flag; the cost follows its speed flag (https://platform.imaginepro.ai/ai-agent-skill: 10 fast, 5 relax).
+    flag, sent as it is; the cost follows its speed flag (https://platform.imaginepro.ai/ai-agent-skill: 10 fast, 5 relax).
+    `shown_prompt`, when given, is the generation's prompt for people (cards, search,
+    lightbox, ZIP names) instead: an image-to-image's text without its image link.
 
     With `boost` it goes to POST /nova/boost/imagine (D:230265220: same body, the
     provider's faster CDN upload and progress handling) and `params["boost"]` is True
@@ -126,7 +129,7 @@ def midjourney_create(
         model=Model.MIDJOURNEY,
         endpoint="boost_imagine" if boost else "imagine",
         parent=parent,
-        prompt=prompt,
+        prompt=prompt if shown_prompt is None else shown_prompt,
         request_body={"prompt": prompt},
         params=params,
         cost=costs.midjourney_imagine(prompt),

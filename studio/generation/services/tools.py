@@ -156,11 +156,13 @@ def image_to_image_create(
     parent: Generation | None = None,
 ) -> Generation:
     """Midjourney imagine starting from a picture (POST /nova/imagine with the image URL
-    first in the prompt, D:215988676). 10 credits, 5 with relax."""
+    first in the prompt, D:215988676). 10 credits, 5 with relax. The generation's own
+    prompt is the typed text (with `--relax`): the image's signed link is only sent."""
     return midjourney_create(
         user=user,
         provider_key=provider_key,
         prompt=image_to_image_prompt(text, relax=relax, image_url=image_url),
+        shown_prompt=image_to_image_prompt(text, relax=relax),
         params={"tool": IMAGE_TO_IMAGE, "prompt": text, "speed": "relax" if relax else "fast"},
         parent=parent,
     )

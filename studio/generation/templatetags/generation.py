@@ -3,34 +3,21 @@ a card may be cancelled. Load with `{% load generation %}`."""
 
 from __future__ import annotations
 
-import re
+import json
 
 from django import template
+from django.utils.html import format_html
 
-from studio.generation import cancel, costs, presses
+from studio.generation import buttons, cancel, costs, presses
 
 register = template.Library()
-
-# Friendly names of the provider's buttons (docs/provider-contract.md §4). Only the label changes: the
-# value sent stays the provider's, verbatim, and shows on hover.
-_BUTTON_WORDS = {
-    "\U0001f504": "Reroll",  # 🔄
-    "\u2b05\ufe0f": "Pan ←",  # ⬅️
-    "\u27a1\ufe0f": "Pan →",  # ➡️
-    "\u2b06\ufe0f": "Pan ↑",  # ⬆️
-    "\u2b07\ufe0f": "Pan ↓",  # ⬇️
-}
-_TILE = re.compile(r"([UV])([1-4])")
 
 
 @register.filter
 def button_label(button: str) -> str:
-    """A button's name for people: "U1" → "Upscale 1", "V2" → "Vary 2", "🔄" → "Reroll",
-    "⬅️" → "Pan ←"; every other value (Vary (Strong), Zoom Out 2x, unknown ones) as it is."""
-    tile = _TILE.fullmatch(button)
-    if tile:
-        return f"{'Upscale' if tile.group(1) == 'U' else 'Vary'} {tile.group(2)}"
-    return _BUTTON_WORDS.get(button, button)
+    """A button's name for people (`buttons.name`): "U1" → "Upscale 1", "🔄" → "Reroll",
+    "⬅️" → "Pan left"; the value sent stays the provider's and shows on hover."""
+    return buttons.name(button)
 
 
 @register.filter
@@ -42,13 +29,11 @@ def button_cost(button: str) -> int | None:
 @register.filter
 def button_title(button: str) -> str:
     """Hover text: the value sent and its price, e.g. "V1 · 5 credits", or "Zoom Out 2x ·
-    price not published (5 credits recorded as an estimate)"."""
+    about 5 credits (an estimate: the provider does not publish this price)"."""
     known = costs.button_known(button)
     if known is not None:
         return f"{button} · {known} credits"
-    return (
-        f"{button} · price not published ({costs.button(button)} credits recorded as an estimate)"
-    )
+    return f"{button} · about {costs.button(button)} credits ({costs.ESTIMATE_NOTE})"
 
 
 @register.filter
@@ -77,3 +62,40 @@ def is_cancel_job(button: str) -> bool:
 @register.filter
 def cancellable(generation) -> bool:
     return cancel.can_cancel(generation)
+
+
+@register.filter
+def button_price(button: str) -> str:
+    """A press's price in words: "5 credits" when published, else `about_credits`."""
+    known = costs.button_known(button)
+    return f"{known} credits" if known is not None else about_credits(costs.button(button))
+
+
+@register.filter
+def about_credits(credits: int) -> str:
+    """An estimated price in plain words, its reason on hover: `about 5 credits` in a span
+    whose title says the provider does not publish this price (costs.ESTIMATE_NOTE)."""
+    note = costs.ESTIMATE_NOTE[0].upper() + costs.ESTIMATE_NOTE[1:]
+    return format_html('<span class="estimate" title="{}.">about {} credits</span>', note, credits)
+
+
+@register.filter
+def as_json(value) -> str:
+    """A request body as people may read it: indented JSON (true, null, "quotes"), never
+    Python's repr ({'prompt': …, True, None})."""
+    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+
+
+@register.filter
+def plain_value(value) -> str:
+    """A setting's value in words: yes / no for booleans, "—" for none, lists joined by
+    commas, anything nested as compact JSON."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, list) and all(not isinstance(item, list | dict) for item in value):
+        return ", ".join(plain_value(item) for item in value)
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)

@@ -15,8 +15,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from studio.banwords import guard
+from studio.generation import buttons, presses, selectors, services
 from studio.generation import cancel as cancels
-from studio.generation import presses, selectors, services
 from studio.teams import access
 from studio.web import ratelimits
 
@@ -99,7 +99,7 @@ def press(request, generation_id):
         return redirect(parent)
     if request.htmx:
         return TemplateResponse(request, "gallery/gallery.html#card", {"generation": child})
-    messages.success(request, f"{child.button} submitted.")
+    messages.success(request, f"{buttons.name(child.button)} submitted.")
     return redirect(child)
 
 

@@ -9,7 +9,9 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
 
+from studio.credits import ledger
 from studio.generation import selectors
+from studio.generation.models import Status
 from studio.teams import access
 from studio.web.ranges import file_response
 
@@ -30,6 +32,7 @@ def detail(request, generation_id):
         "parent_hidden": parent_hidden,
         "may_create": access.allowed(request.user, generation, access.CREATE),
         "can_delete": access.can_delete(request.user, generation),
+        "refunded": ledger.refunded(generation.pk) if generation.status == Status.FAILED else 0,
         "children": selectors.visible_generations(request.user)
         .filter(parent=generation)
         .order_by("created_at"),

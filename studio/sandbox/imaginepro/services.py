@@ -27,6 +27,7 @@ from ..prompts import find_banned_word, leading_image_urls, parse_prompt, seed_f
 from ..render.files import decode_mask
 from ..render.inputs import Fetched, fetch_images, store_inputs
 from . import buttons as btn
+from . import refunds
 from .diy.queue import place_job
 from .lifecycle import DONE, job_state, plan_timeline
 from .params import ButtonRequest, FluxRequest, ImagineRequest
@@ -66,9 +67,14 @@ def sandbox_account_create(*, label: str, credits: int | None = None) -> str:
 
 
 def sandbox_account_credits(*, api_key: str) -> int | None:
-    """Remaining credits of the account with this key, None if the key is unknown."""
+    """Remaining credits of the account with this key (failed jobs refunded, refunds.py),
+    None if the key is unknown."""
     account = SandboxAccount.objects.filter(key_hash=hash_key(api_key)).first()
-    return None if account is None else account.credits
+    if account is None:
+        return None
+    refunds.settle(account.pk)
+    account.refresh_from_db(fields=["credits"])
+    return account.credits
 
 
 def authenticate(authorization: str | None) -> SandboxAccount:
@@ -120,7 +126,9 @@ def planned_error(prompt: str, *problems: str) -> str:
 
 def require_credits(account: SandboxAccount, cost: int) -> None:
     """401 "Insufficient credits" now if the balance is short, before slow work (fetching
-    inputs). The charge itself stays the conditional UPDATE in create_job."""
+    inputs), failed jobs refunded first. The charge itself stays the conditional UPDATE in
+    create_job."""
+    refunds.settle(account.pk)
     credits = SandboxAccount.objects.filter(pk=account.pk).values_list("credits", flat=True)
     if not credits or credits[0] < cost:
         raise ApiError(401, "Insufficient credits")
@@ -340,7 +348,7 @@ def cancel_job(
     """Cancel Job (§3.3, §4): `target`, a running imagine/button/blend, FAILs at once with
     "Job cancelled" (its webhook goes out now); the press itself is answered like any button,
     with a new message that is DONE immediately, has no files and costs nothing. The
-    cancelled job's credits are not refunded (refunds are undocumented, §5).
+    cancelled job's credits come back like any FAIL's (refunds.py; undocumented, §5).
 
     400 when the target is finished or is not a Midjourney job (no Cancel in its buttons).
     """

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import template
 from django.conf import settings
 
+from studio.web import dates
+
 register = template.Library()
 
 
@@ -12,3 +14,9 @@ register = template.Library()
 def upload_max_files() -> int:
     """settings.DATA_UPLOAD_MAX_NUMBER_FILES, for pages rendered without a context (400.html)."""
     return settings.DATA_UPLOAD_MAX_NUMBER_FILES
+
+
+@register.filter
+def ago(moment) -> str:
+    """`{{ when|ago }}`: "just now" under a minute, else "3 minutes ago" (`dates.ago`)."""
+    return dates.ago(moment)

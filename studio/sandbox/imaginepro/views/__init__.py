@@ -25,7 +25,7 @@ from studio.web.ranges import file_response
 from ... import faults
 from ...models import SandboxJob
 from ...render.files import content_type, file_names, storage_name
-from .. import mj_tools, services, tools, universal, video
+from .. import mj_tools, refunds, services, tools, universal, video
 from ..diy.banlist import refuse_banned
 from ..history import history_page
 from ..lifecycle import DONE, job_state
@@ -207,7 +207,9 @@ def message(request: HttpRequest, account, *, message_id: str) -> dict:
 
 @api("GET")
 def subscription_info(request: HttpRequest, account) -> dict:
-    """GET subscription/account-info (§3.10)."""
+    """GET subscription/account-info (§3.10), failed jobs refunded first (refunds.py)."""
+    if refunds.settle(account.pk):
+        account.refresh_from_db(fields=["credits"])
     return account_info(account)
 
 
