@@ -363,9 +363,8 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "True")
     SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "True")
 
-# Rate limits (django-ratelimit, fixed windows of the period given) in the cache named here. The
-# default cache is per process (LocMem) unless REDIS_URL makes it shared: one web process is
-# then fine, several web processes need REDIS_URL or each counts on its own.
+# Rate limits (django-ratelimit, fixed windows) in this cache: per process (LocMem) unless
+# REDIS_URL makes it shared, which several web processes need.
 RATELIMIT_USE_CACHE = os.getenv("RATELIMIT_CACHE", "default")
 # Sign-in: per (address, username) and per address; never per username alone, so a stranger
 # cannot lock a person out (studio/web/ratelimits.py).
@@ -385,9 +384,8 @@ SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 if CACHES[RATELIMIT_USE_CACHE]["BACKEND"].endswith("LocMemCache"):
     SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
 
-# Image links typed in forms are refused when they point at private, loopback or link-local
-# addresses, except with a sandbox key while this allows it (the sandbox runs on 127.0.0.1).
-# On by default only with DEBUG. While on, the sandbox fetches from an internal address only
+# Typed image links to internal addresses are refused, except with a sandbox key while this
+# is on (default: only with DEBUG). While on, the sandbox fetches from an internal address only
 # the studio's own /r/ links (under PUBLIC_BASE_URL or SITE_URL) and the prefixes of
 # SANDBOX_TRUSTED_INPUT_URLS (e.g. a developer's local image server); nothing internal else.
 SANDBOX_ALLOW_PRIVATE_URLS = envbool("SANDBOX_ALLOW_PRIVATE_URLS", "True" if DEBUG else "False")
