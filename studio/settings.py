@@ -370,8 +370,7 @@ RATELIMIT_USE_CACHE = os.getenv("RATELIMIT_CACHE", "default")
 # cannot lock a person out (studio/web/ratelimits.py).
 RATELIMIT_LOGIN = os.getenv("RATELIMIT_LOGIN", "10/15m")  # per (IP address, username)
 RATELIMIT_LOGIN_ADDRESS = os.getenv("RATELIMIT_LOGIN_ADDRESS", "40/15m")  # per IP address
-# Password-reset requests: over either, no mail is sent and the page reads the same.
-RATELIMIT_RESET_EMAIL = os.getenv("RATELIMIT_RESET_EMAIL", "3/h")  # per email typed
+RATELIMIT_RESET_EMAIL = os.getenv("RATELIMIT_RESET_EMAIL", "3/h")  # per email typed; over: no mail
 RATELIMIT_RESET_ADDRESS = os.getenv("RATELIMIT_RESET_ADDRESS", "10/h")  # per IP address
 RATELIMIT_SIGNUP = os.getenv("RATELIMIT_SIGNUP", "10/m")  # per IP address
 RATELIMIT_SUBMIT = os.getenv("RATELIMIT_SUBMIT", "30/m")  # per person: forms, button presses
