@@ -603,15 +603,25 @@ class TestDoneGrid:
         unmask = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
         assert unmask.sub("", card_of(gallery, done_grid)) == unmask.sub("", html.strip())
         images = sorted(done_grid.images, key=lambda a: a.index)
-        figures = re.findall(r"<figure>(.*?)</figure>", html, re.DOTALL)
+        # One tile of the wall per image, at the image's ratio, with that image's U n / V n.
+        figures = re.findall(
+            r'<figure class="wall-tile image-tile" data-ar="([0-9.]+)">(.*?)</figure>',
+            html,
+            re.DOTALL,
+        )
         assert len(figures) == 4
-        for n, (asset, figure) in enumerate(zip(images, figures, strict=True), start=1):
+        for n, (asset, (ratio, figure)) in enumerate(zip(images, figures, strict=True), start=1):
+            assert float(ratio) == pytest.approx(asset.width / asset.height, abs=1e-4)
             assert f'src="/a/{asset.pk}/thumb/"' in figure
             assert f'href="/a/{asset.pk}/file/"' in figure
             pressable = re.findall(r'name="button" value="([^"]+)"', figure)
             assert pressable == [f"U{n}", f"V{n}"]
+        # The grid's own buttons (🔄) are not repeated under the tiles: the lightbox has them.
         rest = html.rsplit("</figure>", 1)[1]
-        assert re.findall(r'name="button" value="([^"]+)"', rest) == ["🔄"]
+        assert re.findall(r'name="button" value="([^"]+)"', rest) == []
+        panel = re.search(r'data-panel="([^"]+)"', figures[0][1]).group(1).replace("&amp;", "&")
+        panel_html = alice_client.get(panel).content.decode()
+        assert {"U1", "V1", "🔄"} <= set(re.findall(r'name="button" value="([^"]+)"', panel_html))
         grid_asset = done_grid.assets.get(role=Asset.Role.GRID)
         assert str(grid_asset.pk) not in html  # the grid file is kept, not shown as a tile
 

@@ -18,6 +18,7 @@ from django.utils.safestring import mark_safe
 
 from studio.credits import ledger
 from studio.gallery import running, services
+from studio.gallery import tiles as shapes
 from studio.generation import costs, presses
 from studio.generation.cancel import UNSENT_NOTE
 from studio.generation.models import Asset, Status
@@ -156,6 +157,7 @@ class Tile:
     thumb_url: str
     panel_url: str  # the lightbox's side panel for this image
     buttons: tuple[Press, ...]
+    ratio: str  # width / height for the wall's `data-ar` ("1.5000")
 
 
 _TILE_BUTTON = re.compile(r"[UV]([1-4])")
@@ -306,6 +308,13 @@ class Card:
             return int(match.group(1))
         return None
 
+    def _on_tile(self, button: str, index: int) -> bool:
+        """Whether a button shows over image `index` on the wall: its U n / V n; a single
+        image's U / V too (the rest of its buttons are in the lightbox)."""
+        if len(self.images) == 1:
+            return bool(_TILE_BUTTON.fullmatch(button))
+        return self._tile_of(button) == index
+
     @cached_property
     def tiles(self) -> list[Tile]:
         panel = path_of("generation:lightbox", self.pk)
@@ -318,10 +327,33 @@ class Card:
                     file_url=path_of("generation:asset", asset.pk, "file"),
                     thumb_url=path_of("generation:asset", asset.pk, "thumb"),
                     panel_url=f"{panel}?asset={asset.pk}",
-                    buttons=tuple(press_of(b) for b in buttons if self._tile_of(b) == asset.index),
+                    buttons=tuple(press_of(b) for b in buttons if self._on_tile(b, asset.index)),
+                    ratio=shapes.ratio_text(shapes.asset_ratio(asset)),
                 )
             )
         return tiles
+
+    @cached_property
+    def on_wall(self) -> bool:
+        """A finished result of images only: one wall tile per image. Anything else (running,
+        failed, videos, audio, text, describe) is one card-like tile."""
+        g = self.generation
+        return (
+            g.status == Status.DONE
+            and bool(self.images)
+            and not (self.has_videos or self.has_audio or g.text_outputs)
+        )
+
+    @cached_property
+    def ratio(self) -> str:
+        """The card-like tile's `data-ar`: the job's ratio, a video's own, or wide for audio
+        and words (`studio.gallery.tiles`)."""
+        g = self.generation
+        if g.status == Status.DONE:
+            videos = [a for a in self._assets if a.role == Asset.Role.VIDEO]
+            ratio = shapes.asset_ratio(videos[0]) if videos else shapes.WIDE
+            return shapes.ratio_text(max(ratio, shapes.WIDE))
+        return shapes.ratio_text(shapes.job_ratio(g))
 
     @cached_property
     def other_buttons(self) -> tuple[Press, ...]:
