@@ -85,6 +85,14 @@
   });
 
   document.addEventListener("htmx:load", (event) => ratios(event.detail.elt));
+  // History snapshots are HTML: a style="" attribute there would be an inline style the
+  // Content Security Policy refuses on Back. Leave it out of the snapshot, set it again after.
+  document.addEventListener("htmx:beforeHistorySave", (event) => {
+    const root = event.detail.historyElt || document;
+    for (const tile of root.querySelectorAll(".wall-tile[style]")) tile.removeAttribute("style");
+    window.setTimeout(() => ratios(document), 0);
+  });
+  document.addEventListener("htmx:historyRestore", () => ratios(document));
   function start() {
     ratios(document);
     const size = storedSize();
