@@ -24,6 +24,7 @@ import time
 from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -74,10 +75,15 @@ def generation_cancel(*, user: AbstractBaseUser, generation: Generation) -> str:
     Each step is one conditional UPDATE, so it is safe against the worker moving the
     generation at the same moment; asking twice is harmless. Returns CANCELLED (closed
     now) or REQUESTED (the provider will be asked). Raises GenerationError when it is not
-    the user's, not a Midjourney job, or no longer running.
+    the user's, not a Midjourney job, or no longer running; PermissionDenied (403) when a
+    team creator asks to stop another member's job (its maker or a team owner may).
     """
     if not access.allowed(user, generation, access.CREATE):
         raise GenerationError("That generation is not yours.")
+    if not access.can_cancel(user, generation):
+        raise PermissionDenied(
+            "Only the person who started this job or a team owner can cancel it."
+        )
     if not _cancels_at_provider(generation):
         raise GenerationError("Only Midjourney images (imagine, buttons, blend) can be cancelled.")
     # Statuses only move forward, so a few passes see every case even while the worker
