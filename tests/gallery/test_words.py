@@ -6,6 +6,7 @@ shows its credits as refunded."""
 from __future__ import annotations
 
 import io
+import json
 import re
 import zipfile
 from html import unescape
@@ -288,7 +289,14 @@ def test_sent_and_settings_read_as_words_not_python(alice, alice_client):
     details = re.search(r'<details class="technical">.*?</details>', html, re.S).group(0)
     sent = unescape(text_of(re.search(r"<dt>Sent</dt><dd>(.*?)</dd>", details, re.S).group(1)))
 
-    assert sent.startswith('{ "prompt": "a lighthouse", "stylize": null, "raw": true')
+    # The prompt leads; the other keys keep the database's order (jsonb sorts them).
+    assert sent.startswith('{ "prompt": "a lighthouse",')
+    assert json.loads(sent) == {
+        "prompt": "a lighthouse",
+        "stylize": None,
+        "raw": True,
+        "ref": ["a", "b"],
+    }
     assert "{'" not in html and "None" not in sent and "True" not in sent
     settings = facts_of(html)["Settings"]
     assert "style_raw: no" in settings and "n: —" in settings and "False" not in settings

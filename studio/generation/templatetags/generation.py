@@ -82,7 +82,10 @@ def about_credits(credits: int) -> str:
 @register.filter
 def as_json(value) -> str:
     """A request body as people may read it: indented JSON (true, null, "quotes"), never
-    Python's repr ({'prompt': …, True, None})."""
+    Python's repr ({'prompt': …, True, None}). The prompt comes first: PostgreSQL's jsonb
+    keeps keys in its own order, not the order they were sent in."""
+    if isinstance(value, dict) and "prompt" in value:
+        value = {"prompt": value["prompt"], **value}
     return json.dumps(value, indent=2, ensure_ascii=False, default=str)
 
 
