@@ -108,6 +108,12 @@ def task_queue(db) -> TaskQueue:
     return queue
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings() -> None:
+    """No `_gw0` suffix from pytest-django under pytest-xdist: tests/settings.py already names
+    each process's test database, and a qcluster a test starts must find it by that name."""
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _postgres_test_database_can_be_dropped(request):
     """On PostgreSQL, end every other session on the test database before it is dropped.

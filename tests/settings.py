@@ -23,16 +23,27 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 MEDIA_ROOT = Path(os.getenv("MEDIA_ROOT", str(VAR_DIR / "test-media")))
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
-# One test database file per run, so parallel runs (several developers' shells) never share
-# one. A file, not memory: browser tests share it with a real qcluster process.
+# Each test process owns its run: the main pytest process, or each pytest-xdist worker
+# (`-n`), which inherits the main process's environment and must not take its names. A
+# process a test starts (a qcluster, a studio server) inherits its parent's names instead:
+# STUDIO_TEST_WORKER tells the two apart.
+_WORKER = os.getenv("PYTEST_XDIST_WORKER", "main")
+if os.getenv("STUDIO_TEST_WORKER") != _WORKER:
+    os.environ["STUDIO_TEST_WORKER"] = _WORKER
+    os.environ["STUDIO_TEST_RUN"] = f"test-{os.getpid()}"
+    os.environ.pop("STUDIO_TEST_DB_NAME", None)
+
+# One test database file per run, so parallel runs (several developers' shells, xdist
+# workers) never share one. A file, not memory: browser tests share it with a real qcluster.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
+    _FILE = VAR_DIR / f"{os.environ['STUDIO_TEST_RUN']}.sqlite3"
+    DATABASES["default"]["TEST"] = {"NAME": str(_FILE)}
 
 # --- Scale-out: PostgreSQL and Redis (DATABASE_URL / REDIS_URL, see scripts/ci-services.sh) ---
 # The same per-run isolation on a server: the test database, django-q2's queue (its Redis
-# list is named after the cluster) and the cache keys all carry the run's PID, so two runs
+# list is named after the cluster) and the cache keys all carry the run's name, so two runs
 # against one PostgreSQL and one Redis never see each other's rows, tasks or counters. The
-# names go into the environment, so a `manage.py qcluster` a test starts (it inherits it)
+# names are in the environment, so a `manage.py qcluster` a test starts (it inherits it)
 # works on the run's test database, queue and cache, as the file SQLite does above.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     if os.getenv("STUDIO_TEST_DB_NAME"):  # a subprocess of a test run: its test database
@@ -41,6 +52,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"]["TEST"] = {"NAME": f"test_studio_{os.getpid()}"}
         os.environ["STUDIO_TEST_DB_NAME"] = DATABASES["default"]["TEST"]["NAME"]
 if REDIS_URL:
-    os.environ.setdefault("STUDIO_TEST_RUN", f"test-{os.getpid()}")
     Q_CLUSTER["name"] = f"studio-{os.environ['STUDIO_TEST_RUN']}"
     CACHES["default"]["KEY_PREFIX"] = os.environ["STUDIO_TEST_RUN"]
