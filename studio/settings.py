@@ -234,9 +234,6 @@ PROVIDER_TIMEOUT = (envfloat("PROVIDER_CONNECT_TIMEOUT", 5), envfloat("PROVIDER_
 # --- Sandbox ---------------------------------------------------------------------------------
 # 1.0 = realistic durations (Midjourney ~25 s, Flux ~8 s); tests use a small fraction.
 SANDBOX_TIME_SCALE = envfloat("SANDBOX_TIME_SCALE", 1.0)
-# The sandbox's clock (studio/sandbox/clock.py): None = the wall clock; tests put a callable
-# here (a ManualClock they step) to see each status whatever the machine's speed.
-SANDBOX_CLOCK = None
 SANDBOX_STARTING_CREDITS = envint("SANDBOX_STARTING_CREDITS", 1000)
 # The ImagineLab sandbox: how long a sign-in token lives, and its rate limit per account.
 SANDBOX_IMAGINELAB_TOKEN_TTL = envint("SANDBOX_IMAGINELAB_TOKEN_TTL", 3600)

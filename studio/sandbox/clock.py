@@ -2,7 +2,7 @@
 timelines (QUEUED → PROCESSING → DONE and the progress steps), the progress rate window and
 its 429s, 24-hour history, sign-in token lifetimes, webhook due times.
 
-settings.SANDBOX_CLOCK picks the clock: None (the default) is the wall clock
+settings.SANDBOX_CLOCK picks the clock: unset or None (the default) is the wall clock
 (django.utils.timezone.now); any zero-argument callable returning an aware datetime replaces
 it, e.g. a `ManualClock` that a test steps with `advance()`, so the test sees every status
 whatever the machine's speed. The setting is read on every call, so overriding it takes
