@@ -138,3 +138,15 @@ def _postgres_test_database_can_be_dropped(request):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+@pytest.fixture
+def sandbox_clock(settings):
+    """The sandbox's clock held still (settings.SANDBOX_CLOCK, studio/sandbox/clock.py): it
+    moves only by `sandbox_clock.advance(seconds)`, so a test sees each status and rate
+    window whatever the machine's speed. The studio's own clock keeps running."""
+    from studio.sandbox.clock import ManualClock
+
+    clock = ManualClock()
+    settings.SANDBOX_CLOCK = clock
+    return clock

@@ -12,6 +12,7 @@ import pytest
 from studio.generation import assets, assist, poller, services, tasks
 from studio.generation.models import Generation, Status
 from studio.generation.submit import generation_submit
+from studio.sandbox.clock import ManualClock
 from studio.sandbox.imaginepro.services import sandbox_account_credits
 from tests.gallery.test_words import card_of, text_of
 from tests.support import run_to_final
@@ -43,7 +44,7 @@ def test_header_usage_and_cards_agree(alice, alice_key, alice_client, sandbox_ur
     refused = run_to_final(midjourney(alice, alice_key, "a banned castle"))  # sandbox moderation
     assert refused.status == Status.FAILED and "Banned prompt" in refused.error
 
-    settings.SANDBOX_TIME_SCALE = 0.5  # still running when the cancel arrives
+    settings.SANDBOX_CLOCK = ManualClock()  # the sandbox's time held: running when cancelled
     cancelled = midjourney(alice, alice_key, "a lighthouse to cancel")
     assert generation_submit(cancelled.pk) == Status.SUBMITTED
     alice_client.post(f"/g/{cancelled.pk}/cancel/", headers={"HX-Request": "true"})

@@ -8,7 +8,6 @@ generation when the provider reports FAIL "Job cancelled".
 from __future__ import annotations
 
 import threading
-import time
 import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,7 +15,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.db import connection
 from django.test import Client
-from django.utils import timezone
 
 from studio.generation import assets, cancel, enqueue, poller, services, tasks
 from studio.generation.models import Generation, Status
@@ -45,9 +43,10 @@ def cancel_presses() -> list[SandboxJob]:
 
 
 @pytest.fixture
-def slow_sandbox(settings):
-    """Sandbox jobs run at half real speed, so a job is surely still running when cancelled."""
-    settings.SANDBOX_TIME_SCALE = 0.5
+def slow_sandbox(sandbox_clock):
+    """The sandbox's clock held still: a job is surely still running when it is cancelled,
+    however slow the machine."""
+    return sandbox_clock
 
 
 @pytest.fixture
@@ -160,13 +159,13 @@ def test_asking_twice_sends_one_press(alice, alice_key, sandbox_url, slow_sandbo
 
 @pytest.mark.django_db(transaction=True)
 def test_a_refused_cancel_leaves_the_job_to_finish_with_a_note(
-    alice_client, alice, alice_key, sandbox_url
+    alice_client, alice, alice_key, sandbox_url, sandbox_clock
 ):
     generation = midjourney(alice, alice_key)
     generation_submit(generation.pk)
     generation.refresh_from_db()
     target = SandboxJob.objects.get(pk=generation.message_id)
-    time.sleep(max(0.0, (target.ends_at - timezone.now()).total_seconds()) + 0.2)
+    sandbox_clock.advance_to(target.ends_at)
     # Done at the provider, not yet seen by our poller: the person still sees it running.
     assert cancel.generation_cancel(user=alice, generation=generation) == cancel.REQUESTED
 

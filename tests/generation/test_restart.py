@@ -25,7 +25,7 @@ from studio.credits.models import Kind, LedgerEntry
 from studio.generation import enqueue, services
 from studio.generation.models import FinishedBy, Generation, Status
 from studio.sandbox import faults
-from studio.sandbox.models import SandboxJob
+from studio.sandbox.models import SandboxFault, SandboxJob
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -109,9 +109,18 @@ def make(user, key, step) -> Generation:
 
 
 def slowed_key(user, step):
+    """A sandbox key whose first request of `step` sleeps SLOW[step] at the sandbox."""
     key = sandbox_key_create(user=user)
-    faults.inject("latency", account=faults.account_for_key(key), on=step, seconds=SLOW[step])
+    faults.inject(
+        "latency", account=faults.account_for_key(key), on=step, seconds=SLOW[step], remaining=1
+    )
     return key
+
+
+def inside(step) -> bool:
+    """The slowed request of `step` has reached the sandbox (it took the fault's one use),
+    so it is sleeping there now: a kill lands inside it, however slow the machine."""
+    return SandboxFault.objects.filter(kind="latency", on=step, remaining=0).exists()
 
 
 def test_sigkill_mid_submit_poll_and_download_then_restart(
@@ -125,14 +134,10 @@ def test_sigkill_mid_submit_poll_and_download_then_restart(
     try:
         in_submit = make(alice, slowed_key(alice, "submit"), "submit")
         in_poll = make(alice, slowed_key(alice, "fetch"), "fetch")
-        assert wait_for(
-            lambda: (
-                status(in_submit) == Status.SUBMITTING
-                and status(in_poll) in (Status.SUBMITTED, Status.PROCESSING)
-            ),
-            20,
-        ), [status(in_submit), status(in_poll)]
-        time.sleep(1.0)  # the poller's pass is inside its slow fetch
+        assert wait_for(lambda: inside("submit") and inside("fetch"), 20), [
+            status(in_submit),
+            status(in_poll),
+        ]
         kill_group(cluster)
         assert status(in_submit) == Status.SUBMITTING
         assert status(in_poll) in (Status.SUBMITTED, Status.PROCESSING)
@@ -140,10 +145,9 @@ def test_sigkill_mid_submit_poll_and_download_then_restart(
         faults.clear(all=True)  # the provider is well again (the submit is still sleeping)
         cluster = start_cluster(sandbox_url, media)
         in_download = make(alice, slowed_key(alice, "files"), "files")
-        assert wait_for(lambda: status(in_download) == Status.DOWNLOADING, 20), [
+        assert wait_for(lambda: inside("files"), 20), [
             status(g) for g in (in_submit, in_poll, in_download)
         ]
-        time.sleep(1.5)  # the download task is inside its slow file fetch
         kill_group(cluster)
         assert status(in_download) == Status.DOWNLOADING
 

@@ -169,12 +169,13 @@ class TestReadersRefuse:
     )
     def test_unreadable_input_quickly(self, mp4, reader, make, message):
         data = make(mp4)
-        started = time.monotonic()
+        # CPU time, not wall time: the work done, whatever else keeps the machine busy.
+        started = time.process_time()
 
         with pytest.raises(VideoError, match=message):
             reader(data)
 
-        assert time.monotonic() - started < 1.0
+        assert time.process_time() - started < 1.0
 
     def test_video_error_is_a_value_error(self):
         with pytest.raises(ValueError):

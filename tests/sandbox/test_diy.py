@@ -3,10 +3,9 @@ pauses, reboot, linked accounts and the ban list (docs/provider-contract.md §3.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
+from studio.sandbox.imaginepro.lifecycle import DURATIONS
 from studio.sandbox.models import SandboxAccount
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -120,33 +119,34 @@ def _count(api) -> dict:
     return response.json()
 
 
-def test_paused_queue_holds_jobs_until_resumed(api, settings):
+def test_paused_queue_holds_jobs_until_resumed(api, sandbox_clock):
     """While paused, a submitted job stays QUEUED with no progress; after resume it runs to
-    DONE. A job still queued at the moment of pausing waits too."""
-    before = api.submit("nova/imagine", IMAGINE)  # QUEUED for 0.15 s at the test time scale
+    DONE. A job still queued at the moment of pausing waits too. The sandbox's clock is
+    stepped, so "still queued" and "would be done by now" hold on any machine."""
+    before = api.submit("nova/imagine", IMAGINE)  # QUEUED until the clock moves
     paused = api.post("diy/queue/pause").json()
     assert paused["success"] is True and paused["paused"] is True
     during = api.submit("nova/imagine", IMAGINE)
     flux = api.submit("flux/imagine", {"prompt": "not on the DIY queue"})
-    time.sleep(2.0)  # at this scale a grid would be DONE after ~1.25 s
+    sandbox_clock.advance(60)  # at any scale a grid would be DONE by now
     for message_id in (before, during):
         message = api.fetch(message_id)
         assert (message["status"], message["progress"]) == ("QUEUED", 0)
     assert _count(api)["count"] == 2 and _count(api)["paused"] is True
-    assert api.wait(flux)["status"] == "DONE"
+    assert api.fetch(flux)["status"] == "DONE"
     assert api.post("diy/queue/resume").json()["paused"] is False
-    assert api.wait(before)["status"] == "DONE"
-    assert api.wait(during)["status"] == "DONE"
+    assert api.fetch(before)["status"] == "QUEUED"  # the rest of its queue time, from now
+    sandbox_clock.advance(60)
+    assert api.fetch(before)["status"] == "DONE"
+    assert api.fetch(during)["status"] == "DONE"
     assert _count(api)["count"] == 0
 
 
-def test_reboot_fails_running_jobs_and_keeps_queued_ones(api, settings):
-    settings.SANDBOX_TIME_SCALE = 0.2  # a grid: queued 0.6 s, processing 4.4 s
+def test_reboot_fails_running_jobs_and_keeps_queued_ones(api, settings, sandbox_clock):
+    settings.SANDBOX_TIME_SCALE = 1.0  # a grid: queued 3 s, processing 22 s of the held clock
     running = api.submit("nova/imagine", IMAGINE)
-    deadline = time.monotonic() + 5
-    while api.fetch(running)["status"] != "PROCESSING":
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    sandbox_clock.advance(DURATIONS["grid"][0] + 1)
+    assert api.fetch(running)["status"] == "PROCESSING"
     api.post("diy/queue/pause")
     queued = api.submit("nova/imagine", IMAGINE)
     answer = api.post("diy/queue/reboot").json()
@@ -155,7 +155,8 @@ def test_reboot_fails_running_jobs_and_keeps_queued_ones(api, settings):
     assert failed["status"] == "FAIL" and "rebooted" in failed["error"]
     assert api.fetch(queued)["status"] == "QUEUED"
     api.post("diy/queue/resume")
-    assert api.wait(queued)["status"] == "DONE"
+    sandbox_clock.advance(60)
+    assert api.fetch(queued)["status"] == "DONE"
 
 
 def test_cancel_releases_a_held_job(api):

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
 
-from studio.sandbox.imaginepro.lifecycle import DURATIONS, job_state, plan_timeline
+from studio.sandbox.imaginepro.lifecycle import (
+    DURATIONS,
+    PROGRESS_STEPS,
+    job_state,
+    plan_timeline,
+)
 from studio.sandbox.models import SandboxJob
 
 T0 = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
@@ -24,7 +28,12 @@ def _job(timeline) -> SimpleNamespace:
     ("submit_path", "fetch_path"),
     [("nova/imagine", "message/fetch"), ("midjourney/imagine", "midjourney/message")],
 )
-def test_imagine_goes_queued_processing_done(api, submit_path, fetch_path):
+def test_imagine_goes_queued_processing_done(api, settings, sandbox_clock, submit_path, fetch_path):
+    """The sandbox's clock is stepped through the job's timeline: QUEUED, then PROCESSING
+    through each of Midjourney's progress steps, then DONE."""
+    settings.SANDBOX_TIME_SCALE = 1.0  # realistic durations: the clock is stepped, not waited
+    queued, processing = DURATIONS["grid"]
+    t0 = sandbox_clock()
     response = api.post(submit_path, {"prompt": "a quiet harbour at dusk", "ref": "job-7"})
     assert response.status_code == 200
     submitted = response.json()
@@ -33,24 +42,28 @@ def test_imagine_goes_queued_processing_done(api, submit_path, fetch_path):
     assert submitted["createdAt"].endswith("+00:00")
     message_id = submitted["messageId"]
 
-    seen, progress = [], []
-    deadline = time.monotonic() + 15
-    while True:
-        message = api.get(f"{fetch_path}/{message_id}").json()
-        if not seen or seen[-1] != message["status"]:
-            seen.append(message["status"])
-        progress.append(message["progress"])
-        if message["status"] in ("QUEUED", "PROCESSING"):
-            # A running Midjourney job offers only Cancel Job (docs/provider-contract.md §4).
-            assert message["buttons"] == ["Cancel Job"] and message["uri"] is None
-        if message["status"] == "PROCESSING":
-            assert 1 <= message["progress"] <= 99
-        if message["status"] == "DONE":
-            break
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
-    assert seen == ["QUEUED", "PROCESSING", "DONE"]
-    assert progress == sorted(progress) and progress[0] == 0 and progress[-1] == 100
+    def fetch_at(seconds: float) -> dict:
+        sandbox_clock.advance_to(t0 + timedelta(seconds=seconds))
+        response = api.get(f"{fetch_path}/{message_id}")
+        assert response.status_code == 200
+        return response.json()
+
+    seen = [fetch_at(0), fetch_at(queued / 2)]
+    seen += [
+        fetch_at(queued + (step + 0.5) * processing / len(PROGRESS_STEPS))
+        for step in range(len(PROGRESS_STEPS))
+    ]
+    for running in seen:
+        # A running Midjourney job offers only Cancel Job (docs/provider-contract.md §4).
+        assert running["buttons"] == ["Cancel Job"] and running["uri"] is None
+    assert [(m["status"], m["progress"]) for m in seen] == [
+        ("QUEUED", 0),
+        ("QUEUED", 0),
+        *[("PROCESSING", max(1, step)) for step in PROGRESS_STEPS],
+    ]
+
+    message = fetch_at(queued + processing)
+    assert (message["status"], message["progress"]) == ("DONE", 100)
     assert message["messageId"] == message_id
     assert message["prompt"] == "a quiet harbour at dusk"
     assert message["ref"] == "job-7"
@@ -65,11 +78,12 @@ def test_imagine_goes_queued_processing_done(api, submit_path, fetch_path):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_banned_word_is_accepted_charged_then_fails(api):
+def test_banned_word_is_accepted_charged_then_fails(api, sandbox_clock):
     message_id = api.submit("nova/imagine", {"prompt": "a Forbidden temple"})
     assert api.info()["credits"] == 990
     assert api.fetch(message_id)["status"] == "QUEUED"
-    message = api.wait(message_id)
+    sandbox_clock.advance(60)  # past the moment it would start processing
+    message = api.fetch(message_id)
     assert message["status"] == "FAIL"
     assert message["error"] == 'Banned prompt detected: "forbidden"'
     assert message["progress"] == 0

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.utils import timezone
 
-from studio.sandbox.imaginepro.webhooks import deliver_due_webhooks
+from studio.sandbox.imaginepro.webhooks import BACKSTOP_GRACE, deliver_due_webhooks
 from studio.sandbox.models import SandboxJob
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -100,21 +100,27 @@ def test_failures_are_delivered_and_unreachable_receivers_recorded(api, receiver
     assert "ConnectionError" in lost.webhook_error
 
 
-def test_request_sweep_delivers_when_the_timer_is_lost(api, receiver, monkeypatch):
+def test_request_sweep_delivers_when_the_timer_is_lost(api, receiver, monkeypatch, sandbox_clock):
     # As if the submitting process died before its timer fired.
     monkeypatch.setattr("studio.sandbox.imaginepro.services.schedule_delivery", lambda job: None)
     message_id = api.submit(
         "nova/imagine", {"prompt": "an orphan", "webhookOverride": f"{receiver.url}/late"}
     )
-    api.wait(message_id)
-    time.sleep(0.5)
-    assert receiver.received == []  # nothing sent: no timer, and not yet late enough
+    job = SandboxJob.objects.get(pk=message_id)
+    sandbox_clock.advance_to(job.ends_at)
+    assert api.fetch(message_id)["status"] == "DONE"
+    # The request's sweep found nothing late enough, so it started no delivery.
+    assert SandboxJob.objects.get(pk=message_id).webhook_sent_at is None
+
+    sandbox_clock.advance(BACKSTOP_GRACE.total_seconds())
+    api.info()  # any API request sweeps once the job is 2 s overdue
+    _wait_for(receiver.received, 1)
     deadline = time.monotonic() + 10
-    while not receiver.received:  # any API request sweeps once the job is 2 s overdue
+    while SandboxJob.objects.get(pk=message_id).webhook_status is None:  # delivery recorded
         assert time.monotonic() < deadline
-        api.info()
-        time.sleep(0.2)
-    time.sleep(0.5)
+        time.sleep(0.05)
+    api.info()
+    assert deliver_due_webhooks() == 0
     assert [payload["messageId"] for _, payload in receiver.received] == [message_id]
 
 

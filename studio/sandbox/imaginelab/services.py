@@ -16,8 +16,8 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils import timezone
 
+from .. import clock
 from ..prompts import find_banned_word, seed_from_id
 from . import catalog, outputs
 from .models import SandboxLabAccount, SandboxLabGeneration, SandboxLabToken
@@ -130,7 +130,7 @@ def login(email: str, password: str) -> tuple[str, int]:
     if account is None or not check_password(password, account.password):
         raise _unauthorized(INCORRECT_LOGIN)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    now = timezone.now()
+    now = clock.now()
     ttl = token_ttl()
     SandboxLabToken.objects.create(
         account=account,
@@ -147,7 +147,7 @@ def expire_tokens(email: str) -> int:
     """Make every sign-in token of the account expired now (tests: token expiry and
     re-login). Returns how many."""
     return SandboxLabToken.objects.filter(account__email__iexact=email).update(
-        expires_at=timezone.now() - timedelta(seconds=1)
+        expires_at=clock.now() - timedelta(seconds=1)
     )
 
 
@@ -161,7 +161,7 @@ def authenticate(authorization: str | None) -> SandboxLabAccount:
     digest = _hash(credential)
     token = SandboxLabToken.objects.select_related("account").filter(token_hash=digest).first()
     if token is not None:
-        if token.expires_at <= timezone.now():
+        if token.expires_at <= clock.now():
             raise _unauthorized()
         return token.account
     account = SandboxLabAccount.objects.filter(api_key_hash=digest).first()
@@ -186,7 +186,7 @@ def check_rate(account: SandboxLabAccount) -> None:
     limit = rate_limit()
     if limit <= 0:
         return
-    now = timezone.now()
+    now = clock.now()
     opened = accounts.filter(
         Q(rate_window_start__isnull=True) | Q(rate_window_start__lte=now - timedelta(seconds=1))
     ).update(rate_window_start=now, rate_count=1)
@@ -237,7 +237,7 @@ def _progress(generation: SandboxLabGeneration, at: datetime) -> int:
 def settle(account: SandboxLabAccount, now: datetime | None = None) -> None:
     """Refund the credits of the account's generations that have failed by `now` (once each:
     the `refunded` flag is set by a conditional UPDATE in the same transaction)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     failed = SandboxLabGeneration.objects.filter(
         account=account,
         outcome=SandboxLabGeneration.Outcome.FAILED,
@@ -319,7 +319,7 @@ def generation_create(account: SandboxLabAccount, req: CreateRequest) -> Sandbox
     cost = int(resolved.model["credit_cost"])
     scale = float(settings.SANDBOX_TIME_SCALE)
     pending, processing = DURATIONS[req.generation_type]
-    now = timezone.now()
+    now = clock.now()
     processing_at = now + timedelta(seconds=pending * scale)
     done_at = processing_at + timedelta(seconds=processing * scale)
     error = failure_reason(req.prompt)

@@ -14,11 +14,11 @@ from functools import wraps
 from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from studio.web.ranges import file_response
 
+from .. import clock
 from . import catalog, outputs, services
 from .models import SandboxLabAccount, SandboxLabGeneration
 from .services import LabError
@@ -214,11 +214,11 @@ def generations(request: HttpRequest, account: SandboxLabAccount):
                 422, [{"loc": ["body"], "msg": "JSON decode error", "type": "json_invalid"}]
             ) from exc
         generation = services.generation_create(account, services.read_create(data))
-        return generation_payload(request, generation, timezone.now()), 201
+        return generation_payload(request, generation, clock.now()), 201
     page = _query_int(request, "page", 1, 1, None)
     page_size = _query_int(request, "page_size", 20, 1, PAGE_SIZE_MAX)
     items, total = services.history(account, page=page, page_size=page_size)
-    now = timezone.now()
+    now = clock.now()
     return {
         "items": [generation_payload(request, item, now) for item in items],
         "total": total,
@@ -259,7 +259,7 @@ def generation(request: HttpRequest, account: SandboxLabAccount, generation_id: 
         services.generation_delete(account, generation_id)
         return None, 204
     item = services.find_generation(account, generation_id)
-    now = timezone.now()
+    now = clock.now()
     if services.state(item, now).status == "completed":
         outputs.ensure_files(item)  # files are rendered on the first fetch that sees them
     return generation_payload(request, item, now), 200
@@ -269,7 +269,7 @@ def generation(request: HttpRequest, account: SandboxLabAccount, generation_id: 
 def generation_status(request: HttpRequest, account: SandboxLabAccount, generation_id: str):
     """GET generations/<id>/status → `{"id", "status", "progress"}` (https://api.imagineview.art)."""
     item = services.find_generation(account, generation_id)
-    current = services.state(item, timezone.now())
+    current = services.state(item, clock.now())
     return {"id": item.pk, "status": current.status, "progress": current.progress}, 200
 
 
@@ -304,7 +304,7 @@ def file(request: HttpRequest, file_key, name: str) -> HttpResponse:
         request.method not in ("GET", "HEAD")
         or item is None
         or name not in outputs.file_names(item)
-        or services.state(item, timezone.now()).status != "completed"
+        or services.state(item, clock.now()).status != "completed"
     ):
         return _json({"detail": "Not Found"}, status=404)
     outputs.ensure_files(item)

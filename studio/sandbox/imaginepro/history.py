@@ -3,8 +3,7 @@ https://docs.imaginepro.ai/api-215995453)."""
 
 from __future__ import annotations
 
-from django.utils import timezone
-
+from .. import clock
 from ..models import SandboxAccount, SandboxJob
 from ..render.files import cdn_url, file_names
 from .payloads import iso
@@ -21,7 +20,7 @@ def history_page(account: SandboxAccount, *, page: int, size: int, base_url: str
     first file (the grid, the image, the MP4). Page `page` (1-based) of `size` items; no
     totals, as documented: a short page is the last.
     """
-    now = timezone.now()
+    now = clock.now()
     jobs = (
         SandboxJob.objects.filter(
             account=account,

@@ -3,12 +3,11 @@ second per account (settings.SANDBOX_PROGRESS_RATE), then 429."""
 
 from __future__ import annotations
 
-import time
-
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 
+from .. import clock
 from ..faults.answers import too_many_requests
 from ..models import SandboxAccount, SandboxRateBucket
 
@@ -21,12 +20,14 @@ def check_progress_rate(account: SandboxAccount) -> JsonResponse | None:
 
     The window is the current 100 ms bucket plus the nine before it (0.9–1 s), counted in
     SandboxRateBucket with one upsert statement that also sums the nine older buckets, so
-    every thread and process shares it. Each request counts, refused ones too.
+    every thread and process shares it. Each request counts, refused ones too. Buckets are
+    slots of the sandbox's clock (clock.py), so a test that holds the clock still sees every
+    request in one window.
     """
     rate = int(getattr(settings, "SANDBOX_PROGRESS_RATE", 10) or 0)
     if rate <= 0:
         return None
-    bucket = int(time.time() * BUCKETS_PER_SECOND)
+    bucket = int(clock.now().timestamp() * BUCKETS_PER_SECOND)
     table = connection.ops.quote_name(SandboxRateBucket._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(

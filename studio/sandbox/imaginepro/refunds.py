@@ -13,8 +13,8 @@ from datetime import datetime
 
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 
+from .. import clock
 from ..models import SandboxAccount, SandboxJob
 
 
@@ -22,7 +22,7 @@ def settle(account_id: int, now: datetime | None = None) -> int:
     """Refund the account's jobs that have failed by `now` and were not refunded yet; the
     `refunded` flag is set by a conditional UPDATE in the same transaction as the credit, so
     two readers never refund one job twice. Returns the credits given back."""
-    now = now or timezone.now()
+    now = now or clock.now()
     due = SandboxJob.objects.filter(
         account_id=account_id,
         outcome=SandboxJob.Outcome.FAIL,

@@ -18,9 +18,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 
-from .. import faults
+from .. import clock, faults
 from ..keys import KEY_PREFIX, hash_key
 from ..models import SandboxAccount, SandboxJob
 from ..prompts import find_banned_word, leading_image_urls, parse_prompt, seed_from_id, tile_size
@@ -52,7 +51,7 @@ def sandbox_account_create(*, label: str, credits: int | None = None) -> str:
     if credits is None:
         credits = settings.SANDBOX_STARTING_CREDITS
     api_key = KEY_PREFIX + secrets.token_hex(16)
-    now = timezone.now()
+    now = clock.now()
     SandboxAccount.objects.create(
         label=label[:200],
         key_hash=hash_key(api_key),
@@ -99,7 +98,7 @@ def find_message(account: SandboxAccount, message_id: str) -> SandboxJob:
     if pk is not None:
         job = (
             SandboxJob.objects.select_related("parent")
-            .filter(pk=pk, account=account, created_at__gte=timezone.now() - HISTORY)
+            .filter(pk=pk, account=account, created_at__gte=clock.now() - HISTORY)
             .first()
         )
     if job is None:
@@ -201,7 +200,7 @@ def submit_button(
     parent = find_message(account, req.message_id)
     if req.button == btn.CANCEL_JOB:
         return cancel_job(account, parent, req, endpoint=endpoint, base_url=base_url, body=body)
-    status = job_state(parent, timezone.now()).status
+    status = job_state(parent, clock.now()).status
     if status != DONE:
         raise bad_request(
             f"Message is not finished (status {status}); buttons are not available yet."
@@ -291,7 +290,7 @@ def create_job(
     the job in the same transaction, with the fetched inputs (their URLs in `inputs`, their
     bytes in storage). `fields` are SandboxJob fields (id, kind, prompt, seed, shape, sizes).
     401 "Insufficient credits" charges and stores nothing. Schedules the webhook."""
-    now = timezone.now()
+    now = clock.now()
     timeline = plan_timeline(
         pace=pace,
         created_at=now,
@@ -352,7 +351,7 @@ def cancel_job(
 
     400 when the target is finished or is not a Midjourney job (no Cancel in its buttons).
     """
-    now = timezone.now()
+    now = clock.now()
     unavailable = bad_request(f'Button "{btn.CANCEL_JOB}" is not available for this message.')
     if btn.CANCEL_JOB not in btn.available_buttons(target, job_state(target, now).status):
         raise unavailable

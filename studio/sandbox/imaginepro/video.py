@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.utils import timezone
-
+from .. import clock
 from ..models import SandboxAccount, SandboxJob
 from ..prompts import seed_from_id
 from ..render.inputs import fetch_images
@@ -79,7 +78,7 @@ def submit_video_extend(
     parent = find_message(account, req.message_id)
     if parent.kind != SandboxJob.Kind.VIDEO:
         raise bad_request("Message is not a video.")
-    status = job_state(parent, timezone.now()).status
+    status = job_state(parent, clock.now()).status
     if status != DONE:
         raise bad_request(f"Video is not finished (status {status}); it cannot be extended yet.")
     if req.index not in RESULT_INDEXES:

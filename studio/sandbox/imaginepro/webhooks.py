@@ -18,8 +18,8 @@ from datetime import timedelta
 import requests
 from django.db import close_old_connections, connections, transaction
 from django.db.models import Q
-from django.utils import timezone
 
+from .. import clock
 from ..models import SandboxJob
 from .payloads import message_payload
 
@@ -44,11 +44,11 @@ def schedule_delivery(job: SandboxJob) -> None:
         # be sent (webhook_never fault): nothing to do.
         return
     due_at = max(job.ends_at, job.webhook_hold_until or job.ends_at)
-    if due_at - timezone.now() > TIMER_HORIZON:
+    if due_at - clock.now() > TIMER_HORIZON:
         return
 
     def start() -> None:
-        delay = max(0.0, (due_at - timezone.now()).total_seconds()) + 0.05
+        delay = max(0.0, (due_at - clock.now()).total_seconds()) + 0.05
         timer = threading.Timer(delay, _sweep_in_thread)
         timer.daemon = True
         timer.start()
@@ -66,7 +66,7 @@ def _due(now, *, grace: timedelta = timedelta(0)):
 
 def deliver_due_webhooks() -> int:
     """Send every due, unsent webhook; return how many this call claimed and sent."""
-    now = timezone.now()
+    now = clock.now()
     sent = 0
     for pk in list(_due(now).order_by("ends_at").values_list("pk", flat=True)[:BATCH]):
         claimed = SandboxJob.objects.filter(pk=pk, webhook_sent_at__isnull=True).update(
@@ -75,7 +75,7 @@ def deliver_due_webhooks() -> int:
         if not claimed:
             continue  # another sweep got it
         job = SandboxJob.objects.select_related("parent").get(pk=pk)
-        payload = message_payload(job, base_url=job.base_url, now=timezone.now())
+        payload = message_payload(job, base_url=job.base_url, now=clock.now())
         status, error = _post(job, payload)
         # Injected webhook faults (faults/): a second, identical delivery, or a stale
         # PROCESSING Message after the terminal one.
@@ -118,7 +118,7 @@ def _stale_payload(job: SandboxJob, final: dict) -> dict:
 def sweep_backstop() -> None:
     """Cheap check on every API request; sends late webhooks in a daemon thread so the
     request does not wait for somebody else's receiver."""
-    if _due(timezone.now(), grace=BACKSTOP_GRACE).exists():
+    if _due(clock.now(), grace=BACKSTOP_GRACE).exists():
         threading.Thread(target=_sweep_in_thread, daemon=True).start()
 
 

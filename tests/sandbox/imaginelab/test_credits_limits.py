@@ -1,10 +1,9 @@
 """ImagineLab sandbox wallet and limits (https://api.imagineview.art "Credits & Wallet", "Errors & Limits"): the
 balance, the packages, 402 when the wallet is short (nothing created, nothing charged), and
-the per-account rate limit's 429 with Retry-After."""
+the per-account rate limit's 429 with Retry-After (counted on the sandbox's clock, which the
+rate tests hold and step: "in one second" is then a fact on any machine)."""
 
 from __future__ import annotations
-
-import time
 
 import pytest
 
@@ -47,8 +46,8 @@ def test_a_short_wallet_is_a_402_that_creates_and_charges_nothing(make_lab):
     assert api.balance() == 0
 
 
-def test_the_eleventh_request_in_a_second_is_rate_limited(lab):
-    time.sleep(1.05)  # a fresh window (sign-in used none, but be exact)
+def test_the_eleventh_request_in_a_second_is_rate_limited(lab, sandbox_clock):
+    sandbox_clock.advance(1.05)  # a fresh window (sign-in used none, but be exact)
     statuses = [lab.get("credits/wallet").status_code for _ in range(11)]
     assert statuses[:10] == [200] * 10
     assert statuses[10] == 429
@@ -56,24 +55,23 @@ def test_the_eleventh_request_in_a_second_is_rate_limited(lab):
     assert limited.status_code == 429
     assert limited.json() == {"detail": "Rate limit exceeded"}
     assert limited.headers["Retry-After"] == "1"
-    time.sleep(1.05)
+    sandbox_clock.advance(1.05)
     assert lab.get("credits/wallet").status_code == 200
 
 
-def test_the_limit_is_per_account(make_lab):
+def test_the_limit_is_per_account(make_lab, sandbox_clock):
     busy, other = make_lab(), make_lab()
-    time.sleep(1.05)
-    for _ in range(11):
-        busy.get("credits/wallet")
-    assert busy.get("credits/wallet").status_code == 429
+    sandbox_clock.advance(1.05)
+    statuses = [busy.get("credits/wallet").status_code for _ in range(12)]
+    assert statuses == [200] * 10 + [429] * 2
     assert other.get("credits/wallet").status_code == 200
 
 
-def test_the_rate_setting_changes_or_disables_the_limit(lab, settings):
+def test_the_rate_setting_changes_or_disables_the_limit(lab, settings, sandbox_clock):
     settings.SANDBOX_IMAGINELAB_RATE = 0
     assert {lab.get("credits/wallet").status_code for _ in range(25)} == {200}
     settings.SANDBOX_IMAGINELAB_RATE = 2
-    time.sleep(1.05)
+    sandbox_clock.advance(1.05)
     assert [lab.get("credits/wallet").status_code for _ in range(3)] == [200, 200, 429]
 
 

@@ -5,12 +5,13 @@ history pages, delete, and other accounts' generations staying invisible."""
 from __future__ import annotations
 
 import re
-import time
+from datetime import timedelta
 
 import pytest
 import requests
 
 from studio.sandbox.imaginelab.models import SandboxLabGeneration
+from studio.sandbox.imaginelab.services import DURATIONS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -89,23 +90,35 @@ def test_create_answers_a_pending_record_with_an_integer_id_and_reserves_the_cos
     assert second["id"] > record["id"]  # autoincrement
 
 
-def test_status_goes_pending_processing_completed_in_lowercase(lab):
+def test_status_goes_pending_processing_completed_in_lowercase(lab, settings, sandbox_clock):
+    """The sandbox's clock is stepped through the generation's timeline."""
+    settings.SANDBOX_TIME_SCALE = 1.0  # realistic durations: the clock is stepped, not waited
+    pending, processing = DURATIONS["music"]
+    t0 = sandbox_clock()
     record = lab.create("music", "harmonia-1", "a slow walk by the sea", duration=5)
-    seen, progress = [], []
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
+
+    def status_at(seconds: float) -> dict:
+        sandbox_clock.advance_to(t0 + timedelta(seconds=seconds))
         status = lab.get(f"generations/{record['id']}/status").json()
         assert set(status) == {"id", "status", "progress"}
         assert status["id"] == record["id"]
-        if not seen or seen[-1] != status["status"]:
-            seen.append(status["status"])
-        progress.append(status["progress"])
-        if status["status"] == "completed":
-            break
-        time.sleep(0.12)
-    assert seen[0] == "pending" and seen[-1] == "completed"
-    assert "processing" in seen
-    assert progress == sorted(progress) and progress[-1] == 100
+        return status
+
+    seen = [
+        status_at(seconds)
+        for seconds in (0, pending / 2, pending + processing / 4, pending + processing * 3 / 4)
+    ]
+    seen.append(status_at(pending + processing))
+    assert [s["status"] for s in seen] == [
+        "pending",
+        "pending",
+        "processing",
+        "processing",
+        "completed",
+    ]
+    progress = [s["progress"] for s in seen]
+    assert progress[:2] == [0, 0] and 0 < progress[2] < progress[3] < 100
+    assert progress[-1] == 100
     done = lab.get(f"generations/{record['id']}").json()
     assert done["status"] == "completed" and done["progress"] == 100
     assert done["completed_at"] and done["error"] is None

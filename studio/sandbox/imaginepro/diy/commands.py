@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
-
+from ... import clock
 from ...models import SandboxAccount, SandboxDiscordToken, SandboxJob
 from ..validation import ApiError, bad_request, is_int
 from .tokens import queue_counts, token_info, token_status
@@ -48,7 +47,7 @@ def run_command(account: SandboxAccount, token: SandboxDiscordToken, cmd: str) -
         return "Done! Your jobs will now consume fast-hours."
     if cmd == "turbo":
         return "Done! Your jobs will now run in turbo mode, at twice the fast-hour rate."
-    counts = queue_counts(account, timezone.now()).get(token.pk)
+    counts = queue_counts(account, clock.now()).get(token.pk)
     info = token_info(token, counts)
     return "\n".join(
         (
@@ -75,7 +74,7 @@ def trace(job: SandboxJob) -> dict:
     token = job.token
     if token is None:
         raise ApiError(404, "No trace for this message: it did not run on a linked account.")
-    counts = queue_counts(job.account, timezone.now()).get(token.pk)
+    counts = queue_counts(job.account, clock.now()).get(token.pk)
     return {
         "messageId": str(job.id),
         "tokenId": token.pk,

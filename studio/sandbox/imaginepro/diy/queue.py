@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.utils import timezone
 
+from ... import clock
 from ...models import SandboxAccount, SandboxDiscordToken, SandboxJob
 from ..buttons import CANCEL_JOB
 from ..lifecycle import QUEUED, Timeline, job_state
@@ -36,7 +36,7 @@ def accounts_list(account: SandboxAccount) -> list[dict]:
     """GET /diy/accounts (provisional): each linked account as a token object without the
     Discord token, plus `runningJobs` and `queuedJobs` as numbers."""
     ensure_tokens(account)
-    counts = queue_counts(account, timezone.now())
+    counts = queue_counts(account, clock.now())
     out = []
     for token in SandboxDiscordToken.objects.filter(account=account):
         mine = counts.get(token.pk, {"running": 0, "queued": 0})
@@ -64,7 +64,7 @@ def account_queue(account: SandboxAccount, token_id) -> dict:
     "status", "progress", "createdAt"}`, oldest first."""
     ensure_tokens(account)
     token = account_token(account, token_id)
-    now = timezone.now()
+    now = clock.now()
     jobs = (
         SandboxJob.objects.filter(token=token, ends_at__gt=now)
         .exclude(kind=SandboxJob.Kind.COMMAND)
@@ -94,7 +94,7 @@ def queue_count(account: SandboxAccount) -> dict:
     """GET /diy/queue/count (provisional): `{"count": queued jobs, "running": n,
     "paused": bool, "pausedAt": iso or null}`."""
     account.refresh_from_db(fields=["queue_paused_at"])
-    now = timezone.now()
+    now = clock.now()
     unfinished = _queue_jobs(account).filter(ends_at__gt=now)
     return {
         "count": unfinished.filter(processing_at__gt=now).count(),
@@ -107,7 +107,7 @@ def queue_count(account: SandboxAccount) -> dict:
 def queue_pause(account: SandboxAccount) -> dict:
     """POST /diy/queue/pause: hold every job still QUEUED; later submits wait too.
     Pausing a paused queue changes nothing. Answers like queue_count, plus `success`."""
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         paused = SandboxAccount.objects.filter(pk=account.pk, queue_paused_at__isnull=True).update(
             queue_paused_at=now
@@ -128,7 +128,7 @@ def queue_pause(account: SandboxAccount) -> dict:
 def queue_resume(account: SandboxAccount) -> dict:
     """POST /diy/queue/resume: held jobs wait out the rest of their queue time from now,
     then run to the end. Resuming a running queue changes nothing."""
-    now = timezone.now()
+    now = clock.now()
     released = []
     with transaction.atomic():
         resumed = SandboxAccount.objects.filter(
@@ -153,7 +153,7 @@ def queue_resume(account: SandboxAccount) -> dict:
 def queue_reboot(account: SandboxAccount) -> dict:
     """POST /diy/queue/reboot: running jobs FAIL now with REBOOTED (their webhooks go out);
     queued ones stay queued; a paused queue stays paused. `rebooted` = how many failed."""
-    now = timezone.now()
+    now = clock.now()
     running = list(
         _queue_jobs(account)
         .filter(held_at__isnull=True, processing_at__lte=now, ends_at__gt=now)

@@ -8,8 +8,8 @@ from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Count, Q
-from django.utils import timezone
 
+from ... import clock
 from ...models import SandboxAccount, SandboxDiscordToken, SandboxJob
 from ..validation import ApiError, bad_request, is_int
 
@@ -183,7 +183,7 @@ def token_object(
 def tokens_list(account: SandboxAccount) -> list[dict]:
     """GET /discord/tokens: every linked token with its info."""
     ensure_tokens(account)
-    counts = queue_counts(account, timezone.now())
+    counts = queue_counts(account, clock.now())
     return [
         token_object(token, counts.get(token.pk))
         for token in SandboxDiscordToken.objects.filter(account=account)
@@ -194,7 +194,7 @@ def token_detail(account: SandboxAccount, token_id) -> list[dict]:
     """GET /discord/token/{id}: documented as an array holding the one token."""
     ensure_tokens(account)
     token = account_token(account, token_id)
-    counts = queue_counts(account, timezone.now())
+    counts = queue_counts(account, clock.now())
     return [token_object(token, counts.get(token.pk))]
 
 

@@ -17,12 +17,11 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.files.storage import default_storage
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from studio.web.ranges import file_response
 
-from ... import faults
+from ... import clock, faults
 from ...models import SandboxJob
 from ...render.files import content_type, file_names, storage_name
 from .. import mj_tools, refunds, services, tools, universal, video
@@ -199,7 +198,7 @@ def images(request: HttpRequest, account) -> dict:
 def message(request: HttpRequest, account, *, message_id: str) -> dict:
     """GET message/fetch/<id> | midjourney/message/<id> (§3.2) → Message (§1.3)."""
     job = services.find_message(account, message_id)
-    now = timezone.now()
+    now = clock.now()
     if job_state(job, now).status == DONE:
         ensure_files(job)  # files are drawn on the first fetch that sees DONE
     return message_payload(job, base_url=root_url(request), now=now)
@@ -223,7 +222,7 @@ def cdn(request: HttpRequest, message_id: str, name: str):
             request.method not in ("GET", "HEAD")
             or job is None
             or name not in file_names(job)
-            or job_state(job, timezone.now()).status != DONE
+            or job_state(job, clock.now()).status != DONE
         ):
             return _json(ApiError(404, "File not found").body(), status=404)
         ensure_files(job)
