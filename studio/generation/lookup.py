@@ -9,6 +9,8 @@ stays SUBMITTING with `outcome_unknown_at` and is looked up in the provider's hi
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
@@ -31,6 +33,25 @@ log = logging.getLogger(__name__)
 UNKNOWN_NOTE = "checking with the provider whether it received this job…"
 LOOKUP_SKEW = timedelta(seconds=60)
 LOOKUP_BATCH = 50
+
+
+@contextmanager
+def _progress_place(key_id) -> Iterator[None]:
+    """One of the key's progress places (pacing.progress_limiter) around a lookup's fetch. A
+    key held by a 429 raises that 429 instead of waiting: the lookup is tried again after
+    it, and the poll pass is not kept waiting."""
+    ticket = progress_limiter.acquire(key_id, skip_if_held=True)
+    if ticket is None:
+        raise ProviderError(
+            "Rate limited",
+            status=429,
+            retryable=True,
+            retry_after=progress_limiter.held_for(key_id) or 1.0,
+        )
+    try:
+        yield
+    finally:
+        progress_limiter.release(key_id, ticket)
 
 
 def outcome_unknown(
@@ -118,7 +139,7 @@ def resolve_unknown(generations: list[Generation], *, start_download) -> int:
                     if (created := parse_timestamp(item.get("createdAt"))) is None
                     or created >= since
                 ],
-                before_fetch=lambda: progress_limiter.wait(key.pk),
+                paced=lambda: _progress_place(key.pk),
             )
         except ProviderError as exc:
             _lookup_failed(generation, exc)

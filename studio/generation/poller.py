@@ -49,9 +49,9 @@ SKIPPED = object()
 
 def _fetch(generation: Generation) -> Message | ProviderError | object:
     key = generation.provider_key_id
-    if progress_limiter.held(key):
+    ticket = progress_limiter.acquire(key, skip_if_held=True)
+    if ticket is None:
         return SKIPPED
-    progress_limiter.wait(key)
     try:
         return registry.client_for(generation.provider_key).fetch_message(
             generation.message_id, video=generation.model == Model.VIDEO
@@ -60,6 +60,8 @@ def _fetch(generation: Generation) -> Message | ProviderError | object:
         if exc.status == 429:
             progress_limiter.hold(key, exc.retry_after or 1.0)
         return exc
+    finally:
+        progress_limiter.release(key, ticket)
 
 
 def _poll_failed(generation: Generation, exc: ProviderError, interval: float) -> None:

@@ -8,6 +8,8 @@ differ. Paths live in one table; when a route of the current family (`/nova/*`,
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
@@ -161,7 +163,7 @@ class ImagineProClient(JobCalls, DiyCalls, HttpClient):
         button: str = "",
         history: list[dict[str, Any]] | None = None,
         max_checks: int = 10,
-        before_fetch=None,
+        paced: Callable[[], AbstractContextManager] | None = None,
     ) -> Message | None:
         """Find the job we sent with `ref` when its submit answer was lost; None if not found.
 
@@ -170,8 +172,9 @@ class ImagineProClient(JobCalls, DiyCalls, HttpClient):
         those with our `button` (a press) and our `prompt` tried first; each is confirmed by
         GET /message/fetch/{id}, whose Message echoes the `ref` we sent (§1.1, §1.6). At most
         `max_checks` candidates are fetched. `history` reuses items already read with
-        `history_since` (one history read serves every lookup of a key); `before_fetch`, if
-        given, is called before each fetch (the caller's rate limiter). Only DONE jobs are
+        `history_since` (one history read serves every lookup of a key); `paced`, if given,
+        makes the context each fetch runs in (the caller's rate limiter: a place taken
+        before the request, given back with its answer). Only DONE jobs are
         listed, so a job still running is found on a later call. Raises ProviderError.
         """
         items = self.history_since(since) if history is None else history
@@ -187,10 +190,9 @@ class ImagineProClient(JobCalls, DiyCalls, HttpClient):
             (item for item in items if item.get("id")), key=rank
         )  # sorted() is stable: newest first within a rank
         for item in candidates[:max_checks]:
-            if before_fetch is not None:
-                before_fetch()
             try:
-                message = self.fetch_message(str(item["id"]))
+                with paced() if paced is not None else nullcontext():
+                    message = self.fetch_message(str(item["id"]))
             except ProviderError as exc:
                 if exc.status == 404:
                     continue
