@@ -20,7 +20,13 @@ from django.utils import timezone
 from studio.generation import cancel, transitions
 from studio.generation.models import FinishedBy, Generation, Status
 from studio.generation.notes import clock, short_reason
-from studio.generation.pacing import DEADLINE_MARGIN, backoff, poll_interval, progress_limiter
+from studio.generation.pacing import (
+    DEADLINE_MARGIN,
+    backoff,
+    hold_key,
+    poll_interval,
+    progress_limiter,
+)
 from studio.generation.providers import models_where
 from studio.provider import registry
 from studio.provider.errors import ProviderError
@@ -164,6 +170,9 @@ def _look_again(generation: Generation, note: str, delay: float) -> None:
 
 
 def _lookup_failed(generation: Generation, exc: ProviderError) -> None:
+    if exc.status == 429:  # the whole key waits: this pass's fetches, its submits and polls
+        progress_limiter.hold(generation.provider_key_id, exc.retry_after or 1.0)
+        hold_key(generation.provider_key_id, exc.retry_after or 1.0)
     if generation.deadline_at and generation.deadline_at <= timezone.now():
         transitions.fail(generation.pk, _never_shown(generation))
         return

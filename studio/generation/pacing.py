@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from studio.accounts.models import ProviderKey
-from studio.generation.models import Generation
+from studio.generation.models import POLLED, Generation, Status
 from studio.generation.providers import capabilities_of
 
 DEADLINE_MARGIN = timedelta(seconds=120)  # beyond the `timeout` we sent
@@ -51,6 +51,23 @@ def claim_submit_slot(key: ProviderKey) -> float:
         return 0.0
     key.refresh_from_db(fields=["next_submit_at"])
     return max(0.1, (key.next_submit_at - now).total_seconds()) if key.next_submit_at else 0.1
+
+
+def hold_key(key_id, seconds: float) -> None:
+    """A 429 on any request of the key (poll, lookup or submit) with Retry-After `seconds`:
+    every request of the key waits that long, in every process. Its submits through
+    `next_submit_at` (claim_submit_slot), its polls and lookups through the `next_poll_at` of
+    its running and outcome-unknown jobs; nothing is moved earlier. The poller also holds
+    `progress_limiter` for the fetches already queued in its pass (the provider's errors:
+    docs/provider-contract.md §1.5; the sandbox's 429 carries Retry-After, studio/sandbox/faults)."""
+    until = timezone.now() + timedelta(seconds=seconds)
+    ProviderKey.objects.filter(pk=key_id).filter(
+        Q(next_submit_at__isnull=True) | Q(next_submit_at__lt=until)
+    ).update(next_submit_at=until)
+    waiting = Q(status__in=POLLED) | Q(status=Status.SUBMITTING, outcome_unknown_at__isnull=False)
+    Generation.objects.filter(waiting, provider_key_id=key_id).filter(
+        Q(next_poll_at__lt=until) | Q(next_poll_at__isnull=True)
+    ).update(next_poll_at=until)
 
 
 def backoff(attempt: int) -> float:

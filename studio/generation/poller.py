@@ -24,6 +24,7 @@ from studio.generation.pacing import (
     DEADLINE_MARGIN,
     PROGRESS_RATE,
     backoff,
+    hold_key,
     poll_interval,
     progress_limiter,
 )
@@ -80,14 +81,6 @@ def _poll_failed(generation: Generation, exc: ProviderError, interval: float) ->
         status_note=f"waiting: {short_reason(exc)}, next try in {delay:.0f} s",
         next_poll_at=timezone.now() + timedelta(seconds=delay),
     )
-
-
-def _push_schedule(key_id, seconds: float) -> None:
-    """A 429 on a poll: every running job of the key waits at least Retry-After."""
-    until = timezone.now() + timedelta(seconds=seconds)
-    Generation.objects.filter(provider_key_id=key_id, status__in=POLLED).filter(
-        Q(next_poll_at__lt=until) | Q(next_poll_at__isnull=True)
-    ).update(next_poll_at=until)
 
 
 def _deadline_reason(generation: Generation) -> str:
@@ -258,7 +251,7 @@ def poll_once(*, start_download: Callable[[object], None], limit: int = 2000) ->
                 start_download(generation.pk)
         touched += 1
     for key_id, seconds in limited.items():
-        _push_schedule(key_id, seconds)
+        hold_key(key_id, seconds)  # its submits and every job's next poll wait too
     return touched
 
 

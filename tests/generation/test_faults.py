@@ -14,6 +14,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from studio.accounts.models import ProviderKey
 from studio.credits import ledger
 from studio.credits.models import Kind, LedgerEntry
 from studio.generation import assets, poller
@@ -91,6 +92,8 @@ def test_429_on_submit_waits_for_retry_after_and_the_card_counts_down(
     assert generation.status_note == "waiting: rate limited, next try in 30 s"
     wait = (generation.next_poll_at - timezone.now()).total_seconds()
     assert 25 < wait <= 30  # Retry-After honoured
+    alice_key.refresh_from_db()
+    assert (alice_key.next_submit_at - timezone.now()).total_seconds() > 25  # the whole key
     assert sandbox_jobs(generation) == 0
     # The card recounts the wait from the stored time instead of a frozen number.
     Generation.objects.filter(pk=generation.pk).update(
@@ -98,7 +101,8 @@ def test_429_on_submit_waits_for_retry_after_and_the_card_counts_down(
     )
     assert "waiting: rate limited, next try in 13 s" in card_text(alice, generation)
 
-    make_due(generation)
+    make_due(generation)  # as if the Retry-After had passed, for the job and its key
+    ProviderKey.objects.filter(pk=alice_key.pk).update(next_submit_at=None)
     assert_done_once(finish(generation))
 
 
