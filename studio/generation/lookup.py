@@ -9,6 +9,8 @@ stays SUBMITTING with `outcome_unknown_at` and is looked up in the provider's hi
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
@@ -18,7 +20,13 @@ from django.utils import timezone
 from studio.generation import cancel, transitions
 from studio.generation.models import FinishedBy, Generation, Status
 from studio.generation.notes import clock, short_reason
-from studio.generation.pacing import DEADLINE_MARGIN, backoff, poll_interval, progress_limiter
+from studio.generation.pacing import (
+    DEADLINE_MARGIN,
+    backoff,
+    hold_key,
+    poll_interval,
+    progress_limiter,
+)
 from studio.generation.providers import models_where
 from studio.provider import registry
 from studio.provider.errors import ProviderError
@@ -31,6 +39,25 @@ log = logging.getLogger(__name__)
 UNKNOWN_NOTE = "checking with the provider whether it received this job…"
 LOOKUP_SKEW = timedelta(seconds=60)
 LOOKUP_BATCH = 50
+
+
+@contextmanager
+def _progress_place(key_id) -> Iterator[None]:
+    """One of the key's progress places (pacing.progress_limiter) around a lookup's fetch. A
+    key held by a 429 raises that 429 instead of waiting: the lookup is tried again after
+    it, and the poll pass is not kept waiting."""
+    ticket = progress_limiter.acquire(key_id, skip_if_held=True)
+    if ticket is None:
+        raise ProviderError(
+            "Rate limited",
+            status=429,
+            retryable=True,
+            retry_after=progress_limiter.held_for(key_id) or 1.0,
+        )
+    try:
+        yield
+    finally:
+        progress_limiter.release(key_id, ticket)
 
 
 def outcome_unknown(
@@ -118,7 +145,7 @@ def resolve_unknown(generations: list[Generation], *, start_download) -> int:
                     if (created := parse_timestamp(item.get("createdAt"))) is None
                     or created >= since
                 ],
-                before_fetch=lambda: progress_limiter.wait(key.pk),
+                paced=lambda: _progress_place(key.pk),
             )
         except ProviderError as exc:
             _lookup_failed(generation, exc)
@@ -143,6 +170,9 @@ def _look_again(generation: Generation, note: str, delay: float) -> None:
 
 
 def _lookup_failed(generation: Generation, exc: ProviderError) -> None:
+    if exc.status == 429:  # the whole key waits: this pass's fetches, its submits and polls
+        progress_limiter.hold(generation.provider_key_id, exc.retry_after or 1.0)
+        hold_key(generation.provider_key_id, exc.retry_after or 1.0)
     if generation.deadline_at and generation.deadline_at <= timezone.now():
         transitions.fail(generation.pk, _never_shown(generation))
         return

@@ -1,15 +1,20 @@
 """How fast the worker may go: the submit slot of a key, the per-key token bucket of progress
 requests, the poll interval of a job, the backoff after an error, and the deadline margin.
 
-Capacity: one key's jobs share its PROGRESS_RATE progress requests per second, each polled
-every max(interval, in-flight / rate × 1.1) s; a 429 pushes the key's schedule.
+Capacity: one key's jobs share its PROGRESS_RATE progress requests per second (at most that
+many in any second as the provider counts arrivals: SlidingWindowLimiter), each polled every
+max(interval, in-flight / rate × 1.1) s; a 429 pushes the key's schedule.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 import random
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
@@ -17,7 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from studio.accounts.models import ProviderKey
-from studio.generation.models import Generation
+from studio.generation.models import POLLED, Generation, Status
 from studio.generation.providers import capabilities_of
 
 DEADLINE_MARGIN = timedelta(seconds=120)  # beyond the `timeout` we sent
@@ -48,43 +53,147 @@ def claim_submit_slot(key: ProviderKey) -> float:
     return max(0.1, (key.next_submit_at - now).total_seconds()) if key.next_submit_at else 0.1
 
 
+def hold_key(key_id, seconds: float) -> None:
+    """A 429 on any request of the key (poll, lookup or submit) with Retry-After `seconds`:
+    every request of the key waits that long, in every process. Its submits through
+    `next_submit_at` (claim_submit_slot), its polls and lookups through the `next_poll_at` of
+    its running and outcome-unknown jobs; nothing is moved earlier. The poller also holds
+    `progress_limiter` for the fetches already queued in its pass (the provider's errors:
+    docs/provider-contract.md §1.5; the sandbox's 429 carries Retry-After, studio/sandbox/faults)."""
+    until = timezone.now() + timedelta(seconds=seconds)
+    ProviderKey.objects.filter(pk=key_id).filter(
+        Q(next_submit_at__isnull=True) | Q(next_submit_at__lt=until)
+    ).update(next_submit_at=until)
+    waiting = Q(status__in=POLLED) | Q(status=Status.SUBMITTING, outcome_unknown_at__isnull=False)
+    Generation.objects.filter(waiting, provider_key_id=key_id).filter(
+        Q(next_poll_at__lt=until) | Q(next_poll_at__isnull=True)
+    ).update(next_poll_at=until)
+
+
 def backoff(attempt: int) -> float:
     """Exponential with jitter, capped at 60 s."""
     return min(60.0, 2.0**attempt) * random.uniform(0.8, 1.2)
 
 
-class RateLimiter:
-    """A per-key token bucket shared by the poller's threads (one poller holds the lease).
+class SlidingWindowLimiter:
+    """At most `limit` requests per key in any `window` seconds, counted as the provider
+    counts them: by arrival.
 
-    `wait(key)` takes the key's next slot (1/rate s apart) and sleeps until it; `hold(key,
-    seconds)` moves the key's next slot that far away (a 429's Retry-After), and `held(key)`
-    says whether a hold is in force, so queued calls can give up instead of sleeping."""
+    The provider allows 10 progress requests per second per key (docs/provider-contract.md
+    §5, §9 item 14) and counts each request when it arrives; the sandbox counts arrivals in a
+    sliding second of ten 100 ms buckets (studio/sandbox/imaginepro/progress_rate.py), a
+    provider counting per fixed second sees a subset of those windows. The sender never sees
+    an arrival, only that it falls between the send and the answer. So a request takes one
+    of the key's `limit` places when it is sent (`acquire`) and keeps it until `window` +
+    `margin` seconds after its answer arrived (`release`); nothing is sent while every place
+    is taken.
 
-    def __init__(self, rate: float) -> None:
-        self.rate = rate
-        self._lock = threading.Lock()
-        self._next: dict[object, float] = {}
+    Why no window of the provider can hold `limit` + 1 arrivals: take the last of them to be
+    sent, at s. Each other one was sent before s and answered at or after the window's
+    start w (it arrived inside), so its place was kept until after w + window, which is after
+    s (s precedes its own arrival, inside the window): `limit` places were taken at s and it
+    could not have been sent. Sends delayed and released together, or slow answers, only
+    keep places taken longer. `margin` covers the clock's resolution.
+
+    `hold(key, seconds)` (a 429's Retry-After) stops the key's sends until then. Times are
+    `clock()` seconds (time.monotonic by default; tests inject their own). Thread-safe; one
+    process's view (the poller holds the "poller" lease, so one process polls).
+    """
+
+    def __init__(
+        self,
+        limit: int,
+        *,
+        window: float = 1.0,
+        margin: float = 0.05,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if limit < 1:
+            raise ValueError("limit must be 1 or more")
+        self.limit = limit
+        self.window = window
+        self.margin = margin
+        self.clock = clock
+        self._changed = threading.Condition()
+        self._tickets = itertools.count(1)
+        # key -> {ticket: when its place frees (inf while in flight)}
+        self._places: dict[object, dict[int, float]] = {}
         self._held: dict[object, float] = {}
 
-    def wait(self, key: object) -> None:
-        with self._lock:
-            now = time.monotonic()
-            slot = max(now, self._next.get(key, now))
-            self._next[key] = slot + 1.0 / self.rate
-        if slot > now:
-            time.sleep(slot - now)
+    def try_acquire(self, key: object) -> tuple[int | None, float | None]:
+        """Take a place for one request of `key` now, without waiting.
+
+        Returns (ticket, 0.0) when taken: pass the ticket to `release` once the answer (or
+        the failure) is in. Otherwise (None, seconds) until a place may free or the hold
+        ends, or (None, None) when every place is in flight (one frees on a release)."""
+        with self._changed:
+            return self._try(key, self.clock())
+
+    def acquire(self, key: object, *, skip_if_held: bool = False) -> int | None:
+        """Wait for a place and take it; returns the ticket for `release`. With
+        `skip_if_held`, returns None instead of waiting while the key is held."""
+        with self._changed:
+            while True:
+                now = self.clock()
+                if skip_if_held and self._held.get(key, 0.0) > now:
+                    return None
+                ticket, wait = self._try(key, now)
+                if ticket is not None:
+                    return ticket
+                # A release notifies; the cap re-reads the clock should one never come.
+                self._changed.wait(self.window if wait is None else min(wait, self.window))
+
+    def release(self, key: object, ticket: int) -> None:
+        """The request of `ticket` has its answer (or failed): its place frees `window` +
+        `margin` seconds from now."""
+        with self._changed:
+            places = self._places.get(key)
+            if places is not None and ticket in places:
+                places[ticket] = self.clock() + self.window + self.margin
+            self._changed.notify_all()
+
+    @contextmanager
+    def slot(self, key: object) -> Iterator[None]:
+        """`acquire` (waiting through a hold) … `release` around one request."""
+        ticket = self.acquire(key)
+        try:
+            yield
+        finally:
+            self.release(key, ticket)
 
     def hold(self, key: object, seconds: float) -> None:
-        with self._lock:
-            until = time.monotonic() + seconds
+        """Send nothing for `key` during the next `seconds` (a later hold wins)."""
+        with self._changed:
+            until = self.clock() + seconds
             self._held[key] = max(until, self._held.get(key, 0.0))
-            self._next[key] = max(until, self._next.get(key, 0.0))
+
+    def held_for(self, key: object) -> float:
+        """Seconds left of the key's hold (0.0 when none)."""
+        with self._changed:
+            return max(0.0, self._held.get(key, 0.0) - self.clock())
 
     def held(self, key: object) -> bool:
-        with self._lock:
-            return self._held.get(key, 0.0) > time.monotonic()
+        """True while a hold of `key` is in force."""
+        return self.held_for(key) > 0.0
+
+    def _try(self, key: object, now: float) -> tuple[int | None, float | None]:
+        held = self._held.get(key, 0.0)
+        if held <= now:
+            self._held.pop(key, None)
+        places = {t: end for t, end in self._places.get(key, {}).items() if end > now}
+        if places:
+            self._places[key] = places
+        else:
+            self._places.pop(key, None)  # forget idle keys: the map stays small
+        if held > now:
+            return None, held - now
+        if len(places) < self.limit:
+            ticket = next(self._tickets)
+            self._places.setdefault(key, {})[ticket] = math.inf
+            return ticket, 0.0
+        soonest = min(places.values())
+        return None, (None if soonest == math.inf else soonest - now)
 
 
-# Paced a little under the documented rate, so network jitter never lands 11 requests in
-# one second; the spacing (in-flight / rate × 1.1) asks for less than this.
-progress_limiter = RateLimiter(PROGRESS_RATE * 0.95)
+# The provider's documented rate, exactly: the window above already absorbs network jitter.
+progress_limiter = SlidingWindowLimiter(int(PROGRESS_RATE))

@@ -24,6 +24,7 @@ from studio.generation.pacing import (
     DEADLINE_MARGIN,
     PROGRESS_RATE,
     backoff,
+    hold_key,
     poll_interval,
     progress_limiter,
 )
@@ -49,9 +50,9 @@ SKIPPED = object()
 
 def _fetch(generation: Generation) -> Message | ProviderError | object:
     key = generation.provider_key_id
-    if progress_limiter.held(key):
+    ticket = progress_limiter.acquire(key, skip_if_held=True)
+    if ticket is None:
         return SKIPPED
-    progress_limiter.wait(key)
     try:
         return registry.client_for(generation.provider_key).fetch_message(
             generation.message_id, video=generation.model == Model.VIDEO
@@ -60,6 +61,8 @@ def _fetch(generation: Generation) -> Message | ProviderError | object:
         if exc.status == 429:
             progress_limiter.hold(key, exc.retry_after or 1.0)
         return exc
+    finally:
+        progress_limiter.release(key, ticket)
 
 
 def _poll_failed(generation: Generation, exc: ProviderError, interval: float) -> None:
@@ -78,14 +81,6 @@ def _poll_failed(generation: Generation, exc: ProviderError, interval: float) ->
         status_note=f"waiting: {short_reason(exc)}, next try in {delay:.0f} s",
         next_poll_at=timezone.now() + timedelta(seconds=delay),
     )
-
-
-def _push_schedule(key_id, seconds: float) -> None:
-    """A 429 on a poll: every running job of the key waits at least Retry-After."""
-    until = timezone.now() + timedelta(seconds=seconds)
-    Generation.objects.filter(provider_key_id=key_id, status__in=POLLED).filter(
-        Q(next_poll_at__lt=until) | Q(next_poll_at__isnull=True)
-    ).update(next_poll_at=until)
 
 
 def _deadline_reason(generation: Generation) -> str:
@@ -256,7 +251,7 @@ def poll_once(*, start_download: Callable[[object], None], limit: int = 2000) ->
                 start_download(generation.pk)
         touched += 1
     for key_id, seconds in limited.items():
-        _push_schedule(key_id, seconds)
+        hold_key(key_id, seconds)  # its submits and every job's next poll wait too
     return touched
 
 

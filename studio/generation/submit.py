@@ -21,7 +21,13 @@ from studio.generation import cancel, transitions
 from studio.generation.lookup import outcome_unknown
 from studio.generation.models import Generation, Status, WaitingFor
 from studio.generation.notes import short_reason
-from studio.generation.pacing import DEADLINE_MARGIN, backoff, claim_submit_slot, poll_interval
+from studio.generation.pacing import (
+    DEADLINE_MARGIN,
+    backoff,
+    claim_submit_slot,
+    hold_key,
+    poll_interval,
+)
 from studio.generation.providers import capabilities_of, provider_of
 from studio.generation.signin import token_refused, wait_for_login
 from studio.provider import registry
@@ -119,9 +125,13 @@ def generation_submit(generation_id) -> str:
         return Status.QUEUED
     wait = claim_submit_slot(key)
     if wait:
-        _requeue(
-            generation, wait, "waiting: one submit every few seconds per key", count_attempt=False
+        # Longer than the spacing: the key is held by a 429's Retry-After (pacing.hold_key).
+        note = (
+            f"waiting: rate limited, next try in {wait:.0f} s"
+            if wait > settings.SUBMIT_SPACING + 0.5
+            else "waiting: one submit every few seconds per key"
         )
+        _requeue(generation, wait, note, count_attempt=False)
         return Status.QUEUED
     hook = webhook_url(generation, key)
     try:
@@ -183,6 +193,8 @@ def _submit_failed(generation: Generation, exc: ProviderError, *, webhook_expect
     # A 429 was refused before anything started: it waits as long as the deadline allows
     # (the deadline still closes it) rather than using up the attempts.
     rate_limited = exc.status == 429
+    if rate_limited:
+        hold_key(generation.provider_key_id, exc.retry_after or 1.0)  # its polls wait too
     if exc.retryable and (rate_limited or generation.attempts < settings.SUBMIT_MAX_ATTEMPTS):
         delay = exc.retry_after or backoff(generation.attempts)
         _requeue(

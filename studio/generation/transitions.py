@@ -100,7 +100,8 @@ def apply_message(
     now = timezone.now()
     next_poll_at = now + timedelta(seconds=next_poll_in)
     running = (Status.SUBMITTING, Status.SUBMITTED, Status.PROCESSING)
-    stamp = {"news_at": now} if news else {}
+    # updated_at is the moment next_poll_at counts from (not a second clock read).
+    stamp = {"updated_at": now, **({"news_at": now} if news else {})}
     if message.status == QUEUED:
         ok = advance(
             generation_id,

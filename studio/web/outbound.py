@@ -251,12 +251,15 @@ def open_url(
     headers: dict[str, str] | None = None,
     timeout: tuple[float, float] = (5.0, 60.0),
     max_redirects: int = 5,
+    method: str = "GET",
+    body: bytes | None = None,
 ) -> Iterator[urllib3.BaseHTTPResponse]:
-    """GET `url` through the guard above and yield the first answer that is not a redirect
-    (any status; read it with `read_body`). `trusted`: URL prefixes that may reach internal
-    addresses. `timeout`: (connect, read) seconds per hop. Raises AddressRefused (this URL
-    or a redirect hop points at an internal address) or FetchError (not http(s), unknown host,
-    connection failed, timed out, more than `max_redirects` redirects)."""
+    """GET `url` (or send `method` with `body`, e.g. a webhook's POST: give it
+    max_redirects=0) through the guard above and yield the first answer that is not a
+    redirect (any status; read it with `read_body`). `trusted`: URL prefixes that may reach
+    internal addresses. `timeout`: (connect, read) seconds per hop. Raises AddressRefused
+    (this URL or a redirect hop points at an internal address) or FetchError (not http(s),
+    unknown host, connection failed, timed out, more than `max_redirects` redirects)."""
     trusted = tuple(trusted)
     limits = urllib3.Timeout(connect=timeout[0], read=timeout[1])
     request_headers = {"Accept-Encoding": "identity", **(headers or {})}
@@ -266,8 +269,9 @@ def open_url(
         pool = pinned_pool(target, addresses, limits)
         try:
             response = pool.urlopen(
-                "GET",
+                method,
                 target.path,
+                body=body,
                 headers=request_headers,
                 redirect=False,
                 retries=False,

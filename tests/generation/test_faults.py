@@ -14,6 +14,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from studio.accounts.models import ProviderKey
 from studio.credits import ledger
 from studio.credits.models import Kind, LedgerEntry
 from studio.generation import assets, poller
@@ -94,6 +95,8 @@ def test_429_on_submit_waits_for_retry_after_and_the_card_counts_down(
     # Retry-After honoured, counted from the answer (however long the submit took).
     retry_after = timedelta(seconds=30)
     assert before + retry_after <= generation.next_poll_at <= after + retry_after
+    alice_key.refresh_from_db()
+    assert before + retry_after <= alice_key.next_submit_at <= after + retry_after  # the whole key
     assert sandbox_jobs(generation) == 0
     # The card recounts the wait from the stored time instead of a frozen number.
     Generation.objects.filter(pk=generation.pk).update(
@@ -101,7 +104,8 @@ def test_429_on_submit_waits_for_retry_after_and_the_card_counts_down(
     )
     assert "waiting: rate limited, next try in 13 s" in card_text(alice, generation)
 
-    make_due(generation)
+    make_due(generation)  # as if the Retry-After had passed, for the job and its key
+    ProviderKey.objects.filter(pk=alice_key.pk).update(next_submit_at=None)
     assert_done_once(finish(generation))
 
 
@@ -328,13 +332,17 @@ def test_many_jobs_of_one_key_stay_within_its_progress_rate(
     alice, alice_key, sandbox_url, settings
 ):
     """40 running jobs of one key, all due at once: the poller fetches them all within the
-    provider's 10 requests/s (the sandbox answers 429 above it: none is seen) and spaces each
-    job's next poll by in-flight / rate × 1.1 s."""
+    provider's 10 requests/s (the sandbox answers 429 above it: none is seen, also when a busy
+    machine delays sends and releases them together) and spaces each job's next poll by
+    in-flight / rate × 1.1 s."""
     settings.SANDBOX_PROGRESS_RATE = 10
+    # Pacing is under test, not timeouts: a busy machine must not turn a slow answer into a
+    # lookup (a submit) or a failed poll.
+    settings.PROVIDER_TIMEOUT = (5.0, 30.0)
     inject("never_finish", alice_key, on="submit")
     generations = [flux(alice, alice_key, f"a kite number {n}") for n in range(40)]
     for generation in generations:
-        generation_submit(generation.pk)
+        assert generation_submit(generation.pk) == Status.SUBMITTED
     Generation.objects.update(next_poll_at=timezone.now())
 
     poller.poll_loop(start_download=assets.generation_download, seconds=5)

@@ -23,8 +23,9 @@ FLUX = {"prompt": "a kite over the dunes", "n": 1, "width": 256, "height": 256}
 
 
 @pytest.fixture
-def receiver():
-    """A threaded HTTP server on 127.0.0.1 recording every POST as (path, JSON body)."""
+def receiver(settings):
+    """A threaded HTTP server on 127.0.0.1 recording every POST as (path, JSON body). It is on
+    loopback, so it is a trusted origin for the sandbox's webhooks (OUTBOUND_TRUSTED_ORIGINS)."""
     received: list[tuple[str, dict]] = []
     lock = threading.Lock()
 
@@ -44,6 +45,7 @@ def receiver():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     server.received = received
     server.url = f"http://127.0.0.1:{server.server_address[1]}"
+    settings.OUTBOUND_TRUSTED_ORIGINS = [server.url]
     yield server
     server.shutdown()
     server.server_close()

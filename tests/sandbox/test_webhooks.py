@@ -11,15 +11,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.utils import timezone
 
-from studio.sandbox.imaginepro.webhooks import BACKSTOP_GRACE, deliver_due_webhooks
+from studio.sandbox.imaginepro.webhooks import (
+    BACKSTOP_GRACE,
+    deliver_due_webhooks,
+    trusted_webhook_origins,
+)
 from studio.sandbox.models import SandboxJob
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def receiver():
-    """A tiny HTTP server on 127.0.0.1 that records every POST: (path, JSON body)."""
+def receiver(settings):
+    """A tiny HTTP server on 127.0.0.1 that records every POST: (path, JSON body). It is on
+    loopback, so it is a trusted origin for the sandbox's webhooks (OUTBOUND_TRUSTED_ORIGINS)."""
     received: list[tuple[str, dict]] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -37,6 +42,7 @@ def receiver():
     thread.start()
     server.received = received
     server.url = f"http://127.0.0.1:{server.server_address[1]}"
+    settings.OUTBOUND_TRUSTED_ORIGINS = [server.url]
     yield server
     server.shutdown()
     server.server_close()
@@ -78,7 +84,8 @@ def test_final_message_is_delivered_once(api, receiver):
     assert (job.webhook_status, job.webhook_error) == (204, "")
 
 
-def test_failures_are_delivered_and_unreachable_receivers_recorded(api, receiver):
+def test_failures_are_delivered_and_unreachable_receivers_recorded(api, receiver, settings):
+    settings.OUTBOUND_TRUSTED_ORIGINS = [receiver.url, "http://127.0.0.1:9"]  # nobody listens
     failed_id = api.submit(
         "flux/imagine", {"prompt": "banned art", "webhookOverride": f"{receiver.url}/f"}
     )
@@ -97,7 +104,7 @@ def test_failures_are_delivered_and_unreachable_receivers_recorded(api, receiver
         time.sleep(0.05)
     lost = SandboxJob.objects.get(pk=lost_id)
     assert lost.webhook_sent_at is not None and lost.webhook_status is None
-    assert "ConnectionError" in lost.webhook_error
+    assert "connection failed" in lost.webhook_error
 
 
 def test_request_sweep_delivers_when_the_timer_is_lost(api, receiver, monkeypatch, sandbox_clock):
@@ -144,3 +151,46 @@ def test_new_kinds_and_cancelled_jobs_are_delivered(api, receiver):
     while timezone.now() < planned_end + timedelta(seconds=0.3):
         time.sleep(0.05)
     assert len(receiver.received) == 2
+
+
+def _wait_for_error(message_id: str) -> SandboxJob:
+    deadline = time.monotonic() + 10
+    while not (job := SandboxJob.objects.get(pk=message_id)).webhook_error:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    return job
+
+
+def test_a_webhook_to_an_untrusted_internal_address_is_refused(api, receiver, settings):
+    """The webhook goes through the studio's guarded fetcher (studio.web.outbound): a
+    loopback receiver that is not in OUTBOUND_TRUSTED_ORIGINS gets nothing."""
+    settings.OUTBOUND_TRUSTED_ORIGINS = []
+    refused_id = api.submit(
+        "flux/imagine", {"prompt": "a private hook", "webhookOverride": f"{receiver.url}/x"}
+    )
+    job = _wait_for_error(refused_id)
+    assert job.webhook_status is None
+    assert job.webhook_error == "AddressRefused: the link points to a private address"
+    assert receiver.received == []
+
+    # Trusted again (as the receiver fixture has it): the next job's webhook arrives.
+    settings.OUTBOUND_TRUSTED_ORIGINS = [receiver.url]
+    sent_id = api.submit(
+        "flux/imagine", {"prompt": "a trusted hook", "webhookOverride": f"{receiver.url}/y"}
+    )
+    _wait_for(receiver.received, 1)
+    assert [(path, body["messageId"]) for path, body in receiver.received] == [("/y", sent_id)]
+
+
+def test_by_default_only_the_studios_own_receiver_is_trusted(settings):
+    """Unset OUTBOUND_TRUSTED_ORIGINS: the studio's own origins and its webhook base (e.g.
+    http://web:8000 in docker compose) are trusted, nothing else internal."""
+    settings.OUTBOUND_TRUSTED_ORIGINS = None
+    settings.SANDBOX_ENABLED = True
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    settings.SANDBOX_BASE_URL = "http://127.0.0.1:8000/sandbox/imaginepro/api/v1"
+    settings.SANDBOX_IMAGINELAB_BASE_URL = "http://127.0.0.1:8000/sandbox/imaginelab/api/v1"
+    settings.WEBHOOK_BASE_URL = "http://web:8000"
+    assert trusted_webhook_origins() == ["http://127.0.0.1:8000/", "http://web:8000/"]
+    settings.OUTBOUND_TRUSTED_ORIGINS = ["http://hooks.internal:9000"]
+    assert trusted_webhook_origins() == ["http://hooks.internal:9000/"]

@@ -3,11 +3,14 @@
 The same code talks to the real API and to the studio's sandbox: only `base_url` and the key
 differ. Paths live in one table; when a route of the current family (`/nova/*`,
 `/message/fetch`) answers NestJS's "Cannot POST …" 404, the client tries the older
-`/midjourney/*` twin once (§9 item 2, §10).
+`/midjourney/*` twin once (§9 item 2, §10), and tries first, per base URL, the family that
+answered last (paths.FamilyMemory).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
@@ -19,7 +22,7 @@ from studio.provider.base import Capabilities, HttpClient
 from studio.provider.errors import ProviderError
 from studio.provider.imaginepro.diy_calls import DiyCalls
 from studio.provider.imaginepro.jobs import JobCalls
-from studio.provider.imaginepro.paths import PATHS, SUBMIT_ROUTES
+from studio.provider.imaginepro.paths import PATHS, SUBMIT_ROUTES, family_of, path_families
 from studio.provider.messages import (
     Message,
     SubmitResult,
@@ -41,6 +44,11 @@ def _error_text(response: requests.Response) -> str:
             text = "; ".join(str(item) for item in text)
         return str(text)
     return str(body)[:300]
+
+
+def _route_missing(exc: ProviderError) -> bool:
+    """NestJS's 404 for a route it does not serve ("Cannot POST /…"), not a missing job."""
+    return exc.status == 404 and exc.message.startswith("Cannot ")
 
 
 @dataclass(frozen=True)
@@ -161,7 +169,7 @@ class ImagineProClient(JobCalls, DiyCalls, HttpClient):
         button: str = "",
         history: list[dict[str, Any]] | None = None,
         max_checks: int = 10,
-        before_fetch=None,
+        paced: Callable[[], AbstractContextManager] | None = None,
     ) -> Message | None:
         """Find the job we sent with `ref` when its submit answer was lost; None if not found.
 
@@ -170,8 +178,9 @@ class ImagineProClient(JobCalls, DiyCalls, HttpClient):
         those with our `button` (a press) and our `prompt` tried first; each is confirmed by
         GET /message/fetch/{id}, whose Message echoes the `ref` we sent (§1.1, §1.6). At most
         `max_checks` candidates are fetched. `history` reuses items already read with
-        `history_since` (one history read serves every lookup of a key); `before_fetch`, if
-        given, is called before each fetch (the caller's rate limiter). Only DONE jobs are
+        `history_since` (one history read serves every lookup of a key); `paced`, if given,
+        makes the context each fetch runs in (the caller's rate limiter: a place taken
+        before the request, given back with its answer). Only DONE jobs are
         listed, so a job still running is found on a later call. Raises ProviderError.
         """
         items = self.history_since(since) if history is None else history
@@ -187,10 +196,9 @@ class ImagineProClient(JobCalls, DiyCalls, HttpClient):
             (item for item in items if item.get("id")), key=rank
         )  # sorted() is stable: newest first within a rank
         for item in candidates[:max_checks]:
-            if before_fetch is not None:
-                before_fetch()
             try:
-                message = self.fetch_message(str(item["id"]))
+                with paced() if paced is not None else nullcontext():
+                    message = self.fetch_message(str(item["id"]))
             except ProviderError as exc:
                 if exc.status == 404:
                     continue
@@ -261,13 +269,27 @@ class ImagineProClient(JobCalls, DiyCalls, HttpClient):
         self, method: str, route: str, *, json: Any = None, query: dict | None = None, **params: str
     ) -> Any:
         preferred, fallback = PATHS[route]
-        try:
+        if not fallback:
             return self._call(method, preferred.format(**params), json, query)
+        family = family_of(fallback)
+        use_fallback = path_families.prefers_fallback(self.base_url, family)
+        first, second = (fallback, preferred) if use_fallback else (preferred, fallback)
+        try:
+            return self._call(method, first.format(**params), json, query)
         except ProviderError as exc:
-            # Only a missing route (NestJS "Cannot POST /…") moves to the older family.
-            if fallback and exc.status == 404 and exc.message.startswith("Cannot "):
-                return self._call(method, fallback.format(**params), json, query)
+            if not _route_missing(exc):
+                raise
+        # The first path is missing: the other family, and it is tried first from now on
+        # once it shows it exists (any answer but "Cannot …": a 429 or a 404 for an unknown
+        # job come from the route).
+        try:
+            data = self._call(method, second.format(**params), json, query)
+        except ProviderError as exc:
+            if exc.status is not None and not _route_missing(exc):
+                path_families.remember(self.base_url, family, fallback=not use_fallback)
             raise
+        path_families.remember(self.base_url, family, fallback=not use_fallback)
+        return data
 
     def _call(self, method: str, path: str, json: Any, query: dict | None = None) -> Any:
         sending = method != "GET"

@@ -2,11 +2,13 @@
 (the routes are described in docs/provider-contract.md).
 
 One table, so a moved route is a one-line edit. Values: (preferred path, fallback or None);
-the client tries the fallback once when the preferred route answers NestJS's "Cannot POST …".
+the client tries the fallback once when the preferred route answers NestJS's "Cannot POST …",
+and remembers which family answered (FamilyMemory) so that it is tried first next time.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 from urllib.parse import quote
 
@@ -68,6 +70,49 @@ SUBMIT_ROUTES = frozenset(
         "video_extend",
     }
 )
+
+
+class FamilyMemory:
+    """Which path family answered last, per base URL: process-wide, thread-safe, small.
+
+    A route with a fallback belongs to the family of its fallback's first segment (the
+    `/midjourney/*` twins of `/nova/*` and of `/message/fetch`, `/gemini`, and the video
+    status route's `/message` twin). Today's docs and the oldest ones name different
+    families and whether both are still served is unknown (docs/provider-contract.md §9
+    items 1 and 2, §11): a provider that lost one family would otherwise cost two requests
+    for every submit and every poll. `prefers_fallback` says which path to try first;
+    `remember` records the one that answered after the other was missing. At most
+    `max_entries` (base URL, family) pairs are kept, the oldest forgotten first.
+    """
+
+    def __init__(self, max_entries: int = 64) -> None:
+        self.max_entries = max_entries
+        self._lock = threading.Lock()
+        self._fallback: dict[tuple[str, str], bool] = {}
+
+    def prefers_fallback(self, base_url: str, family: str) -> bool:
+        """True when the fallback path answered last for this base URL and family."""
+        with self._lock:
+            return self._fallback.get((base_url.rstrip("/"), family), False)
+
+    def remember(self, base_url: str, family: str, *, fallback: bool) -> None:
+        """The preferred path (fallback=False) or the fallback answered."""
+        key = (base_url.rstrip("/"), family)
+        with self._lock:
+            self._fallback.pop(key, None)  # re-inserted last: the newest entry
+            if fallback:
+                self._fallback[key] = True
+                while len(self._fallback) > self.max_entries:
+                    del self._fallback[next(iter(self._fallback))]
+
+
+def family_of(fallback: str) -> str:
+    """The family a fallback path names: its first segment ("/midjourney/imagine" →
+    "midjourney")."""
+    return fallback.lstrip("/").split("/", 1)[0]
+
+
+path_families = FamilyMemory()
 
 
 def button_body(*, message_id: str, button: str, prompt: str = "", mask: str = "") -> dict:

@@ -11,13 +11,16 @@ claims each job, so concurrent sweeps in several processes send it once.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from datetime import timedelta
 
-import requests
+from django.conf import settings
 from django.db import close_old_connections, connections, transaction
 from django.db.models import Q
+
+from studio.web.outbound import FetchError, open_url, origin_of, trusted_result_origins
 
 from .. import clock
 from ..models import SandboxJob
@@ -88,19 +91,37 @@ def deliver_due_webhooks() -> int:
     return sent
 
 
+def trusted_webhook_origins() -> list[str]:
+    """Where a webhook may be POSTed although its address is internal: the origins of
+    settings.OUTBOUND_TRUSTED_ORIGINS when it is set; otherwise those trusted for result
+    links (studio.web.outbound.trusted_result_origins: the studio's own origins while the
+    sandbox is on) plus the origin of WEBHOOK_BASE_URL, the studio's own receiver that every
+    sandbox key's `webhookOverride` is built from (docs/architecture.md "Outbound fetches")."""
+    trusted = trusted_result_origins()
+    if getattr(settings, "OUTBOUND_TRUSTED_ORIGINS", None) is not None:
+        return trusted
+    own = origin_of(getattr(settings, "WEBHOOK_BASE_URL", "") or "")
+    return list(dict.fromkeys([*trusted, *([own] if own else [])]))
+
+
 def _post(job: SandboxJob, payload: dict) -> tuple[int | None, str]:
-    """POST `payload` to the job's webhook: (HTTP status or None, error text or "")."""
+    """POST `payload` to the job's webhook through the studio's guarded fetcher
+    (studio.web.outbound: an internal address only under trusted_webhook_origins(), no
+    redirect followed): (HTTP status or None, error text or "")."""
     try:
-        response = requests.post(
+        with open_url(
             job.webhook_url,
-            json=payload,
-            timeout=WEBHOOK_TIMEOUT,
-            headers={"User-Agent": "ImaginePro-Sandbox/1.0"},
-        )
-    except requests.RequestException as exc:
-        log.info("sandbox webhook for %s failed: %s", job.pk, type(exc).__name__)
+            method="POST",
+            body=json.dumps(payload).encode(),
+            trusted=trusted_webhook_origins(),
+            headers={"User-Agent": "ImaginePro-Sandbox/1.0", "Content-Type": "application/json"},
+            timeout=(WEBHOOK_TIMEOUT, WEBHOOK_TIMEOUT),
+            max_redirects=0,
+        ) as response:
+            return response.status, ""
+    except FetchError as exc:
+        log.info("sandbox webhook for %s not delivered: %s", job.pk, exc)
         return None, f"{type(exc).__name__}: {exc}"[:1000]
-    return response.status_code, ""
 
 
 def _stale_payload(job: SandboxJob, final: dict) -> dict:
