@@ -89,11 +89,6 @@ class MembershipFactory(DjangoModelFactory):
     role = Role.CREATOR
 
 
-def member(team: Team, username: str) -> User:
-    """The member of `team` called `username`."""
-    return team.memberships.get(user__username=username).user
-
-
 # --- provider keys ---------------------------------------------------------------------------
 
 
