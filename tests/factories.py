@@ -199,7 +199,8 @@ class SandboxGenerationFactory(GenerationFactory):
 
 class AssetFactory(DjangoModelFactory):
     """A stored PNG of `size` and one `color`, with its WebP thumbnail (`thumbnailed=False`:
-    none), as `assets.store_asset` would leave them. Its generation is made when not given."""
+    none), as `assets.store_asset` would leave them, stored `minutes_ago` when given. Its
+    generation is made when not given (`generation__user=…` and the like)."""
 
     class Meta:
         model = Asset
@@ -209,6 +210,7 @@ class AssetFactory(DjangoModelFactory):
         color = (200, 80, 40)
         thumbnailed = True
         data = factory.LazyAttribute(lambda o: image_bytes(o.size, o.color))
+        minutes_ago = None
 
     generation = factory.SubFactory(GenerationFactory)
     role = Asset.Role.IMAGE
@@ -230,6 +232,19 @@ class AssetFactory(DjangoModelFactory):
             else ""
         )
     )
+    created_at = factory.LazyAttribute(
+        lambda o: (
+            None if o.minutes_ago is None else timezone.now() - timedelta(minutes=o.minutes_ago)
+        )
+    )
+
+    @classmethod
+    def _create(cls, model_class, *args, created_at, **kwargs):
+        asset = super()._create(model_class, *args, **kwargs)
+        if created_at is not None:  # auto_now_add: moved with an update
+            model_class.objects.filter(pk=asset.pk).update(created_at=created_at)
+            asset.created_at = created_at
+        return asset
 
 
 class CollectionFactory(DjangoModelFactory):
