@@ -144,16 +144,23 @@ class ProviderKeyFactory(DjangoModelFactory):
 
 
 class GenerationFactory(DjangoModelFactory):
-    """A Midjourney generation row as the worker would leave it, made `minutes_ago` (or at
-    `created_at`). Status traits: `queued`, `running` (the provider is working on it), `done`
-    (the default), `failed`, `cancelled` (failed because its maker cancelled it).
-    `own_root=True` makes it the root of its lineage. Nothing is sent anywhere."""
+    """A Midjourney generation row as the worker would leave it, made `days_ago` and
+    `minutes_ago` (or at `created_at`). Status traits: `queued`, `running` (the provider is
+    working on it), `done` (the default), `failed`, `cancelled` (failed because its maker
+    cancelled it); `finished=True` stamps `finished_at` a minute after it was made.
+    `own_root=True` makes it the root of its lineage; `images=n` stores n images with it.
+    Nothing is sent anywhere."""
 
     class Meta:
         model = Generation
+        skip_postgeneration_save = True
 
     class Params:
         minutes_ago = 0
+        days_ago = 0
+        finished = factory.Trait(
+            finished_at=factory.LazyAttribute(lambda o: o.created_at + timedelta(minutes=1))
+        )
         queued = factory.Trait(status=Status.QUEUED)
         running = factory.Trait(status=Status.PROCESSING)
         done = factory.Trait(status=Status.DONE)
@@ -171,7 +178,9 @@ class GenerationFactory(DjangoModelFactory):
     model = Model.MIDJOURNEY
     prompt = "a lighthouse at dusk"
     status = Status.DONE
-    created_at = factory.LazyAttribute(lambda o: timezone.now() - timedelta(minutes=o.minutes_ago))
+    created_at = factory.LazyAttribute(
+        lambda o: timezone.now() - timedelta(days=o.days_ago, minutes=o.minutes_ago)
+    )
     own_root = False
 
     @classmethod
@@ -184,6 +193,12 @@ class GenerationFactory(DjangoModelFactory):
         if own_root:
             generation.root_id = generation.pk
         return generation
+
+    @factory.post_generation
+    def images(generation, create, extracted, **kwargs):
+        """`images=n`: n stored images (`AssetFactory`; `images__size=…` and the like)."""
+        for index in range(1, (extracted or 0) + 1):
+            AssetFactory(generation=generation, index=index, **kwargs)
 
 
 class SandboxGenerationFactory(GenerationFactory):
