@@ -231,7 +231,7 @@ def test_a_press_is_named_alike_on_card_lineage_lightbox_detail_and_zip(
     ).namelist()
 
     assert title in card
-    assert f">{name}</a>" in lineage or f">{name}<" in lineage
+    assert f'<span class="lineage-label">{name}</span>' in lineage
     assert f'<h2 class="lightbox-title">{title}</h2>' in panel
     assert f"<dt>Step</dt><dd>{name}</dd>" in panel
     assert title in detail and f"Button {name}" in detail
