@@ -120,7 +120,7 @@ def test_no_secret_appears_anywhere(live_server, sandbox_url, settings, caplog):
         json={"email": lab_email, "password": LAB_PASSWORD, "full_name": "Alice"},
         timeout=10,
     )
-    assert signup.status_code < 300, signup.text
+    assert signup.status_code == 201, signup.text
     signed_in = pages.post(
         reverse("key_lab_sign_in"),
         {
