@@ -11,7 +11,7 @@ import os
 import pytest
 from django.contrib.auth.models import User
 
-from studio.accounts.services import sandbox_key_create
+from tests.factories import ProviderKeyFactory, UserFactory
 
 # Playwright's sync API runs an event loop in the test thread (docs/architecture.md "Pitfalls" §7).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -46,20 +46,16 @@ def sandbox_url(live_server, settings) -> str:
     return url
 
 
-def _make_user(username: str) -> User:
-    return User.objects.create_user(username, f"{username}@example.com", "correct-horse-42")
-
-
 @pytest.fixture
 def alice(db) -> User:
     """The owner in most tests."""
-    return _make_user("alice")
+    return UserFactory(username="alice")
 
 
 @pytest.fixture
 def charlie(db) -> User:
     """A stranger: must never see alice's things."""
-    return _make_user("charlie")
+    return UserFactory(username="charlie")
 
 
 @pytest.fixture
@@ -71,7 +67,7 @@ def alice_client(client, alice):
 @pytest.fixture
 def alice_key(alice):
     """Alice's sandbox key (a real sandbox account with starting credits)."""
-    return sandbox_key_create(user=alice)
+    return ProviderKeyFactory(user=alice)
 
 
 # --- Scale-out: the task queue on either broker (the database's, or Redis with REDIS_URL) ---

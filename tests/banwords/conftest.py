@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from studio.banwords import services
+from tests.factories import UserFactory
 
 
 @pytest.fixture(autouse=True)
@@ -19,7 +20,7 @@ def _fresh_ban_cache():
 
 @pytest.fixture
 def staff(db) -> User:
-    return User.objects.create_user("sam", "sam@example.com", "correct-horse-42", is_staff=True)
+    return UserFactory(username="sam", staff=True)
 
 
 @pytest.fixture

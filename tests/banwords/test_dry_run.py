@@ -3,36 +3,30 @@ with counts and the matched words, page by page, saving nothing."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
 from studio.banwords import services
 from studio.banwords.models import BanListVersion
 from studio.console.models import AuditEntry
-from studio.generation.models import Generation, Model
+from studio.generation.models import Model
+from tests.factories import GenerationFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def made(user, prompt, *, days_ago=0, model=Model.MIDJOURNEY, parent=None) -> Generation:
-    generation = Generation.objects.create(user=user, model=model, prompt=prompt, parent=parent)
-    # created_at is auto_now_add: move it back with an update.
-    Generation.objects.filter(pk=generation.pk).update(
-        created_at=timezone.now() - timedelta(days=days_ago)
-    )
-    return generation
-
-
 @pytest.fixture
 def prompts(alice, charlie):
-    old = made(alice, "gore from long ago", days_ago=31)
-    blocked = made(alice, "a GORE scene", days_ago=2)
-    child = made(alice, "a GORE scene", parent=blocked)  # a press: carries its parent's prompt
-    flux = made(charlie, "blood, bath --sref gore", model=Model.FLUX, days_ago=1)
-    mj_flag = made(charlie, "a lake --sref https://example.com/gore.png")
-    clean = made(alice, "a class of glass")
+    old = GenerationFactory(user=alice, prompt="gore from long ago", queued=True, days_ago=31)
+    blocked = GenerationFactory(user=alice, prompt="a GORE scene", queued=True, days_ago=2)
+    # A press: carries its parent's prompt.
+    child = GenerationFactory(user=alice, prompt="a GORE scene", queued=True, parent=blocked)
+    flux = GenerationFactory(
+        user=charlie, prompt="blood, bath --sref gore", queued=True, model=Model.FLUX, days_ago=1
+    )
+    mj_flag = GenerationFactory(
+        user=charlie, prompt="a lake --sref https://example.com/gore.png", queued=True
+    )
+    clean = GenerationFactory(user=alice, prompt="a class of glass", queued=True)
     return {"old": old, "blocked": blocked, "child": child, "flux": flux,
             "mj_flag": mj_flag, "clean": clean}  # fmt: skip
 
@@ -69,7 +63,7 @@ def test_page_lists_them_with_the_words_marked(staff_client, staff, prompts, ban
 def test_results_are_paginated(staff_client, alice, monkeypatch):
     monkeypatch.setattr("studio.banwords.views.dry_run.DRY_RUN_PER_PAGE", 2)
     for i in range(5):
-        made(alice, f"gore number {i}", days_ago=i)
+        GenerationFactory(user=alice, prompt=f"gore number {i}", queued=True, days_ago=i)
 
     first = staff_client.get("/staff/ban-words/dry-run/", {"words": "gore"}).content.decode()
     third = staff_client.get(

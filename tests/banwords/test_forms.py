@@ -7,14 +7,14 @@ from __future__ import annotations
 import io
 
 import pytest
-from django.core.files.base import ContentFile
 from django.urls import reverse
 from PIL import Image
 
-from studio.generation.models import Action, Asset, Generation, Model, Status
+from studio.generation.models import Action, Generation, Model, Status
 from studio.sandbox.imaginepro.services import sandbox_account_credits
 from studio.sandbox.models import SandboxJob
 from studio.uploads.models import Upload
+from tests.factories import GenerationFactory
 from tests.support import run_to_final
 
 HTMX = {"HX-Request": "true"}
@@ -27,35 +27,6 @@ def png(color="red", size=(64, 48), name="image.png"):
     buffer.seek(0)
     buffer.name = name
     return buffer
-
-
-def finished(user, key, *, buttons, prompt="a red kite", **fields) -> Generation:
-    """A finished Midjourney generation with one stored image, made with the ORM."""
-    generation = Generation.objects.create(
-        user=user,
-        provider_key=key,
-        model=Model.MIDJOURNEY,
-        status=Status.DONE,
-        buttons=buttons,
-        message_id="m-1",
-        prompt=prompt,
-        **fields,
-    )
-    out = io.BytesIO()
-    Image.new("RGB", (96, 64), (30, 90, 160)).save(out, "PNG")
-    asset = Asset(
-        generation=generation,
-        index=1,
-        content_type="image/png",
-        width=96,
-        height=64,
-        bytes=len(out.getvalue()),
-        sha256="0" * 64,
-        source_url="https://example.invalid/x.png",
-    )
-    asset.file.save("image-1.png", ContentFile(out.getvalue()), save=False)
-    asset.save()
-    return generation
 
 
 @pytest.mark.django_db(transaction=True)
@@ -187,7 +158,15 @@ def test_image_to_image_stores_no_upload(alice_client, alice_key, sandbox_url, l
 class TestPresses:
     def test_a_banned_remix_prompt_is_refused_in_the_gallery(self, alice, alice_client,
                                                               alice_key, ban):  # fmt: skip
-        parent = finished(alice, alice_key, buttons=["V1"])
+        parent = GenerationFactory(
+            user=alice,
+            provider_key=alice_key,
+            buttons=["V1"],
+            prompt="a red kite",
+            message_id="m-1",
+            images=1,
+            images__size=(96, 64),
+        )
         ban("gore")
 
         response = alice_client.post(
@@ -201,7 +180,15 @@ class TestPresses:
     def test_a_plain_post_reopens_the_remix_box_with_the_words_marked(
         self, alice, alice_client, alice_key, ban
     ):
-        parent = finished(alice, alice_key, buttons=["V1"])
+        parent = GenerationFactory(
+            user=alice,
+            provider_key=alice_key,
+            buttons=["V1"],
+            prompt="a red kite",
+            message_id="m-1",
+            images=1,
+            images__size=(96, 64),
+        )
         ban("gore")
 
         response = alice_client.post(
@@ -217,7 +204,15 @@ class TestPresses:
 
     def test_an_unedited_prompt_is_not_sent_so_not_refused(self, alice, alice_client,
                                                             alice_key, ban):  # fmt: skip
-        parent = finished(alice, alice_key, buttons=["V1"], prompt="a gore kite")
+        parent = GenerationFactory(
+            user=alice,
+            provider_key=alice_key,
+            buttons=["V1"],
+            prompt="a gore kite",
+            message_id="m-1",
+            images=1,
+            images__size=(96, 64),
+        )
         ban("gore")  # banned after the image was made
 
         response = alice_client.post(
@@ -228,7 +223,15 @@ class TestPresses:
         assert Generation.objects.filter(parent=parent).count() == 1
 
     def test_a_banned_region_prompt_keeps_the_editor(self, alice, alice_client, alice_key, ban):
-        parent = finished(alice, alice_key, buttons=["Vary (Region)"])
+        parent = GenerationFactory(
+            user=alice,
+            provider_key=alice_key,
+            buttons=["Vary (Region)"],
+            prompt="a red kite",
+            message_id="m-1",
+            images=1,
+            images__size=(96, 64),
+        )
         ban("gore")
 
         response = alice_client.post(

@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from studio.generation.models import Generation, Status
-from tests.gallery.conftest import make_asset, make_generation
+from tests.factories import AssetFactory, GenerationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -40,8 +40,8 @@ def test_the_star_is_small_while_running_and_stays_when_done(
     page: Page, live_server, alice, viewport
 ):
     page.set_viewport_size(viewport)
-    running = make_generation(
-        alice, status=Status.PROCESSING, progress=31, prompt="a lighthouse being drawn"
+    running = GenerationFactory(
+        user=alice, status=Status.PROCESSING, progress=31, prompt="a lighthouse being drawn"
     )
     log_in(page, live_server, running.get_absolute_url())
 
@@ -50,7 +50,7 @@ def test_the_star_is_small_while_running_and_stays_when_done(
     expect(page.locator("main button.star")).to_have_attribute("aria-pressed", "true")
 
     # The job ends: its card's next poll finds it done and the page reloads with the images.
-    make_asset(running)
+    AssetFactory(generation=running)
     Generation.objects.filter(pk=running.pk).update(
         status=Status.DONE, progress=100, finished_at=timezone.now(), updated_at=timezone.now()
     )

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from studio.generation.models import Model
 from tests.browser.test_gallery_select import log_in
-from tests.gallery.conftest import make_generation
+from tests.factories import GenerationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -31,9 +31,9 @@ def expect_state(page: Page, path: str, prompts: list[str], q: str, model: str) 
 
 
 def test_search_and_filter_go_in_the_address_and_back_restores_both(page: Page, live_server, alice):
-    make_generation(alice, prompt="red fox", minutes_ago=1)
-    make_generation(alice, prompt="arctic fox", model=Model.FLUX, minutes_ago=2)
-    make_generation(alice, prompt="blue whale", minutes_ago=3)
+    GenerationFactory(user=alice, prompt="red fox", minutes_ago=1)
+    GenerationFactory(user=alice, prompt="arctic fox", model=Model.FLUX, minutes_ago=2)
+    GenerationFactory(user=alice, prompt="blue whale", minutes_ago=3)
     log_in(page, live_server, alice)
     page.goto(f"{live_server.url}/")
     page.evaluate("window.__notReloaded = true")
@@ -82,7 +82,7 @@ def test_search_and_filter_go_in_the_address_and_back_restores_both(page: Page, 
 
 def test_load_more_does_not_change_the_address(page: Page, live_server, alice):
     for minutes in range(30):
-        make_generation(alice, prompt=f"fox {minutes}", minutes_ago=minutes)
+        GenerationFactory(user=alice, prompt=f"fox {minutes}", minutes_ago=minutes)
     log_in(page, live_server, alice)
     page.goto(f"{live_server.url}/?q=fox")
     cards = page.locator("#gallery-grid article")

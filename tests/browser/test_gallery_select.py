@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from studio.generation.models import Generation
-from tests.gallery.conftest import make_asset, make_generation
+from tests.factories import AssetFactory, GenerationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,8 +25,8 @@ def log_in(page: Page, live_server, user):
 def test_select_three_then_zip_then_delete(page: Page, live_server, alice, tmp_path):
     made = []
     for n, prompt in enumerate(["red fox", "blue whale", "green frog", "grey owl", "gold fish"]):
-        generation = make_generation(alice, prompt=prompt, minutes_ago=n)
-        make_asset(generation, color=(40 * n, 100, 200))
+        generation = GenerationFactory(user=alice, prompt=prompt, minutes_ago=n)
+        AssetFactory(generation=generation, color=(40 * n, 100, 200))
         made.append(generation)
     log_in(page, live_server, alice)
     page.goto(f"{live_server.url}/")
@@ -72,7 +72,7 @@ def test_select_three_then_zip_then_delete(page: Page, live_server, alice, tmp_p
 
 def test_search_swaps_the_grid_and_keeps_the_address(page: Page, live_server, alice):
     for n, prompt in enumerate(["red fox", "arctic fox", "blue whale"]):
-        make_generation(alice, prompt=prompt, minutes_ago=n)
+        GenerationFactory(user=alice, prompt=prompt, minutes_ago=n)
     log_in(page, live_server, alice)
     page.goto(f"{live_server.url}/")
     cards = page.locator("#gallery-grid article")

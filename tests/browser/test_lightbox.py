@@ -14,6 +14,7 @@ from studio.accounts.services import sandbox_key_create
 from studio.generation import presses, services
 from studio.generation.models import Status
 from studio.teams.models import Membership, Role, Team
+from tests.factories import AssetFactory, GenerationFactory
 from tests.support import run_to_final
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -270,10 +271,9 @@ def test_a_team_viewer_sees_no_action_buttons(
 def test_a_cut_out_shows_a_checkerboard_on_card_lightbox_and_detail(page: Page, live_server, alice):
     """A remove-background result: its transparency over a repeated checkerboard (Pico's
     `background-repeat: no-repeat` on every element once left a single square)."""
-    from tests.gallery.conftest import make_asset, make_generation
 
-    cut = make_generation(alice, action="remove_bg", prompt="")
-    make_asset(cut, size=(200, 160))
+    cut = GenerationFactory(user=alice, action="remove_bg", prompt="")
+    AssetFactory(generation=cut, size=(200, 160))
     checker = """img => {
         const style = getComputedStyle(img);
         const repeats = style.backgroundRepeat.split(', ').every(r => r === 'repeat');

@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 from studio.generation import presses, services
 from studio.generation.models import Generation, Status
 from studio.sandbox.models import SandboxJob
+from tests.factories import AssetFactory, GenerationFactory
 from tests.support import run_to_final
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -134,10 +135,9 @@ def test_paint_undo_and_send_a_mask(page: Page, live_server, alice, alice_key, s
 @pytest.mark.parametrize("size", [(1024, 1024), (896, 1344)], ids=["square", "tall"])
 def test_the_send_button_is_in_view_on_arrival(page: Page, live_server, alice, viewport, size):
     """Without scrolling, a person sees the image and the button that sends the mask."""
-    from tests.gallery.conftest import make_asset, make_generation
 
-    upscaled = make_generation(alice, buttons=[presses.VARY_REGION], prompt="a lighthouse")
-    make_asset(upscaled, size=size)
+    upscaled = GenerationFactory(user=alice, buttons=[presses.VARY_REGION], prompt="a lighthouse")
+    AssetFactory(generation=upscaled, size=size)
     page.set_viewport_size(viewport)
     page.goto(f"{live_server.url}/accounts/login/?next=/g/{upscaled.pk}/vary-region/")
     page.get_by_label("Username").fill("alice")

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from studio.accounts.services import sandbox_key_create
 from studio.generation.models import Generation, Model
 from tests.browser.test_gallery_select import log_in
-from tests.gallery.conftest import make_asset, make_generation
+from tests.factories import AssetFactory, GenerationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,8 +22,8 @@ def test_use_as_reference_puts_the_image_on_the_bar_and_generate_sends_it(
     page: Page, live_server, alice
 ):
     sandbox_key_create(user=alice)
-    fox = make_generation(alice, prompt="a red fox in the snow")
-    image = make_asset(fox)
+    fox = GenerationFactory(user=alice, prompt="a red fox in the snow")
+    image = AssetFactory(generation=fox)
     log_in(page, live_server, alice)
     page.goto(f"{live_server.url}/")
     bar = page.locator("#prompt-bar")
@@ -68,8 +68,8 @@ def test_use_as_reference_puts_the_image_on_the_bar_and_generate_sends_it(
 
 def test_on_a_detail_page_use_as_reference_opens_the_form(page: Page, live_server, alice):
     sandbox_key_create(user=alice)
-    fox = make_generation(alice, prompt="a red fox in the snow")
-    image = make_asset(fox)
+    fox = GenerationFactory(user=alice, prompt="a red fox in the snow")
+    image = AssetFactory(generation=fox)
     log_in(page, live_server, alice)
     page.goto(f"{live_server.url}{fox.get_absolute_url()}")
     expect(page.locator("#prompt-bar")).to_have_count(0)

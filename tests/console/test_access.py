@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, reverse
 from studio.console import urls as console_urls
 from studio.console.audit import record
 from studio.console.models import AuditEntry
+from tests.factories import UserFactory
 
 
 def _console_urls():
@@ -33,7 +34,7 @@ URLS = _console_urls()
 
 @pytest.fixture
 def staff(db) -> User:
-    return User.objects.create_user("sam", "sam@example.com", "correct-horse-42", is_staff=True)
+    return UserFactory(username="sam", staff=True)
 
 
 @pytest.mark.django_db

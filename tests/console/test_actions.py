@@ -17,13 +17,14 @@ from studio.console.models import AuditEntry, ConsoleCommand, ConsoleSettings
 from studio.provider.imaginepro.client import ImagineProClient
 from studio.sandbox.keys import hash_key as _hash_key
 from studio.sandbox.models import SandboxAccount, SandboxDiscordToken, SandboxJob
+from tests.factories import ProviderKeyFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def staff(db) -> User:
-    return User.objects.create_user("sam", "sam@example.com", "correct-horse-42", is_staff=True)
+    return UserFactory(username="sam", staff=True)
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ def staff_client(client, staff):
 @pytest.fixture
 def diy_key(staff, sandbox_url) -> ProviderKey:
     """Sam's sandbox key, chosen as the console's key through the settings page."""
-    return sandbox_key_create(user=staff)
+    return ProviderKeyFactory(user=staff)
 
 
 @pytest.fixture

@@ -6,51 +6,41 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import User
 
-from studio.accounts.services import sandbox_key_create
 from studio.teams.models import Membership, Role, Team
+from tests.factories import ProviderKeyFactory, TeamFactory, UserFactory
 from tests.support import client_for
-
-
-def make_user(username: str) -> User:
-    return User.objects.create_user(username, f"{username}@example.com", "correct-horse-42")
-
 
 login = client_for  # a client signed in as a person, working in a team's workspace or none
 
 
 @pytest.fixture
 def bob(db) -> User:
-    return make_user("bob")
+    return UserFactory(username="bob")
 
 
 @pytest.fixture
 def carol(db) -> User:
-    return make_user("carol")
+    return UserFactory(username="carol")
 
 
 @pytest.fixture
 def vera(db) -> User:
-    return make_user("vera")
+    return UserFactory(username="vera")
 
 
 @pytest.fixture
 def acme(alice, bob, carol, vera) -> Team:
-    team = Team.objects.create(name="Acme", created_by=alice)
-    Membership.objects.create(team=team, user=alice, role=Role.OWNER)
-    Membership.objects.create(team=team, user=bob, role=Role.OWNER)
-    Membership.objects.create(team=team, user=carol, role=Role.CREATOR)
-    Membership.objects.create(team=team, user=vera, role=Role.VIEWER)
-    return team
+    return TeamFactory(
+        name="Acme",
+        created_by=alice,
+        members={alice: Role.OWNER, bob: Role.OWNER, carol: Role.CREATOR, vera: Role.VIEWER},
+    )
 
 
 @pytest.fixture
 def team_key(acme, alice):
     """Acme's sandbox key (added by alice; its creators spend with it)."""
-    key = sandbox_key_create(user=alice)
-    key.team = acme
-    key.name = "Acme sandbox"
-    key.save(update_fields=["team", "name"])
-    return key
+    return ProviderKeyFactory(user=alice, team=acme, name="Acme sandbox")
 
 
 def set_caps(team: Team, *, team_cap=None, **member_caps) -> None:

@@ -10,20 +10,15 @@ import re
 import pytest
 
 from studio.generation import assets, assist, poller, services, tasks
-from studio.generation.models import Generation, Status
+from studio.generation.models import Status
 from studio.generation.submit import generation_submit
 from studio.sandbox.clock import ManualClock
 from studio.sandbox.imaginepro.services import sandbox_account_credits
+from tests.factories import MidjourneyJobFactory
 from tests.gallery.test_words import card_of, text_of
 from tests.support import run_to_final
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def midjourney(user, key, prompt: str) -> Generation:
-    return services.midjourney_create(
-        user=user, provider_key=key, prompt=prompt, params={"prompt": prompt}
-    )
 
 
 def test_header_usage_and_cards_agree(alice, alice_key, alice_client, sandbox_url, settings):
@@ -41,11 +36,15 @@ def test_header_usage_and_cards_agree(alice, alice_key, alice_client, sandbox_ur
         )
     )
     assert done.status == Status.DONE, done.error
-    refused = run_to_final(midjourney(alice, alice_key, "a banned castle"))  # sandbox moderation
+    refused = run_to_final(
+        MidjourneyJobFactory(user=alice, provider_key=alice_key, prompt="a banned castle")
+    )  # sandbox moderation
     assert refused.status == Status.FAILED and "Banned prompt" in refused.error
 
     settings.SANDBOX_CLOCK = ManualClock()  # the sandbox's time held: running when cancelled
-    cancelled = midjourney(alice, alice_key, "a lighthouse to cancel")
+    cancelled = MidjourneyJobFactory(
+        user=alice, provider_key=alice_key, prompt="a lighthouse to cancel"
+    )
     assert generation_submit(cancelled.pk) == Status.SUBMITTED
     alice_client.post(f"/g/{cancelled.pk}/cancel/", headers={"HX-Request": "true"})
     assert tasks.cancel(str(cancelled.pk)) == "sent"

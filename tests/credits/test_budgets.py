@@ -15,6 +15,7 @@ from studio.generation import services
 from studio.generation.models import Generation, Status
 from studio.sandbox.models import SandboxJob
 from tests.credits.conftest import login, set_caps
+from tests.factories import MidjourneyJobFactory
 from tests.support import run_to_final
 
 MEMBER_REFUSAL = (
@@ -31,12 +32,6 @@ def spend(team, user, credits: int) -> None:
     """Earlier spending this month (a job made before this test)."""
     LedgerEntry.objects.create(
         team=team, user=user, model="midjourney", kind=Kind.CHARGE, credits=credits
-    )
-
-
-def midjourney(user, key, prompt="a lighthouse at dusk") -> Generation:
-    return services.midjourney_create(
-        user=user, provider_key=key, prompt=prompt, params={"prompt": prompt}
     )
 
 
@@ -86,7 +81,7 @@ class TestRefusal:
         spend(acme, bob, 35)
 
         with pytest.raises(BudgetExceeded) as refused:
-            midjourney(carol, team_key)
+            MidjourneyJobFactory(user=carol, provider_key=team_key)
 
         assert str(refused.value) == TEAM_REFUSAL
         assert isinstance(refused.value, services.GenerationError)
@@ -98,17 +93,17 @@ class TestRefusal:
         spend(acme, carol, 15)
 
         with pytest.raises(BudgetExceeded, match="your monthly cap in Acme: 15 of 20"):
-            midjourney(carol, team_key)
+            MidjourneyJobFactory(user=carol, provider_key=team_key)
 
     def test_reaching_the_cap_exactly_is_allowed(self, carol, acme, team_key):
         set_caps(acme, team_cap=100, carol=100)
         spend(acme, carol, 90)
 
-        midjourney(carol, team_key)
+        MidjourneyJobFactory(user=carol, provider_key=team_key)
 
         assert ledger.spent(acme, carol) == 100
         with pytest.raises(BudgetExceeded, match="100 of 100 credits spent this month"):
-            midjourney(carol, team_key)
+            MidjourneyJobFactory(user=carol, provider_key=team_key)
 
     def test_last_months_spending_does_not_count(self, carol, acme, team_key):
         set_caps(acme, carol=10)
@@ -121,7 +116,7 @@ class TestRefusal:
             created_at=ledger.month_start() - ledger.month_start().resolution,
         )
 
-        midjourney(carol, team_key)
+        MidjourneyJobFactory(user=carol, provider_key=team_key)
 
         assert ledger.spent(acme, carol) == 10
 
@@ -129,11 +124,11 @@ class TestRefusal:
         set_caps(acme, team_cap=0, carol=0)
         own_key = sandbox_key_create(user=carol)
 
-        midjourney(carol, own_key)
+        MidjourneyJobFactory(user=carol, provider_key=own_key)
 
         assert ledger.spent(None, carol) == 10
         with pytest.raises(BudgetExceeded):
-            midjourney(carol, team_key)
+            MidjourneyJobFactory(user=carol, provider_key=team_key)
 
     def test_check_outside_a_transaction_is_a_programming_error(self, carol, acme):
         with pytest.raises(RuntimeError):
@@ -146,14 +141,16 @@ class TestRefusal:
 class TestRoom:
     def test_a_refund_frees_room_under_the_cap(self, carol, acme, team_key, sandbox_url):
         set_caps(acme, carol=10)
-        failing = midjourney(carol, team_key, "a banned lighthouse at dusk")
+        failing = MidjourneyJobFactory(
+            user=carol, provider_key=team_key, prompt="a banned lighthouse at dusk"
+        )
         with pytest.raises(BudgetExceeded, match="10 of 10 credits"):
-            midjourney(carol, team_key)
+            MidjourneyJobFactory(user=carol, provider_key=team_key)
 
         assert run_to_final(failing).status == Status.FAILED  # the sandbox's moderation
 
         assert ledger.spent(acme, carol) == 0
-        again = midjourney(carol, team_key)
+        again = MidjourneyJobFactory(user=carol, provider_key=team_key)
         assert run_to_final(again).status == Status.DONE
         assert ledger.spent(acme, carol) == 10
 

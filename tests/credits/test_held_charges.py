@@ -18,8 +18,8 @@ from studio.generation.submit import generation_submit
 from studio.sandbox import faults
 from tests.credits.conftest import login, set_caps
 from tests.credits.test_budgets import flux_form, spend
+from tests.factories import FluxJobFactory
 from tests.generation.test_prompt_bar import bar_post
-from tests.support import flux
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,7 +39,7 @@ def lost_answer(user, key) -> Generation:
     """A 6-credit Flux job whose submit answer is lost (the provider answers 502): charged,
     SUBMITTING, and being looked up."""
     faults.inject("http_502", account=faults.account_for_key(key), on="submit", remaining=1)
-    generation = flux(user, key)
+    generation = FluxJobFactory(user=user, provider_key=key)
     assert generation_submit(generation.pk) == Status.SUBMITTING
     generation.refresh_from_db()
     assert generation.outcome_unknown_at is not None

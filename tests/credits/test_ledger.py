@@ -18,15 +18,10 @@ from studio.generation.submit import generation_submit
 from studio.provider import registry
 from studio.provider.messages import DONE, FAIL
 from studio.sandbox.models import SandboxJob
+from tests.factories import MidjourneyJobFactory
 from tests.support import run_to_final
 
 BANNED = "a banned lighthouse at dusk"
-
-
-def midjourney(user, key, prompt="a lighthouse at dusk") -> Generation:
-    return services.midjourney_create(
-        user=user, provider_key=key, prompt=prompt, params={"prompt": prompt}
-    )
 
 
 def booked(generation) -> list[tuple[str, int]]:
@@ -52,7 +47,7 @@ def fetch_until(key, message_id: str, status: str, seconds: float = 15):
 @pytest.mark.django_db
 class TestCharge:
     def test_a_new_generation_is_charged_its_price(self, alice, alice_key):
-        generation = midjourney(alice, alice_key)
+        generation = MidjourneyJobFactory(user=alice, provider_key=alice_key)
 
         [entry] = LedgerEntry.objects.all()
         assert (entry.generation, entry.kind, entry.credits) == (generation, Kind.CHARGE, 10)
@@ -91,7 +86,7 @@ class TestCharge:
         assert not LedgerEntry.objects.exists()
 
     def test_a_second_charge_of_one_generation_is_impossible(self, alice, alice_key):
-        generation = midjourney(alice, alice_key)
+        generation = MidjourneyJobFactory(user=alice, provider_key=alice_key)
 
         with pytest.raises(IntegrityError), transaction.atomic():
             ledger.charge(generation)
@@ -99,7 +94,7 @@ class TestCharge:
 
     def test_a_refused_key_books_nothing(self, alice, charlie, alice_key):
         with pytest.raises(services.GenerationError):
-            midjourney(charlie, alice_key)
+            MidjourneyJobFactory(user=charlie, provider_key=alice_key)
 
         assert not LedgerEntry.objects.exists() and not Generation.objects.exists()
 
@@ -107,7 +102,9 @@ class TestCharge:
 @pytest.mark.django_db(transaction=True)
 class TestRefundOnFail:
     def test_a_job_the_provider_fails_is_refunded(self, alice, alice_key, sandbox_url):
-        generation = run_to_final(midjourney(alice, alice_key, BANNED))
+        generation = run_to_final(
+            MidjourneyJobFactory(user=alice, provider_key=alice_key, prompt=BANNED)
+        )
 
         assert generation.status == Status.FAILED
         assert "banned" in generation.error.lower()
@@ -117,7 +114,7 @@ class TestRefundOnFail:
         assert ledger.spent(None, alice) == 0
 
     def test_the_fail_news_arriving_twice_refunds_once(self, alice, alice_key, sandbox_url):
-        generation = midjourney(alice, alice_key, BANNED)
+        generation = MidjourneyJobFactory(user=alice, provider_key=alice_key, prompt=BANNED)
         assert generation_submit(generation.pk) == Status.SUBMITTED
         generation.refresh_from_db()
         message = fetch_until(alice_key, generation.message_id, FAIL)
@@ -139,7 +136,7 @@ class TestRefundOnFail:
         self, alice, alice_key, sandbox_url
     ):
         """Our download failed, but the provider did the job and spent the credits."""
-        generation = midjourney(alice, alice_key)
+        generation = MidjourneyJobFactory(user=alice, provider_key=alice_key)
         generation_submit(generation.pk)
         generation.refresh_from_db()
         message = fetch_until(alice_key, generation.message_id, DONE)
@@ -153,7 +150,7 @@ class TestRefundOnFail:
     def test_a_job_that_could_not_be_sent_is_refunded(self, alice, alice_key, settings):
         settings.SANDBOX_BASE_URL = "http://127.0.0.1:9/sandbox/imaginepro/api/v1"  # refused
         settings.SUBMIT_MAX_ATTEMPTS = 1
-        generation = midjourney(alice, alice_key)
+        generation = MidjourneyJobFactory(user=alice, provider_key=alice_key)
 
         assert generation_submit(generation.pk) == Status.FAILED
 
@@ -165,7 +162,7 @@ class TestRefundOnCancel:
     def test_cancelling_an_unsent_job_refunds_it_and_sends_nothing(
         self, alice, alice_key, sandbox_url
     ):
-        generation = midjourney(alice, alice_key)
+        generation = MidjourneyJobFactory(user=alice, provider_key=alice_key)
 
         assert cancel.generation_cancel(user=alice, generation=generation) == cancel.CANCELLED
         with pytest.raises(services.GenerationError):
@@ -182,7 +179,7 @@ class TestRefundOnCancel:
 @pytest.mark.django_db
 class TestCorrect:
     def test_books_the_difference_once(self, alice, alice_key):
-        generation = midjourney(alice, alice_key)
+        generation = MidjourneyJobFactory(user=alice, provider_key=alice_key)
 
         entry = ledger.correct(generation, 12, "ImagineLab credit_cost")
         repeat = ledger.correct(generation, 15, "ImagineLab credit_cost")
@@ -196,7 +193,7 @@ class TestCorrect:
         assert ledger.net(generation.pk) == 12
 
     def test_a_refund_after_a_correction_reverses_both(self, alice, alice_key):
-        generation = midjourney(alice, alice_key)
+        generation = MidjourneyJobFactory(user=alice, provider_key=alice_key)
         ledger.correct(generation, 7, "ImagineLab credit_cost")
 
         transitions.fail(generation.pk, "Provider failure")
@@ -209,8 +206,8 @@ class TestCorrect:
         assert ledger.spent(None, alice) == 0
 
     def test_nothing_when_the_price_was_right_or_the_job_was_refunded(self, alice, alice_key):
-        right = midjourney(alice, alice_key)
-        refunded = midjourney(alice, alice_key)
+        right = MidjourneyJobFactory(user=alice, provider_key=alice_key)
+        refunded = MidjourneyJobFactory(user=alice, provider_key=alice_key)
         transitions.fail(refunded.pk, "Provider failure")
 
         assert ledger.correct(right, 10, "ImagineLab credit_cost") is None
@@ -223,7 +220,7 @@ class TestCorrect:
 @pytest.mark.django_db
 class TestSpent:
     def test_counts_the_calendar_month_in_utc(self, alice, alice_key):
-        generation = midjourney(alice, alice_key)  # 10 credits, now
+        generation = MidjourneyJobFactory(user=alice, provider_key=alice_key)  # 10 credits, now
         start = ledger.month_start()
         before = start - timedelta(microseconds=1)
         LedgerEntry.objects.create(
@@ -244,7 +241,7 @@ class TestSpent:
         assert ledger.next_month(ledger.month_start(december)) == datetime(2027, 1, 1, tzinfo=UTC)
 
     def test_a_deleted_generation_keeps_its_entries(self, alice, alice_key):
-        generation = midjourney(alice, alice_key)
+        generation = MidjourneyJobFactory(user=alice, provider_key=alice_key)
 
         generation.delete()
 

@@ -11,7 +11,7 @@ from django.apps import apps
 from studio.generation import services
 from studio.generation.assets import aspect_ratio_of
 from studio.generation.models import Asset, Status
-from tests.gallery.conftest import make_asset, make_generation
+from tests.factories import AssetFactory, GenerationFactory
 from tests.support import run_to_final
 
 
@@ -64,15 +64,15 @@ def test_the_migration_backfills_from_the_first_stored_image(alice):
     backfill = importlib.import_module(
         "studio.generation.migrations.0005_aspect_ratio_backfill"
     ).aspect_ratios_backfill
-    portrait = make_generation(alice)
-    make_asset(portrait, 1, size=(816, 1456))
-    make_asset(portrait, 2, size=(1456, 816))  # only the first image counts
-    make_asset(portrait, 1, size=(2048, 2048), role=Asset.Role.GRID)
-    video = make_generation(alice)
-    make_asset(video, 1, size=(1920, 1080), role=Asset.Role.VIDEO)
-    nothing = make_generation(alice, status=Status.FAILED)
-    kept = make_generation(alice, aspect_ratio="2:3")
-    make_asset(kept, 1, size=(1024, 1024))
+    portrait = GenerationFactory(user=alice)
+    AssetFactory(generation=portrait, index=1, size=(816, 1456))
+    AssetFactory(generation=portrait, index=2, size=(1456, 816))  # only the first image counts
+    AssetFactory(generation=portrait, index=1, size=(2048, 2048), role=Asset.Role.GRID)
+    video = GenerationFactory(user=alice)
+    AssetFactory(generation=video, index=1, size=(1920, 1080), role=Asset.Role.VIDEO)
+    nothing = GenerationFactory(user=alice, status=Status.FAILED)
+    kept = GenerationFactory(user=alice, aspect_ratio="2:3")
+    AssetFactory(generation=kept, index=1, size=(1024, 1024))
 
     backfill(apps, None)
 

@@ -8,7 +8,8 @@ import re
 import pytest
 
 from studio.gallery.models import Collection, CollectionItem, Favourite
-from tests.gallery.conftest import HTMX, client_for, make_generation, member
+from tests.factories import CollectionFactory, GenerationFactory
+from tests.gallery.conftest import HTMX, client_for, member
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +28,7 @@ def star(html: str, generation) -> str:
 
 
 def test_star_toggles_in_place_with_htmx(alice, alice_client):
-    generation = make_generation(alice)
+    generation = GenerationFactory(user=alice)
     assert star(alice_client.get("/").content.decode(), generation) == "false"
 
     on = alice_client.post(f"/library/favourite/{generation.pk}/", headers=HTMX)
@@ -45,7 +46,7 @@ def test_star_toggles_in_place_with_htmx(alice, alice_client):
 
 
 def test_star_without_javascript_goes_back(alice, alice_client):
-    generation = make_generation(alice)
+    generation = GenerationFactory(user=alice)
 
     response = alice_client.post(
         f"/library/favourite/{generation.pk}/", HTTP_REFERER="http://testserver/?q=light"
@@ -57,7 +58,7 @@ def test_star_without_javascript_goes_back(alice, alice_client):
 
 
 def test_a_stranger_cannot_star(alice, charlie):
-    generation = make_generation(alice)
+    generation = GenerationFactory(user=alice)
 
     response = client_for(charlie).post(f"/library/favourite/{generation.pk}/")
 
@@ -67,7 +68,7 @@ def test_a_stranger_cannot_star(alice, charlie):
 
 def test_a_team_viewer_may_star_for_themselves(team):
     olga, vera = member(team, "olga"), member(team, "vera")
-    generation = make_generation(olga, team=team)
+    generation = GenerationFactory(user=olga, team=team)
 
     response = client_for(vera, team).post(f"/library/favourite/{generation.pk}/", headers=HTMX)
 
@@ -79,8 +80,8 @@ def test_a_team_viewer_may_star_for_themselves(team):
 
 
 def test_create_add_rename_remove_delete(alice, alice_client):
-    first = make_generation(alice, prompt="first", minutes_ago=2)
-    second = make_generation(alice, prompt="second", minutes_ago=1)
+    first = GenerationFactory(user=alice, prompt="first", minutes_ago=2)
+    second = GenerationFactory(user=alice, prompt="second", minutes_ago=1)
 
     created = alice_client.post("/library/collections/", {"name": "  Summer   trip "})
     collection = Collection.objects.get()
@@ -129,7 +130,7 @@ def test_create_add_rename_remove_delete(alice, alice_client):
 
 
 def test_add_to_a_new_collection_from_the_selection(alice, alice_client):
-    chosen = [make_generation(alice), make_generation(alice)]
+    chosen = [GenerationFactory(user=alice), GenerationFactory(user=alice)]
 
     ask = alice_client.post("/library/add/", {"ids": [g.pk for g in chosen], "next": "/"})
     assert ask.status_code == 200
@@ -151,8 +152,8 @@ def test_an_empty_name_is_refused_and_kept_nothing_made(alice, alice_client):
 
 def test_a_generation_joins_only_a_collection_of_its_workspace(alice, alice_client, team):
     olga = member(team, "olga")
-    team_image = make_generation(olga, team=team)
-    mine = Collection.objects.create(owner=alice, name="Mine")
+    team_image = GenerationFactory(user=olga, team=team)
+    mine = CollectionFactory(owner=alice, name="Mine")
 
     added = alice_client.post("/library/add/", {"ids": [team_image.pk], "collection": mine.pk})
     made = alice_client.post("/library/add/", {"ids": [team_image.pk], "name": "From nothing"})
@@ -165,7 +166,7 @@ def test_a_generation_joins_only_a_collection_of_its_workspace(alice, alice_clie
 
 def test_team_collections_are_seen_by_every_member_and_changed_by_creators(team, charlie):
     olga, cora, vera = (member(team, name) for name in ("olga", "cora", "vera"))
-    image = make_generation(cora, team=team)
+    image = GenerationFactory(user=cora, team=team)
     cora_client = client_for(cora, team)
     cora_client.post("/library/collections/", {"name": "Moodboard"})
     board = Collection.objects.get()
@@ -209,7 +210,7 @@ def test_team_collections_are_seen_by_every_member_and_changed_by_creators(team,
 
 
 def test_a_personal_collection_is_its_owners_alone(alice, alice_client, charlie, team):
-    mine = Collection.objects.create(owner=alice, name="Private")
+    mine = CollectionFactory(owner=alice, name="Private")
 
     assert client_for(charlie).get(f"/library/collections/{mine.pk}/").status_code == 404
     olga = member(team, "olga")

@@ -10,7 +10,8 @@ import pytest
 from django.urls import reverse
 
 from studio.generation.models import Generation
-from tests.gallery.conftest import HTMX, client_for, make_generation, member
+from tests.factories import GenerationFactory
+from tests.gallery.conftest import HTMX, client_for, member
 from tests.generation.test_prompt_bar import bar_post
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -57,11 +58,13 @@ def test_a_job_sent_alone_has_no_batch_and_no_compare_link(
 
 def test_only_the_maker_or_the_team_sees_a_batch(alice, charlie, team):
     batch = uuid.uuid4()
-    mine = [make_generation(alice, batch=batch, prompt=f"mine {n}") for n in range(2)]
+    mine = [GenerationFactory(user=alice, batch=batch, prompt=f"mine {n}") for n in range(2)]
     cora = member(team, "cora")
     shared_batch = uuid.uuid4()
     shared = [
-        make_generation(cora, team=team, batch=shared_batch, prompt=f"team {n}", minutes_ago=-n)
+        GenerationFactory(
+            user=cora, team=team, batch=shared_batch, prompt=f"team {n}", minutes_ago=-n
+        )
         for n in range(3)
     ]
 

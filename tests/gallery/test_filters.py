@@ -9,9 +9,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from studio.gallery.models import Collection, CollectionItem, Favourite
+from studio.gallery.models import Favourite
 from studio.generation.models import Model, Status
-from tests.gallery.conftest import HTMX, client_for, make_asset, make_generation, member
+from tests.factories import AssetFactory, CollectionFactory, GenerationFactory
+from tests.gallery.conftest import HTMX, client_for, member
 
 pytestmark = pytest.mark.django_db
 
@@ -31,9 +32,9 @@ def ids(*generations) -> list[str]:
 
 
 def test_search_finds_prompt_text_whatever_its_case(alice, alice_client):
-    fox = make_generation(alice, prompt="A Red FOX in the snow", minutes_ago=1)
-    make_generation(alice, prompt="a lighthouse at dusk", minutes_ago=2)
-    foxes = make_generation(alice, prompt="two foxes playing", minutes_ago=3)
+    fox = GenerationFactory(user=alice, prompt="A Red FOX in the snow", minutes_ago=1)
+    GenerationFactory(user=alice, prompt="a lighthouse at dusk", minutes_ago=2)
+    foxes = GenerationFactory(user=alice, prompt="two foxes playing", minutes_ago=3)
 
     assert shown(alice_client, "q=fox") == ids(fox, foxes)
     assert shown(alice_client, "q=red+fox") == ids(fox)
@@ -42,29 +43,29 @@ def test_search_finds_prompt_text_whatever_its_case(alice, alice_client):
 
 
 def test_model_filter(alice, alice_client):
-    mj = make_generation(alice, model=Model.MIDJOURNEY)
-    flux = make_generation(alice, model=Model.FLUX)
+    mj = GenerationFactory(user=alice, model=Model.MIDJOURNEY)
+    flux = GenerationFactory(user=alice, model=Model.FLUX)
 
     assert shown(alice_client, "model=flux") == ids(flux)
     assert shown(alice_client, "model=midjourney") == ids(mj)
 
 
 def test_kind_video_is_the_video_model_or_a_stored_video(alice, alice_client):
-    still = make_generation(alice, model=Model.FLUX, minutes_ago=1)
-    make_asset(still)
-    clip = make_generation(alice, model=Model.VIDEO, minutes_ago=2)
-    extended = make_generation(alice, model=Model.MIDJOURNEY, minutes_ago=3)
-    make_asset(extended, role="video")
+    still = GenerationFactory(user=alice, model=Model.FLUX, minutes_ago=1)
+    AssetFactory(generation=still)
+    clip = GenerationFactory(user=alice, model=Model.VIDEO, minutes_ago=2)
+    extended = GenerationFactory(user=alice, model=Model.MIDJOURNEY, minutes_ago=3)
+    AssetFactory(generation=extended, role="video")
 
     assert shown(alice_client, "kind=video") == ids(clip, extended)
     assert shown(alice_client, "kind=image") == ids(still)
 
 
 def test_status_filter(alice, alice_client):
-    running = make_generation(alice, status=Status.PROCESSING, minutes_ago=1)
-    queued = make_generation(alice, status=Status.QUEUED, minutes_ago=2)
-    done = make_generation(alice, status=Status.DONE, minutes_ago=3)
-    failed = make_generation(alice, status=Status.FAILED, minutes_ago=4)
+    running = GenerationFactory(user=alice, status=Status.PROCESSING, minutes_ago=1)
+    queued = GenerationFactory(user=alice, status=Status.QUEUED, minutes_ago=2)
+    done = GenerationFactory(user=alice, status=Status.DONE, minutes_ago=3)
+    failed = GenerationFactory(user=alice, status=Status.FAILED, minutes_ago=4)
 
     assert shown(alice_client, "status=running") == ids(running, queued)
     assert shown(alice_client, "status=done") == ids(done)
@@ -73,9 +74,9 @@ def test_status_filter(alice, alice_client):
 
 def test_date_range_includes_both_days(alice, alice_client):
     day = timedelta(days=1)
-    today = make_generation(alice, minutes_ago=0)
-    two_days = make_generation(alice, minutes_ago=2 * 24 * 60)
-    old = make_generation(alice, minutes_ago=10 * 24 * 60)
+    today = GenerationFactory(user=alice, minutes_ago=0)
+    two_days = GenerationFactory(user=alice, minutes_ago=2 * 24 * 60)
+    old = GenerationFactory(user=alice, minutes_ago=10 * 24 * 60)
     now = timezone.localdate()
 
     assert shown(alice_client, f"date_from={now - 3 * day}") == ids(today, two_days)
@@ -85,7 +86,7 @@ def test_date_range_includes_both_days(alice, alice_client):
 
 
 def test_dates_the_wrong_way_round_say_so(alice, alice_client):
-    make_generation(alice)
+    GenerationFactory(user=alice)
 
     html = alice_client.get("/?date_from=2026-05-02&date_to=2026-05-01").content.decode()
 
@@ -94,9 +95,9 @@ def test_dates_the_wrong_way_round_say_so(alice, alice_client):
 
 
 def test_aspect_ratio_offers_the_ratios_present_and_filters(alice, alice_client, charlie):
-    wide = make_generation(alice, aspect_ratio="16:9", minutes_ago=1)
-    make_generation(alice, aspect_ratio="1:1", minutes_ago=2)
-    make_generation(charlie, aspect_ratio="21:9")  # someone else's: not a choice
+    wide = GenerationFactory(user=alice, aspect_ratio="16:9", minutes_ago=1)
+    GenerationFactory(user=alice, aspect_ratio="1:1", minutes_ago=2)
+    GenerationFactory(user=charlie, aspect_ratio="21:9")  # someone else's: not a choice
 
     html = alice_client.get("/").content.decode()
     select = re.search(r'<select name="aspect_ratio".*?</select>', html, re.DOTALL).group(0)
@@ -109,8 +110,8 @@ def test_aspect_ratio_offers_the_ratios_present_and_filters(alice, alice_client,
 
 def test_member_filter_in_a_team_and_not_in_ones_own_gallery(team, alice_client):
     olga, cora = member(team, "olga"), member(team, "cora")
-    by_olga = make_generation(olga, team=team, minutes_ago=1)
-    by_cora = make_generation(cora, team=team, minutes_ago=2)
+    by_olga = GenerationFactory(user=olga, team=team, minutes_ago=1)
+    by_cora = GenerationFactory(user=cora, team=team, minutes_ago=2)
     client = client_for(cora, team)
 
     assert shown(client, f"member={olga.pk}") == ids(by_olga)
@@ -122,34 +123,35 @@ def test_member_filter_in_a_team_and_not_in_ones_own_gallery(team, alice_client)
 
 
 def test_favourites_only_shows_mine(alice, alice_client, team):
-    starred = make_generation(alice, minutes_ago=1)
-    make_generation(alice, minutes_ago=2)
+    starred = GenerationFactory(user=alice, minutes_ago=1)
+    GenerationFactory(user=alice, minutes_ago=2)
     Favourite.objects.create(user=alice, generation=starred)
 
     assert shown(alice_client, "favourites=on") == ids(starred)
 
     # In a team, a teammate's star is not mine.
     olga, cora = member(team, "olga"), member(team, "cora")
-    shared = make_generation(olga, team=team)
+    shared = GenerationFactory(user=olga, team=team)
     Favourite.objects.create(user=olga, generation=shared)
     assert shown(client_for(olga, team), "favourites=on") == ids(shared)
     assert shown(client_for(cora, team), "favourites=on") == []
 
 
 def test_collection_filter(alice, alice_client):
-    kept = make_generation(alice, minutes_ago=1)
-    make_generation(alice, minutes_ago=2)
-    trip = Collection.objects.create(owner=alice, name="Trip")
-    CollectionItem.objects.create(collection=trip, generation=kept)
+    kept = GenerationFactory(user=alice, minutes_ago=1)
+    GenerationFactory(user=alice, minutes_ago=2)
+    trip = CollectionFactory(owner=alice, name="Trip", generations=[kept])
 
     assert shown(alice_client, f"collection={trip.pk}") == ids(kept)
 
 
 def test_filters_combine_and_load_more_keeps_them(alice, alice_client):
     for minutes in range(30):
-        make_generation(alice, model=Model.FLUX, prompt=f"fox {minutes}", minutes_ago=minutes)
-    make_generation(alice, model=Model.MIDJOURNEY, prompt="fox in mj")
-    make_generation(alice, model=Model.FLUX, prompt="a cat")
+        GenerationFactory(
+            user=alice, model=Model.FLUX, prompt=f"fox {minutes}", minutes_ago=minutes
+        )
+    GenerationFactory(user=alice, model=Model.MIDJOURNEY, prompt="fox in mj")
+    GenerationFactory(user=alice, model=Model.FLUX, prompt="a cat")
 
     html = alice_client.get("/?q=fox&model=flux&kind=&status=").content.decode()
 
@@ -162,7 +164,7 @@ def test_filters_combine_and_load_more_keeps_them(alice, alice_client):
 
 def test_96_per_page(alice, alice_client):
     for minutes in range(100):
-        make_generation(alice, minutes_ago=minutes)
+        GenerationFactory(user=alice, minutes_ago=minutes)
 
     html = alice_client.get("/?per_page=96").content.decode()
 
@@ -174,8 +176,8 @@ def test_96_per_page(alice, alice_client):
 
 
 def test_htmx_filter_answers_the_grid_only_and_varies(alice, alice_client):
-    flux = make_generation(alice, model=Model.FLUX)
-    make_generation(alice, model=Model.MIDJOURNEY)
+    flux = GenerationFactory(user=alice, model=Model.FLUX)
+    GenerationFactory(user=alice, model=Model.MIDJOURNEY)
 
     response = alice_client.get("/?model=flux", headers={**HTMX, "HX-Target": "gallery-grid"})
 
@@ -202,7 +204,7 @@ def test_the_form_is_in_the_url_and_works_without_javascript(alice, alice_client
 
 
 def test_the_filter_form_sets_the_address_to_its_own_request(alice, alice_client):
-    make_generation(alice, model=Model.FLUX, prompt="red fox")
+    GenerationFactory(user=alice, model=Model.FLUX, prompt="red fox")
     form = {**HTMX, "HX-Target": "gallery-grid", "HX-Trigger": "gallery-filters"}
     query = "q=fox&model=flux&kind=&status=&date_from=&per_page=24"
 
@@ -224,7 +226,7 @@ def test_the_filter_form_sets_the_address_to_its_own_request(alice, alice_client
 
 def test_load_more_and_whole_pages_leave_the_address_alone(alice, alice_client):
     for minutes in range(30):
-        make_generation(alice, minutes_ago=minutes)
+        GenerationFactory(user=alice, minutes_ago=minutes)
 
     more = alice_client.get("/?q=a&page=2", headers={**HTMX, "HX-Current-URL": "http://t/?q=a"})
 

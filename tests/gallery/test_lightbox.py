@@ -13,10 +13,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from studio.accounts.services import sandbox_key_create
 from studio.generation import presses, services
 from studio.generation.models import Status
-from studio.teams.models import Membership, Role, Team
+from studio.teams.models import Role
+from tests.factories import MidjourneyJobFactory, ProviderKeyFactory, TeamFactory, UserFactory
 from tests.support import run_to_final
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -123,14 +123,12 @@ def test_strangers_and_other_files_get_404(alice_client, charlie, grid, alice, a
     assert Client().get(panel_url(grid, grid.images[0])).status_code == 302
 
 
-def test_a_team_member_sees_who_made_it(alice, sandbox_url, django_user_model):
-    team = Team.objects.create(name="Harbour Studio", created_by=alice)
-    Membership.objects.create(team=team, user=alice, role=Role.OWNER)
-    bob = django_user_model.objects.create_user("bob", "bob@example.com", "correct-horse-42")
-    Membership.objects.create(team=team, user=bob, role=Role.VIEWER)
-    key = sandbox_key_create(user=alice)
-    key.team = team
-    key.save()
+def test_a_team_member_sees_who_made_it(alice, sandbox_url):
+    bob = UserFactory(username="bob")
+    team = TeamFactory(
+        name="Harbour Studio", created_by=alice, members={alice: Role.OWNER, bob: Role.VIEWER}
+    )
+    key = ProviderKeyFactory(user=alice, team=team)
     generation = run_to_final(
         services.flux_create(
             user=alice,
@@ -191,29 +189,21 @@ def test_an_upscaled_image_offers_vary_zoom_pan_with_names(alice, alice_client, 
     for value in child.buttons:
         if value != presses.CANCEL_JOB and value != presses.VARY_REGION:
             assert value in values, value
-    if "\u2b05\ufe0f" in child.buttons:
-        assert "Pan left" in actions and "Pan ←" not in actions
-    if presses.VARY_REGION in child.buttons:
-        assert reverse("generation:vary_region", args=[child.pk]) in actions
+    # The sandbox offers pans and Vary (Region) on an upscaled image (sandbox buttons.py).
+    assert "\u2b05\ufe0f" in child.buttons and presses.VARY_REGION in child.buttons
+    assert "Pan left" in actions and "Pan ←" not in actions
+    assert reverse("generation:vary_region", args=[child.pk]) in actions
     assert "<h3>Edit</h3>" in actions
 
 
-def test_a_team_viewer_is_offered_no_action_that_makes_or_deletes(
-    alice, sandbox_url, django_user_model
-):
-    team = Team.objects.create(name="Harbour Studio", created_by=alice)
-    Membership.objects.create(team=team, user=alice, role=Role.OWNER)
-    bob = django_user_model.objects.create_user("bob", "bob@example.com", "correct-horse-42")
-    Membership.objects.create(team=team, user=bob, role=Role.VIEWER)
-    key = sandbox_key_create(user=alice)
-    key.team = team
-    key.save()
-    prompt = "a harbour at dawn"
-    generation = run_to_final(
-        services.midjourney_create(
-            user=alice, provider_key=key, prompt=prompt, params={"prompt": prompt}
-        )
+def test_a_team_viewer_is_offered_no_action_that_makes_or_deletes(alice, sandbox_url):
+    bob = UserFactory(username="bob")
+    team = TeamFactory(
+        name="Harbour Studio", created_by=alice, members={alice: Role.OWNER, bob: Role.VIEWER}
     )
+    key = ProviderKeyFactory(user=alice, team=team)
+    prompt = "a harbour at dawn"
+    generation = run_to_final(MidjourneyJobFactory(user=alice, provider_key=key, prompt=prompt))
     assert generation.status == Status.DONE, generation.error
     owner = Client()
     owner.force_login(alice)

@@ -7,14 +7,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from studio.gallery.models import Collection, CollectionItem, Favourite
+from studio.gallery.models import CollectionItem, Favourite
 from studio.generation.models import Action, Asset, Generation, Model, Status
+from tests.factories import AssetFactory, CollectionFactory, GenerationFactory
 from tests.gallery.conftest import (  # noqa: F401 (a fixture: a fresh cache)
     _fresh_cache,
     client_for,
-    make_asset,
-    make_generation,
-    make_team,
     member,
 )
 
@@ -31,13 +29,12 @@ def queries_for(client, url: str) -> list[str]:
 
 
 @pytest.fixture
-def big_team_gallery(db):
-    team = make_team()
+def big_team_gallery(team):
     olga, cora = member(team, "olga"), member(team, "cora")
-    board = Collection.objects.create(owner=olga, team=team, name="Board")
+    board = CollectionFactory(owner=olga, team=team, name="Board")
     for n in range(120):
-        generation = make_generation(
-            olga if n % 2 else cora,
+        generation = GenerationFactory(
+            user=olga if n % 2 else cora,
             team=team,
             minutes_ago=n,
             status=STATUSES[n % len(STATUSES)],
@@ -49,7 +46,7 @@ def big_team_gallery(db):
         )
         if generation.status == Status.DONE:
             for index in (1, 2):
-                make_asset(generation, index)
+                AssetFactory(generation=generation, index=index)
         if n % 3 == 0:
             Favourite.objects.create(user=cora, generation=generation)
         if n % 5 == 0:

@@ -9,7 +9,8 @@ import pytest
 from django.urls import reverse
 
 from studio.generation.models import Generation, Status
-from tests.gallery.conftest import HTMX, client_for, make_asset, make_generation, member
+from tests.factories import AssetFactory, GenerationFactory
+from tests.gallery.conftest import HTMX, client_for, member
 
 pytestmark = pytest.mark.django_db
 
@@ -26,10 +27,12 @@ CREATE_MARKS = (
 @pytest.fixture
 def team_gallery(team):
     olga = member(team, "olga")
-    done = make_generation(olga, team=team, buttons=["U1", "V1", "🔄"], minutes_ago=3)
-    make_asset(done)
-    running = make_generation(olga, team=team, status=Status.PROCESSING, minutes_ago=2)
-    failed = make_generation(olga, team=team, status=Status.FAILED, error="boom", minutes_ago=1)
+    done = GenerationFactory(user=olga, team=team, buttons=["U1", "V1", "🔄"], minutes_ago=3)
+    AssetFactory(generation=done)
+    running = GenerationFactory(user=olga, team=team, status=Status.PROCESSING, minutes_ago=2)
+    failed = GenerationFactory(
+        user=olga, team=team, status=Status.FAILED, error="boom", minutes_ago=1
+    )
     return {"done": done, "running": running, "failed": failed}
 
 
@@ -58,7 +61,7 @@ def test_a_creator_sees_them(team, team_gallery):
         if mark != ">Cancel<":  # below: only on her own running job
             assert mark in html, mark
     # Cancel is for the job's maker and the team's owners: cora's own job, not olga's.
-    own = make_generation(cora, team=team, status=Status.PROCESSING, minutes_ago=1)
+    own = GenerationFactory(user=cora, team=team, status=Status.PROCESSING, minutes_ago=1)
     for job, offered in ((own, True), (team_gallery["running"], False)):
         card = client_for(cora, team).get(f"/g/{job.pk}/card/", headers=HTMX).content.decode()
         assert (">Cancel<" in card) is offered, job

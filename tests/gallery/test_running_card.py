@@ -9,7 +9,8 @@ import re
 import pytest
 
 from studio.generation.models import Status
-from tests.gallery.conftest import HTMX, make_generation
+from tests.factories import GenerationFactory
+from tests.gallery.conftest import HTMX
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +43,7 @@ def state_line(html: str) -> str:
     ],
 )
 def test_running_card_says_its_state(alice_client, alice, status, progress, line):
-    generation = make_generation(alice, status=status, progress=progress)
+    generation = GenerationFactory(user=alice, status=status, progress=progress)
 
     html = running_card(alice_client, generation)
 
@@ -59,14 +60,14 @@ def test_running_card_says_its_state(alice_client, alice, status, progress, line
 
 
 def test_routine_note_is_left_out_but_a_wait_is_shown(alice_client, alice):
-    routine = make_generation(
-        alice,
+    routine = GenerationFactory(
+        user=alice,
         status=Status.PROCESSING,
         progress=31,
         status_note="the provider says PROCESSING 31%",
     )
-    waiting = make_generation(
-        alice,
+    waiting = GenerationFactory(
+        user=alice,
         status=Status.PROCESSING,
         progress=31,
         status_note="no news from the provider for 4 min: still waiting",
@@ -81,7 +82,7 @@ def test_routine_note_is_left_out_but_a_wait_is_shown(alice_client, alice):
 
 
 def test_final_card_has_no_state_line(alice_client, alice):
-    generation = make_generation(alice, status=Status.FAILED, error="boom")
+    generation = GenerationFactory(user=alice, status=Status.FAILED, error="boom")
 
     html = alice_client.get(f"/g/{generation.pk}/card/", headers=HTMX).content.decode()
 

@@ -13,9 +13,10 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from studio.gallery import archive
-from studio.gallery.models import Collection, CollectionItem, Favourite
+from studio.gallery.models import CollectionItem, Favourite
 from studio.generation.models import Asset, Generation, Model, Status
-from tests.gallery.conftest import client_for, make_asset, make_generation, member
+from tests.factories import AssetFactory, CollectionFactory, GenerationFactory
+from tests.gallery.conftest import client_for, member
 
 pytestmark = pytest.mark.django_db
 
@@ -39,15 +40,17 @@ def stored_names(generation) -> list[str]:
 
 def test_zip_holds_the_visible_files_named_readably_with_their_bytes(alice, alice_client, charlie):
     day = timezone.make_aware(datetime(2026, 11, 3, 9, 30))
-    grid = make_generation(alice, prompt="A lighthouse at dusk, --ar 16:9")
+    grid = GenerationFactory(user=alice, prompt="A lighthouse at dusk, --ar 16:9")
     Generation.objects.filter(pk=grid.pk).update(created_at=day)
-    tiles = [make_asset(grid, n, color=(n * 40, 0, 0)) for n in (1, 2)]
-    make_asset(grid, 1, role=Asset.Role.GRID)  # the grid composite is not a result file
-    flux = make_generation(alice, model=Model.FLUX, prompt="")
+    tiles = [AssetFactory(generation=grid, index=n, color=(n * 40, 0, 0)) for n in (1, 2)]
+    AssetFactory(
+        generation=grid, index=1, role=Asset.Role.GRID
+    )  # the grid composite is not a result file
+    flux = GenerationFactory(user=alice, model=Model.FLUX, prompt="")
     Generation.objects.filter(pk=flux.pk).update(created_at=day + timedelta(hours=1))
-    flux_image = make_asset(flux, 1, color=(0, 0, 200))
-    theirs = make_generation(charlie, prompt="secret")
-    make_asset(theirs, 1)
+    flux_image = AssetFactory(generation=flux, index=1, color=(0, 0, 200))
+    theirs = GenerationFactory(user=charlie, prompt="secret")
+    AssetFactory(generation=theirs, index=1)
 
     response = alice_client.post("/library/zip/", {"ids": [grid.pk, flux.pk, theirs.pk]})
 
@@ -66,9 +69,9 @@ def test_zip_holds_the_visible_files_named_readably_with_their_bytes(alice, alic
 
 
 def test_same_day_same_prompt_names_do_not_collide(alice, alice_client):
-    first, second = make_generation(alice), make_generation(alice)
-    make_asset(first)
-    make_asset(second)
+    first, second = GenerationFactory(user=alice), GenerationFactory(user=alice)
+    AssetFactory(generation=first)
+    AssetFactory(generation=second)
 
     names = zip_of(alice_client.post("/library/zip/", {"ids": [first.pk, second.pk]})).namelist()
 
@@ -78,8 +81,8 @@ def test_same_day_same_prompt_names_do_not_collide(alice, alice_client):
 
 def test_a_team_member_zips_the_team_images(team):
     olga, vera = member(team, "olga"), member(team, "vera")
-    image = make_generation(olga, team=team)
-    make_asset(image)
+    image = GenerationFactory(user=olga, team=team)
+    AssetFactory(generation=image)
 
     names = zip_of(client_for(vera, team).post("/library/zip/", {"ids": [image.pk]})).namelist()
 
@@ -87,7 +90,7 @@ def test_a_team_member_zips_the_team_images(team):
 
 
 def test_too_many_or_nothing_says_so_and_goes_back(alice, alice_client, settings):
-    too_many = [make_generation(alice).pk for _ in range(archive.ZIP_MAX_ITEMS + 1)]
+    too_many = [GenerationFactory(user=alice).pk for _ in range(archive.ZIP_MAX_ITEMS + 1)]
 
     response = alice_client.post("/library/zip/", {"ids": too_many, "next": "/?q=x"}, follow=True)
 
@@ -98,7 +101,7 @@ def test_too_many_or_nothing_says_so_and_goes_back(alice, alice_client, settings
     )
     nothing = alice_client.post("/library/zip/", {"ids": []}, follow=True)
     assert "Choose the generations to download first." in nothing.content.decode()
-    unfinished = make_generation(alice, status=Status.PROCESSING)
+    unfinished = GenerationFactory(user=alice, status=Status.PROCESSING)
     none_stored = alice_client.post("/library/zip/", {"ids": [unfinished.pk]}, follow=True)
     assert "None of the chosen generations has a stored file yet." in (none_stored.content.decode())
 
@@ -109,15 +112,13 @@ def test_too_many_or_nothing_says_so_and_goes_back(alice, alice_client, settings
 def test_delete_asks_first_then_removes_rows_and_stored_files(
     alice, alice_client, django_capture_on_commit_callbacks
 ):
-    parent = make_generation(alice, prompt="parent", minutes_ago=3)
-    make_asset(parent)
-    child = make_generation(alice, parent=parent, root=parent, prompt="child", minutes_ago=2)
-    make_asset(child)
-    other = make_generation(alice, prompt="other", minutes_ago=1)
+    parent = GenerationFactory(user=alice, prompt="parent", minutes_ago=3)
+    AssetFactory(generation=parent)
+    child = GenerationFactory(user=alice, parent=parent, root=parent, prompt="child", minutes_ago=2)
+    AssetFactory(generation=child)
+    other = GenerationFactory(user=alice, prompt="other", minutes_ago=1)
     Favourite.objects.create(user=alice, generation=parent)
-    CollectionItem.objects.create(
-        collection=Collection.objects.create(owner=alice, name="C"), generation=parent
-    )
+    CollectionFactory(owner=alice, name="C", generations=[parent])
     files = stored_names(parent)
     assert all(default_storage.exists(name) for name in files)
 
@@ -144,8 +145,8 @@ def test_delete_asks_first_then_removes_rows_and_stored_files(
 
 
 def test_bulk_delete_keeps_running_ones_with_the_reason(alice, alice_client):
-    done = make_generation(alice, minutes_ago=2)
-    running = make_generation(alice, status=Status.PROCESSING, minutes_ago=1)
+    done = GenerationFactory(user=alice, minutes_ago=2)
+    running = GenerationFactory(user=alice, status=Status.PROCESSING, minutes_ago=1)
 
     ask = alice_client.post("/library/delete/", {"ids": [done.pk, running.pk]}).content.decode()
     assert "Delete 1 generation?" in ask
@@ -160,7 +161,7 @@ def test_bulk_delete_keeps_running_ones_with_the_reason(alice, alice_client):
 
 
 def test_a_running_one_alone_is_refused_with_a_sentence(alice, alice_client):
-    running = make_generation(alice, status=Status.QUEUED)
+    running = GenerationFactory(user=alice, status=Status.QUEUED)
 
     response = alice_client.post(
         "/library/delete/", {"ids": [running.pk], "confirm": "1"}, follow=True
@@ -176,9 +177,9 @@ def test_a_creator_cannot_delete_a_teammates_image_but_the_owner_can(
     team, django_capture_on_commit_callbacks
 ):
     olga, cora = member(team, "olga"), member(team, "cora")
-    by_olga = make_generation(olga, team=team, minutes_ago=2)
-    by_cora = make_generation(cora, team=team, minutes_ago=1)
-    make_asset(by_cora)
+    by_olga = GenerationFactory(user=olga, team=team, minutes_ago=2)
+    by_cora = GenerationFactory(user=cora, team=team, minutes_ago=1)
+    AssetFactory(generation=by_cora)
     files = stored_names(by_cora)
     cora_client = client_for(cora, team)
 
@@ -199,7 +200,7 @@ def test_a_creator_cannot_delete_a_teammates_image_but_the_owner_can(
 
 
 def test_a_stranger_deletes_nothing(alice, charlie):
-    mine = make_generation(alice)
+    mine = GenerationFactory(user=alice)
 
     client_for(charlie).post("/library/delete/", {"ids": [mine.pk], "confirm": "1"})
 
@@ -207,7 +208,7 @@ def test_a_stranger_deletes_nothing(alice, charlie):
 
 
 def test_deleting_from_its_own_page_returns_to_the_gallery(alice, alice_client):
-    generation = make_generation(alice)
+    generation = GenerationFactory(user=alice)
 
     response = alice_client.post(
         "/library/delete/",
@@ -223,10 +224,10 @@ def test_the_delete_service_refuses_with_the_reason(team, django_capture_on_comm
     from studio.gallery import services
 
     olga, cora = member(team, "olga"), member(team, "cora")
-    by_olga = make_generation(olga, team=team)
-    running = make_generation(cora, team=team, status=Status.SUBMITTED)
-    mine = make_generation(cora, team=team)
-    make_asset(mine)
+    by_olga = GenerationFactory(user=olga, team=team)
+    running = GenerationFactory(user=cora, team=team, status=Status.SUBMITTED)
+    mine = GenerationFactory(user=cora, team=team)
+    AssetFactory(generation=mine)
     files = stored_names(mine)
 
     with pytest.raises(PermissionDenied, match="Only its maker or a team owner"):

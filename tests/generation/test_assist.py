@@ -21,6 +21,7 @@ from studio.generation import assist, services
 from studio.generation.models import Generation, Status
 from studio.sandbox.imaginepro.services import sandbox_account_credits
 from studio.sandbox.models import SandboxAccount, SandboxJob
+from tests.factories import ProviderKeyFactory
 from tests.support import run_to_final
 
 HTMX = {"HX-Request": "true"}
@@ -41,10 +42,7 @@ def charlie_client(charlie) -> Client:
 @pytest.fixture
 def bogus_key(alice) -> ProviderKey:
     """A sandbox key the sandbox has never issued: every call answers 401."""
-    key = ProviderKey(user=alice, name="Wrong", is_sandbox=True)
-    key.set_api_key("sk-sandbox-never-issued-0000")
-    key.save()
-    return key
+    return ProviderKeyFactory(user=alice, unissued=True)
 
 
 @pytest.fixture

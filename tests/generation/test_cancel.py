@@ -21,15 +21,10 @@ from studio.generation.models import Generation, Status
 from studio.generation.services import GenerationError
 from studio.generation.submit import generation_submit
 from studio.sandbox.models import SandboxJob
+from tests.factories import MidjourneyJobFactory
 
 HTMX = {"HX-Request": "true"}
 CANCELLED_AT_PROVIDER = "Job cancelled"
-
-
-def midjourney(user, key, prompt="a lighthouse at dusk") -> Generation:
-    return services.midjourney_create(
-        user=user, provider_key=key, prompt=prompt, params={"prompt": prompt}
-    )
 
 
 def poll_until_final(generation: Generation, seconds: float = 20) -> Generation:
@@ -62,7 +57,7 @@ def charlie_client(charlie) -> Client:
 @pytest.mark.django_db
 class TestQueued:
     def test_is_closed_at_once_and_costs_nothing(self, alice_client, alice, alice_key):
-        generation = midjourney(alice, alice_key)
+        generation = MidjourneyJobFactory(user=alice, provider_key=alice_key)
         card = alice_client.get(f"/g/{generation.pk}/card/", headers=HTMX).content.decode()
         assert f'hx-post="/g/{generation.pk}/cancel/"' in card
 
@@ -81,7 +76,7 @@ class TestQueued:
         assert not SandboxJob.objects.exists()
 
     def test_plain_post_goes_to_its_page(self, alice_client, alice, alice_key):
-        generation = midjourney(alice, alice_key)
+        generation = MidjourneyJobFactory(user=alice, provider_key=alice_key)
 
         response = alice_client.post(f"/g/{generation.pk}/cancel/", follow=True)
 
@@ -91,7 +86,7 @@ class TestQueued:
     def test_asked_while_sending_then_put_back_in_the_queue_is_closed_unsent(
         self, alice_client, alice, alice_key
     ):
-        generation = midjourney(alice, alice_key)
+        generation = MidjourneyJobFactory(user=alice, provider_key=alice_key)
         Generation.objects.filter(pk=generation.pk).update(status=Status.SUBMITTING)
 
         html = alice_client.post(f"/g/{generation.pk}/cancel/", headers=HTMX).content.decode()
@@ -113,7 +108,7 @@ class TestQueued:
 def test_running_job_is_cancelled_at_the_provider_by_a_task(
     alice_client, alice, alice_key, sandbox_url, slow_sandbox, task_queue
 ):
-    generation = midjourney(alice, alice_key)
+    generation = MidjourneyJobFactory(user=alice, provider_key=alice_key)
     assert generation_submit(generation.pk) == Status.SUBMITTED
 
     response = alice_client.post(f"/g/{generation.pk}/cancel/", headers=HTMX)
@@ -145,7 +140,7 @@ def test_running_job_is_cancelled_at_the_provider_by_a_task(
 
 @pytest.mark.django_db(transaction=True)
 def test_asking_twice_sends_one_press(alice, alice_key, sandbox_url, slow_sandbox):
-    generation = midjourney(alice, alice_key)
+    generation = MidjourneyJobFactory(user=alice, provider_key=alice_key)
     generation_submit(generation.pk)
 
     assert cancel.generation_cancel(user=alice, generation=generation) == cancel.REQUESTED
@@ -161,7 +156,7 @@ def test_asking_twice_sends_one_press(alice, alice_key, sandbox_url, slow_sandbo
 def test_a_refused_cancel_leaves_the_job_to_finish_with_a_note(
     alice_client, alice, alice_key, sandbox_url, sandbox_clock
 ):
-    generation = midjourney(alice, alice_key)
+    generation = MidjourneyJobFactory(user=alice, provider_key=alice_key)
     generation_submit(generation.pk)
     generation.refresh_from_db()
     target = SandboxJob.objects.get(pk=generation.message_id)
@@ -241,7 +236,7 @@ def test_cancel_while_the_submit_is_in_flight_is_sent_right_after_it(
 ):
     proxy = HoldingProxy(live_server.url, hold="/nova/imagine")
     settings.SANDBOX_BASE_URL = f"{proxy.url}/sandbox/imaginepro/api/v1"
-    generation = midjourney(alice, alice_key)
+    generation = MidjourneyJobFactory(user=alice, provider_key=alice_key)
     outcome = {}
 
     def submit() -> None:
@@ -314,7 +309,7 @@ class TestRefused:
         ],
     )
     def test_too_late(self, alice_client, alice, alice_key, status, message):
-        generation = midjourney(alice, alice_key)
+        generation = MidjourneyJobFactory(user=alice, provider_key=alice_key)
         Generation.objects.filter(pk=generation.pk).update(status=status)
 
         with pytest.raises(GenerationError, match=message):
@@ -327,7 +322,7 @@ class TestRefused:
     def test_downloading_card_has_no_cancel_but_says_why_when_asked(
         self, alice_client, alice, alice_key
     ):
-        generation = midjourney(alice, alice_key)
+        generation = MidjourneyJobFactory(user=alice, provider_key=alice_key)
         Generation.objects.filter(pk=generation.pk).update(status=Status.DOWNLOADING)
 
         html = alice_client.post(f"/g/{generation.pk}/cancel/", headers=HTMX).content.decode()
@@ -336,7 +331,7 @@ class TestRefused:
         assert "Too late to cancel: it has finished and its images are being saved." in html
 
     def test_strangers_get_404_and_change_nothing(self, charlie_client, charlie, alice, alice_key):
-        generation = midjourney(alice, alice_key)
+        generation = MidjourneyJobFactory(user=alice, provider_key=alice_key)
 
         assert charlie_client.post(f"/g/{generation.pk}/cancel/", headers=HTMX).status_code == 404
         with pytest.raises(GenerationError, match="not yours"):
@@ -345,7 +340,7 @@ class TestRefused:
         assert generation.status == Status.QUEUED and generation.cancel_requested_at is None
 
     def test_anonymous_is_sent_to_log_in(self, client, alice, alice_key):
-        generation = midjourney(alice, alice_key)
+        generation = MidjourneyJobFactory(user=alice, provider_key=alice_key)
 
         response = client.post(f"/g/{generation.pk}/cancel/")
 
@@ -353,6 +348,6 @@ class TestRefused:
         assert response["Location"].startswith("/accounts/login/?next=")
 
     def test_get_is_not_allowed(self, alice_client, alice, alice_key):
-        generation = midjourney(alice, alice_key)
+        generation = MidjourneyJobFactory(user=alice, provider_key=alice_key)
 
         assert alice_client.get(f"/g/{generation.pk}/cancel/").status_code == 405

@@ -10,10 +10,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from studio.accounts.services import sandbox_key_create
-from studio.generation import lineage, presses, services
+from studio.generation import lineage, presses
 from studio.generation.models import Action, Generation, Status
-from studio.teams.models import Membership, Role, Team
+from studio.teams.models import Role
+from tests.factories import MidjourneyJobFactory, ProviderKeyFactory, TeamFactory, UserFactory
 from tests.support import run_to_final
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -36,11 +36,7 @@ def finished(generation: Generation) -> Generation:
 def make_chain(user, key, client) -> dict[str, Generation]:
     """imagine → U2 → Vary (Strong) → the Upscale tool (×2) on the vary's first image."""
     prompt = "a lighthouse at dusk --ar 3:2"
-    grid = finished(
-        services.midjourney_create(
-            user=user, provider_key=key, prompt=prompt, params={"prompt": prompt}
-        )
-    )
+    grid = finished(MidjourneyJobFactory(user=user, provider_key=key, prompt=prompt))
     u2 = finished(presses.button_press(user=user, parent=grid, button="U2"))
     vary = finished(presses.button_press(user=user, parent=u2, button="Vary (Strong)"))
     response = client.post(
@@ -127,21 +123,13 @@ def test_a_real_chain_gives_the_expected_tree(alice, alice_key, alice_client, pu
     assert '<nav aria-label="Main">' in page and 'id="lineage"' in page and "Vary (Strong)" in page
 
 
-def test_strangers_get_404_and_team_members_see_the_tree(
-    alice, alice_client, charlie, public, django_user_model
-):
-    team = Team.objects.create(name="Harbour Studio", created_by=alice)
-    Membership.objects.create(team=team, user=alice, role=Role.OWNER)
-    bob = django_user_model.objects.create_user("bob", "bob@example.com", "correct-horse-42")
-    Membership.objects.create(team=team, user=bob, role=Role.VIEWER)
-    team_key = sandbox_key_create(user=alice)
-    team_key.team = team
-    team_key.save()
-    grid = finished(
-        services.midjourney_create(
-            user=alice, provider_key=team_key, prompt="a red kite", params={"prompt": "a red kite"}
-        )
+def test_strangers_get_404_and_team_members_see_the_tree(alice, alice_client, charlie, public):
+    bob = UserFactory(username="bob")
+    team = TeamFactory(
+        name="Harbour Studio", created_by=alice, members={alice: Role.OWNER, bob: Role.VIEWER}
     )
+    team_key = ProviderKeyFactory(user=alice, team=team)
+    grid = finished(MidjourneyJobFactory(user=alice, provider_key=team_key, prompt="a red kite"))
     u1 = finished(presses.button_press(user=alice, parent=grid, button="U1"))
     assert u1.team == team
 

@@ -9,15 +9,15 @@ import io
 import re
 
 import pytest
-from django.core.files.base import ContentFile
 from django.test import Client
 from PIL import Image, ImageDraw
 
-from studio.generation import assets, costs, poller, presses, services
-from studio.generation.models import Asset, Generation, Model, Status
+from studio.generation import assets, costs, poller, presses
+from studio.generation.models import Generation, Status
 from studio.generation.services import GenerationError
 from studio.generation.submit import generation_submit
 from studio.sandbox.models import SandboxJob
+from tests.factories import GenerationFactory, MidjourneyJobFactory
 from tests.support import run_to_final
 
 HTMX = {"HX-Request": "true"}
@@ -41,11 +41,7 @@ def charlie_client(charlie) -> Client:
 
 
 def grid(user, key, prompt="a lighthouse at dusk --ar 3:2") -> Generation:
-    generation = run_to_final(
-        services.midjourney_create(
-            user=user, provider_key=key, prompt=prompt, params={"prompt": prompt}
-        )
-    )
+    generation = run_to_final(MidjourneyJobFactory(user=user, provider_key=key, prompt=prompt))
     assert generation.status == Status.DONE, generation.error
     return generation
 
@@ -59,35 +55,6 @@ def upscaled(alice, alice_key, sandbox_url) -> Generation:
     assert child.status == Status.DONE, child.error
     assert presses.VARY_REGION in child.buttons
     return child
-
-
-def stored(user, key, *, buttons, size=(96, 64), **fields) -> Generation:
-    """A finished generation built with the ORM: one stored image of `size`."""
-    fields.setdefault("prompt", "a red kite")
-    generation = Generation.objects.create(
-        user=user,
-        provider_key=key,
-        model=Model.MIDJOURNEY,
-        status=Status.DONE,
-        buttons=buttons,
-        message_id="m-1",
-        **fields,
-    )
-    out = io.BytesIO()
-    Image.new("RGB", size, (30, 90, 160)).save(out, "PNG")
-    asset = Asset(
-        generation=generation,
-        index=1,
-        content_type="image/png",
-        width=size[0],
-        height=size[1],
-        bytes=len(out.getvalue()),
-        sha256="0" * 64,
-        source_url="https://example.invalid/x.png",
-    )
-    asset.file.save("image-1.png", ContentFile(out.getvalue()), save=False)
-    asset.save()
-    return generation
 
 
 def mask_url(size, box=None, *, fill=0, mode="L") -> str:
@@ -118,7 +85,15 @@ class TestLabelsAndPrices:
     def test_friendly_labels_keep_the_value_and_show_the_price(
         self, alice_client, alice, alice_key
     ):
-        generation = stored(alice, alice_key, buttons=self.BUTTONS)
+        generation = GenerationFactory(
+            user=alice,
+            provider_key=alice_key,
+            buttons=self.BUTTONS,
+            prompt="a red kite",
+            message_id="m-1",
+            images=1,
+            images__size=(96, 64),
+        )
 
         # Every button is on the generation's page (the gallery's wall shows a single image's
         # U / V over it, and the lightbox the rest: tests/gallery/test_wall.py).
@@ -142,7 +117,15 @@ class TestLabelsAndPrices:
     def test_vary_region_opens_the_editor_and_cancel_job_is_not_a_press(
         self, alice_client, alice, alice_key
     ):
-        generation = stored(alice, alice_key, buttons=["Vary (Region)", "Cancel Job"])
+        generation = GenerationFactory(
+            user=alice,
+            provider_key=alice_key,
+            buttons=["Vary (Region)", "Cancel Job"],
+            prompt="a red kite",
+            message_id="m-1",
+            images=1,
+            images__size=(96, 64),
+        )
 
         html = alice_client.get(f"/g/{generation.pk}/").content.decode()
 
@@ -154,7 +137,15 @@ class TestLabelsAndPrices:
     def test_remix_box_holds_the_parents_prompt_and_says_when_it_applies(
         self, alice_client, alice, alice_key
     ):
-        generation = stored(alice, alice_key, buttons=["U1", "V1", REROLL], prompt="a red kite")
+        generation = GenerationFactory(
+            user=alice,
+            provider_key=alice_key,
+            buttons=["U1", "V1", REROLL],
+            prompt="a red kite",
+            message_id="m-1",
+            images=1,
+            images__size=(96, 64),
+        )
 
         html = alice_client.get(f"/g/{generation.pk}/").content.decode()
 
@@ -211,7 +202,15 @@ class TestRemix:
 @pytest.mark.django_db
 class TestRemixRefused:
     def test_gallery_press_error_leaves_the_form_alone(self, alice_client, alice, alice_key):
-        parent = stored(alice, alice_key, buttons=["V1"])
+        parent = GenerationFactory(
+            user=alice,
+            provider_key=alice_key,
+            buttons=["V1"],
+            prompt="a red kite",
+            message_id="m-1",
+            images=1,
+            images__size=(96, 64),
+        )
 
         response = alice_client.post(
             f"/g/{parent.pk}/press/", {"button": "V1", "prompt": "a kite --chaos 500"}, headers=HTMX
@@ -225,7 +224,15 @@ class TestRemixRefused:
     def test_plain_press_error_reopens_the_remix_box_with_the_text_as_typed(
         self, alice_client, alice, alice_key
     ):
-        parent = stored(alice, alice_key, buttons=["V1"])
+        parent = GenerationFactory(
+            user=alice,
+            provider_key=alice_key,
+            buttons=["V1"],
+            prompt="a red kite",
+            message_id="m-1",
+            images=1,
+            images__size=(96, 64),
+        )
 
         response = alice_client.post(
             f"/g/{parent.pk}/press/", {"button": "V1", "prompt": "a kite --chaos 500"}, follow=True
@@ -239,13 +246,29 @@ class TestRemixRefused:
         assert Generation.objects.count() == 1
 
     def test_a_prompt_is_refused_on_buttons_that_take_none(self, alice, alice_key):
-        parent = stored(alice, alice_key, buttons=["U1"])
+        parent = GenerationFactory(
+            user=alice,
+            provider_key=alice_key,
+            buttons=["U1"],
+            prompt="a red kite",
+            message_id="m-1",
+            images=1,
+            images__size=(96, 64),
+        )
 
         with pytest.raises(GenerationError, match="does not take a prompt"):
             presses.button_press(user=alice, parent=parent, button="U1", prompt="a dog")
 
     def test_cancel_job_is_not_a_press(self, alice, alice_key):
-        parent = stored(alice, alice_key, buttons=["Cancel Job"])
+        parent = GenerationFactory(
+            user=alice,
+            provider_key=alice_key,
+            buttons=["Cancel Job"],
+            prompt="a red kite",
+            message_id="m-1",
+            images=1,
+            images__size=(96, 64),
+        )
 
         with pytest.raises(GenerationError, match="Cancel on its card"):
             presses.button_press(user=alice, parent=parent, button="Cancel Job")
@@ -302,7 +325,15 @@ class TestMaskRefused:
     def test_is_refused_with_a_reason_and_creates_nothing(
         self, alice_client, alice, alice_key, mask, message
     ):
-        parent = stored(alice, alice_key, buttons=["Vary (Region)"], size=(96, 64))
+        parent = GenerationFactory(
+            user=alice,
+            provider_key=alice_key,
+            buttons=["Vary (Region)"],
+            prompt="a red kite",
+            message_id="m-1",
+            images=1,
+            images__size=(96, 64),
+        )
 
         response = alice_client.post(
             f"/g/{parent.pk}/vary-region/", {"mask": mask, "prompt": "a red balloon"}
@@ -316,7 +347,15 @@ class TestMaskRefused:
         assert Generation.objects.count() == 1
 
     def test_the_refused_drawing_comes_back_to_the_editor(self, alice_client, alice, alice_key):
-        parent = stored(alice, alice_key, buttons=["Vary (Region)"], size=(96, 64))
+        parent = GenerationFactory(
+            user=alice,
+            provider_key=alice_key,
+            buttons=["Vary (Region)"],
+            prompt="a red kite",
+            message_id="m-1",
+            images=1,
+            images__size=(96, 64),
+        )
         drawing = mask_url((96, 64), fill=255)
 
         html = alice_client.post(f"/g/{parent.pk}/vary-region/", {"mask": drawing}).content.decode()
@@ -339,7 +378,15 @@ class TestMaskRefused:
         assert {level for _, level in mask.getcolors()} == {0, 255}
 
     def test_a_plain_press_of_vary_region_opens_the_editor(self, alice_client, alice, alice_key):
-        parent = stored(alice, alice_key, buttons=["Vary (Region)"])
+        parent = GenerationFactory(
+            user=alice,
+            provider_key=alice_key,
+            buttons=["Vary (Region)"],
+            prompt="a red kite",
+            message_id="m-1",
+            images=1,
+            images__size=(96, 64),
+        )
 
         plain = alice_client.post(f"/g/{parent.pk}/press/", {"button": "Vary (Region)"})
         htmx = alice_client.post(
@@ -351,7 +398,15 @@ class TestMaskRefused:
         assert Generation.objects.count() == 1
 
     def test_an_image_without_the_button_has_no_editor(self, alice_client, alice, alice_key):
-        parent = stored(alice, alice_key, buttons=["U1"])
+        parent = GenerationFactory(
+            user=alice,
+            provider_key=alice_key,
+            buttons=["U1"],
+            prompt="a red kite",
+            message_id="m-1",
+            images=1,
+            images__size=(96, 64),
+        )
 
         response = alice_client.get(f"/g/{parent.pk}/vary-region/", follow=True)
 
@@ -429,7 +484,15 @@ class TestBoost:
 @pytest.mark.django_db
 class TestStrangers:
     def test_press_mask_page_and_mask_post_are_404(self, charlie_client, alice, alice_key):
-        parent = stored(alice, alice_key, buttons=["V1", "Vary (Region)"])
+        parent = GenerationFactory(
+            user=alice,
+            provider_key=alice_key,
+            buttons=["V1", "Vary (Region)"],
+            prompt="a red kite",
+            message_id="m-1",
+            images=1,
+            images__size=(96, 64),
+        )
 
         assert (
             charlie_client.post(
@@ -447,13 +510,29 @@ class TestStrangers:
         assert Generation.objects.count() == 1
 
     def test_someone_elses_parent_is_refused_by_the_service(self, charlie, alice, alice_key):
-        parent = stored(alice, alice_key, buttons=["U1"])
+        parent = GenerationFactory(
+            user=alice,
+            provider_key=alice_key,
+            buttons=["U1"],
+            prompt="a red kite",
+            message_id="m-1",
+            images=1,
+            images__size=(96, 64),
+        )
 
         with pytest.raises(GenerationError, match="not yours"):
             presses.button_press(user=charlie, parent=parent, button="U1")
 
     def test_anonymous_is_sent_to_log_in(self, client, alice, alice_key):
-        parent = stored(alice, alice_key, buttons=["Vary (Region)"])
+        parent = GenerationFactory(
+            user=alice,
+            provider_key=alice_key,
+            buttons=["Vary (Region)"],
+            prompt="a red kite",
+            message_id="m-1",
+            images=1,
+            images__size=(96, 64),
+        )
 
         for response in (
             client.get(f"/g/{parent.pk}/vary-region/"),

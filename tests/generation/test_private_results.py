@@ -11,7 +11,7 @@ import pytest
 
 from studio.generation import assets
 from studio.generation.models import Asset, Generation, Status
-from tests.support import png, sandbox_generation
+from tests.factories import SandboxGenerationFactory, image_bytes
 
 
 class ImageEverywhere(BaseHTTPRequestHandler):
@@ -22,7 +22,7 @@ class ImageEverywhere(BaseHTTPRequestHandler):
 
     def do_GET(self):
         self.server.hits.append(self.path)
-        data = png()
+        data = image_bytes((96, 64), (30, 90, 200))
         self.send_response(200)
         self.send_header("Content-Type", "image/png")
         self.send_header("Content-Length", str(len(data)))
@@ -46,9 +46,9 @@ def test_a_result_link_to_another_loopback_port_fails_the_job_and_stores_nothing
 ):
     port = internal_service.server_address[1]
     link = f"http://{host}:{port}/result.png"
-    generation = sandbox_generation(
-        alice,
-        alice_key,
+    generation = SandboxGenerationFactory(
+        user=alice,
+        provider_key=alice_key,
         status=Status.DOWNLOADING,
         raw_message={
             "messageId": "m-1",

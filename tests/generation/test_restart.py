@@ -19,13 +19,13 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 
-from studio.accounts.services import sandbox_key_create
 from studio.credits import ledger
 from studio.credits.models import Kind, LedgerEntry
-from studio.generation import enqueue, services
+from studio.generation import enqueue
 from studio.generation.models import FinishedBy, Generation, Status
 from studio.sandbox import faults
 from studio.sandbox.models import SandboxFault, SandboxJob
+from tests.factories import FluxJobFactory, ProviderKeyFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -96,21 +96,12 @@ def status(generation) -> str:
 
 def make(user, key, step) -> Generation:
     """A small Flux generation; its submit task is queued for the cluster."""
-    return services.flux_create(
-        user=user,
-        provider_key=key,
-        prompt=f"a lighthouse, slow {step}",
-        n=1,
-        output_format="png",
-        width=256,
-        height=256,
-        params={},
-    )
+    return FluxJobFactory(user=user, provider_key=key, prompt=f"a lighthouse, slow {step}")
 
 
 def slowed_key(user, step):
     """A sandbox key whose first request of `step` sleeps SLOW[step] at the sandbox."""
-    key = sandbox_key_create(user=user)
+    key = ProviderKeyFactory(user=user)
     faults.inject(
         "latency", account=faults.account_for_key(key), on=step, seconds=SLOW[step], remaining=1
     )

@@ -10,65 +10,20 @@ from __future__ import annotations
 import io
 import json
 import re
-from datetime import timedelta
 
 import pytest
-from django.core.files.base import ContentFile
 from django.test import Client
-from django.utils import timezone
 from PIL import Image
 
-from studio.generation import assets, services
+from studio.generation import services
 from studio.generation.models import Action, Asset, Generation, Model, Status
+from tests.factories import AssetFactory, GenerationFactory
 from tests.support import run_to_final
 
 HTMX = {"HX-Request": "true"}
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def make_generation(user, key, *, minutes_ago: float = 0, **fields) -> Generation:
-    """A generation row as the worker would leave it, created `minutes_ago`."""
-    fields.setdefault("model", Model.MIDJOURNEY)
-    fields.setdefault("prompt", "a lighthouse at dusk")
-    fields.setdefault("status", Status.QUEUED)
-    generation = Generation.objects.create(
-        user=user, provider_key=key, is_sandbox=bool(key and key.is_sandbox), **fields
-    )
-    created = timezone.now() - timedelta(minutes=minutes_ago)
-    Generation.objects.filter(pk=generation.pk).update(created_at=created)
-    generation.created_at = created
-    return generation
-
-
-def png_bytes(size=(64, 48), color=(200, 80, 40)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, color).save(out, "PNG")
-    return out.getvalue()
-
-
-def make_asset(generation: Generation, index: int = 1) -> Asset:
-    """A stored image and its thumbnail, as assets.store_asset would leave them."""
-    data = png_bytes()
-    asset = Asset(
-        generation=generation,
-        index=index,
-        content_type="image/png",
-        width=64,
-        height=48,
-        bytes=len(data),
-        sha256="0" * 64,
-        source_url="https://example.invalid/x.png",
-    )
-    asset.file.save(f"image-{index}.png", ContentFile(data), save=False)
-    asset.thumbnail.save(
-        f"image-{index}-thumb.webp",
-        ContentFile(assets.make_thumbnail(Image.open(io.BytesIO(data)))),
-        save=False,
-    )
-    asset.save()
-    return asset
 
 
 def card_ids(html: str) -> list[str]:
@@ -210,7 +165,9 @@ class TestMidjourneyNew:
     def test_submit_queues_a_generation_and_shows_it_on_top_of_the_gallery(
         self, alice_client, alice, alice_key, django_capture_on_commit_callbacks
     ):
-        older = make_generation(alice, alice_key, minutes_ago=5, status=Status.DONE)
+        older = GenerationFactory(
+            user=alice, provider_key=alice_key, minutes_ago=5, status=Status.DONE
+        )
 
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             response = alice_client.post(
@@ -269,7 +226,7 @@ class TestMidjourneyNew:
         assert callbacks == []
 
     def test_retry_of_a_strangers_generation_is_404(self, alice_client, alice_key, charlie):
-        theirs = make_generation(charlie, None, status=Status.FAILED, params={"prompt": "x"})
+        theirs = GenerationFactory(user=charlie, status=Status.FAILED, params={"prompt": "x"})
 
         response = alice_client.get(f"/new/midjourney/?retry={theirs.pk}")
 
@@ -371,9 +328,9 @@ class TestFluxNew:
         assert not Generation.objects.exists()
 
     def test_retry_fills_the_form_with_the_original_settings(self, alice_client, alice, alice_key):
-        failed = make_generation(
-            alice,
-            alice_key,
+        failed = GenerationFactory(
+            user=alice,
+            provider_key=alice_key,
             model=Model.FLUX,
             status=Status.FAILED,
             error="The provider had an internal error (HTTP 500).",
@@ -406,10 +363,10 @@ class TestGallery:
         assert response["Location"] == "/accounts/login/?next=/"
 
     def test_newest_first_and_only_mine(self, alice_client, alice, alice_key, charlie):
-        old = make_generation(alice, alice_key, minutes_ago=30)
-        new = make_generation(alice, alice_key, minutes_ago=1)
-        middle = make_generation(alice, alice_key, minutes_ago=10)
-        theirs = make_generation(charlie, None, minutes_ago=0)
+        old = GenerationFactory(user=alice, provider_key=alice_key, queued=True, minutes_ago=30)
+        new = GenerationFactory(user=alice, provider_key=alice_key, queued=True, minutes_ago=1)
+        middle = GenerationFactory(user=alice, provider_key=alice_key, queued=True, minutes_ago=10)
+        theirs = GenerationFactory(user=charlie, queued=True, minutes_ago=0)
 
         html = alice_client.get("/").content.decode()
 
@@ -418,8 +375,10 @@ class TestGallery:
 
     @pytest.mark.parametrize("model", [Model.MIDJOURNEY, Model.FLUX])
     def test_filter_by_model(self, alice_client, alice, alice_key, model):
-        mj = make_generation(alice, alice_key, model=Model.MIDJOURNEY)
-        flux = make_generation(alice, alice_key, model=Model.FLUX)
+        mj = GenerationFactory(
+            user=alice, provider_key=alice_key, queued=True, model=Model.MIDJOURNEY
+        )
+        flux = GenerationFactory(user=alice, provider_key=alice_key, queued=True, model=Model.FLUX)
         wanted = {Model.MIDJOURNEY: mj, Model.FLUX: flux}[model]
 
         html = alice_client.get(f"/?model={model}").content.decode()
@@ -439,7 +398,9 @@ class TestGallery:
     def test_filter_by_status(self, alice_client, alice, alice_key, status, expected):
         made = {}
         for minutes, name in enumerate(["queued", "processing", "downloading", "done", "failed"]):
-            made[name] = make_generation(alice, alice_key, minutes_ago=minutes, status=name)
+            made[name] = GenerationFactory(
+                user=alice, provider_key=alice_key, minutes_ago=minutes, status=name
+            )
 
         html = alice_client.get(f"/?status={status}").content.decode()
 
@@ -449,8 +410,11 @@ class TestGallery:
         self, alice_client, alice, alice_key
     ):
         made = [
-            make_generation(
-                alice, alice_key, minutes_ago=i, status=Status.DONE if i % 2 else Status.QUEUED
+            GenerationFactory(
+                user=alice,
+                provider_key=alice_key,
+                minutes_ago=i,
+                status=Status.DONE if i % 2 else Status.QUEUED,
             )
             for i in range(30)
         ]  # made[0] is the newest
@@ -470,8 +434,10 @@ class TestGallery:
 
     def test_load_more_keeps_the_filter(self, alice_client, alice, alice_key):
         for i in range(26):
-            make_generation(alice, alice_key, minutes_ago=i, model=Model.FLUX)
-        make_generation(alice, alice_key, model=Model.MIDJOURNEY)
+            GenerationFactory(
+                user=alice, provider_key=alice_key, queued=True, minutes_ago=i, model=Model.FLUX
+            )
+        GenerationFactory(user=alice, provider_key=alice_key, queued=True, model=Model.MIDJOURNEY)
 
         first = alice_client.get("/?model=flux").content.decode()
         assert 'hx-get="?model=flux&page=2" hx-trigger="revealed"' in first
@@ -489,7 +455,9 @@ class TestCard:
         "status", [Status.QUEUED, Status.SUBMITTED, Status.PROCESSING, Status.DOWNLOADING]
     )
     def test_running_card_keeps_polling(self, alice_client, alice, alice_key, status):
-        generation = make_generation(alice, alice_key, status=status, progress=40)
+        generation = GenerationFactory(
+            user=alice, provider_key=alice_key, status=status, progress=40
+        )
 
         response = alice_client.get(f"/g/{generation.pk}/card/", headers=HTMX)
 
@@ -502,7 +470,9 @@ class TestCard:
         assert "HX-Trigger" not in response.headers
 
     def test_processing_card_shows_its_progress(self, alice_client, alice, alice_key):
-        generation = make_generation(alice, alice_key, status=Status.PROCESSING, progress=63)
+        generation = GenerationFactory(
+            user=alice, provider_key=alice_key, status=Status.PROCESSING, progress=63
+        )
 
         html = alice_client.get(f"/g/{generation.pk}/card/", headers=HTMX).content.decode()
 
@@ -512,7 +482,9 @@ class TestCard:
     def test_final_card_stops_polling_and_announces_it(
         self, alice_client, alice, alice_key, status
     ):
-        generation = make_generation(alice, alice_key, status=status, error="boom")
+        generation = GenerationFactory(
+            user=alice, provider_key=alice_key, status=status, error="boom"
+        )
 
         response = alice_client.get(f"/g/{generation.pk}/card/", headers=HTMX)
 
@@ -528,10 +500,12 @@ class TestCard:
         }
 
     def test_failed_button_press_offers_to_press_again(self, alice_client, alice, alice_key):
-        parent = make_generation(alice, alice_key, status=Status.DONE, buttons=["U1"])
-        child = make_generation(
-            alice,
-            alice_key,
+        parent = GenerationFactory(
+            user=alice, provider_key=alice_key, status=Status.DONE, buttons=["U1"]
+        )
+        child = GenerationFactory(
+            user=alice,
+            provider_key=alice_key,
             status=Status.FAILED,
             action=Action.BUTTON,
             button="U1",
@@ -732,8 +706,12 @@ def test_flux_thumbnail_keeps_the_aspect_ratio(alice_client, alice, alice_key, s
 @pytest.mark.django_db
 class TestPress:
     def test_before_the_generation_is_done_is_refused(self, alice_client, alice, alice_key):
-        running = make_generation(
-            alice, alice_key, status=Status.PROCESSING, buttons=["U1"], message_id="m-1"
+        running = GenerationFactory(
+            user=alice,
+            provider_key=alice_key,
+            status=Status.PROCESSING,
+            buttons=["U1"],
+            message_id="m-1",
         )
 
         response = alice_client.post(f"/g/{running.pk}/press/", {"button": "U1"}, headers=HTMX)
@@ -742,7 +720,7 @@ class TestPress:
         assert Generation.objects.count() == 1
 
     def test_after_the_key_was_deleted_is_refused(self, alice_client, alice):
-        orphan = make_generation(alice, None, status=Status.DONE, buttons=["U1"], message_id="m-1")
+        orphan = GenerationFactory(user=alice, status=Status.DONE, buttons=["U1"], message_id="m-1")
 
         response = alice_client.post(f"/g/{orphan.pk}/press/", {"button": "U1"}, headers=HTMX)
 
@@ -750,7 +728,9 @@ class TestPress:
         assert Generation.objects.count() == 1
 
     def test_get_is_not_allowed(self, alice_client, alice, alice_key):
-        done = make_generation(alice, alice_key, status=Status.DONE, buttons=["U1"])
+        done = GenerationFactory(
+            user=alice, provider_key=alice_key, status=Status.DONE, buttons=["U1"]
+        )
 
         assert alice_client.get(f"/g/{done.pk}/press/").status_code == 405
 
@@ -760,10 +740,14 @@ class TestPress:
 
 @pytest.fixture
 def alices_done(alice, alice_key) -> tuple[Generation, Asset]:
-    generation = make_generation(
-        alice, alice_key, status=Status.DONE, buttons=["U1", "V1"], message_id="m-1"
+    generation = GenerationFactory(
+        user=alice,
+        provider_key=alice_key,
+        status=Status.DONE,
+        buttons=["U1", "V1"],
+        message_id="m-1",
     )
-    return generation, make_asset(generation)
+    return generation, AssetFactory(generation=generation)
 
 
 @pytest.mark.django_db

@@ -25,7 +25,7 @@ from studio.generation.models import FinishedBy, Generation, Status
 from studio.generation.submit import generation_submit
 from studio.sandbox import faults
 from studio.sandbox.models import SandboxJob
-from tests.support import flux
+from tests.factories import FluxJobFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -82,7 +82,7 @@ def submit(generation, tasks_inline) -> None:
 
 
 def test_the_webhook_alone_finishes_a_job(alice, alice_key, tasks_inline, live_server):
-    generation = flux(alice, alice_key)
+    generation = FluxJobFactory(user=alice, provider_key=alice_key)
     submit(generation, tasks_inline)
     job = SandboxJob.objects.get(ref=str(generation.pk))
     assert job.webhook_url.startswith(live_server.url + "/hooks/generations/")
@@ -98,7 +98,7 @@ def test_the_webhook_alone_finishes_a_job(alice, alice_key, tasks_inline, live_s
 @pytest.mark.parametrize("kind", ["webhook_duplicate", "webhook_out_of_order"])
 def test_repeated_or_stale_webhooks_change_nothing(alice, alice_key, tasks_inline, kind):
     faults.inject(kind, account=faults.account_for_key(alice_key), on="submit", remaining=1)
-    generation = flux(alice, alice_key)
+    generation = FluxJobFactory(user=alice, provider_key=alice_key)
     submit(generation, tasks_inline)
 
     wait_until(lambda: delivered(generation))
@@ -109,7 +109,7 @@ def test_repeated_or_stale_webhooks_change_nothing(alice, alice_key, tasks_inlin
 
 def test_a_late_webhook_after_the_poller_finished_changes_nothing(alice, alice_key, tasks_inline):
     faults.inject("webhook_late", account=faults.account_for_key(alice_key), on="submit", seconds=2)
-    generation = flux(alice, alice_key)
+    generation = FluxJobFactory(user=alice, provider_key=alice_key)
     submit(generation, tasks_inline)
     poller.poll_loop(start_download=assets.generation_download, seconds=15)
     generation.refresh_from_db()
@@ -123,7 +123,7 @@ def test_a_late_webhook_after_the_poller_finished_changes_nothing(alice, alice_k
 
 def test_without_a_webhook_the_poller_finishes(alice, alice_key, tasks_inline):
     faults.inject("webhook_never", account=faults.account_for_key(alice_key), on="submit")
-    generation = flux(alice, alice_key)
+    generation = FluxJobFactory(user=alice, provider_key=alice_key)
     submit(generation, tasks_inline)
     poller.poll_loop(start_download=assets.generation_download, seconds=15)
     assert_done_once(generation)
@@ -133,7 +133,7 @@ def test_without_a_webhook_the_poller_finishes(alice, alice_key, tasks_inline):
 
 def test_with_webhooks_off_nothing_is_asked_and_the_poller_finishes(alice, alice_key, settings):
     settings.WEBHOOKS = False
-    generation = flux(alice, alice_key)
+    generation = FluxJobFactory(user=alice, provider_key=alice_key)
     generation_submit(generation.pk)
     assert SandboxJob.objects.get(ref=str(generation.pk)).webhook_url == ""
     poller.poll_loop(start_download=assets.generation_download, seconds=15)
@@ -142,7 +142,7 @@ def test_with_webhooks_off_nothing_is_asked_and_the_poller_finishes(alice, alice
 
 def test_a_webhook_with_our_ref_resolves_a_lost_submit_answer(alice, alice_key, tasks_inline):
     faults.inject("lost_answer", account=faults.account_for_key(alice_key), on="submit")
-    generation = flux(alice, alice_key)
+    generation = FluxJobFactory(user=alice, provider_key=alice_key)
     assert generation_submit(generation.pk) == Status.SUBMITTING
     tasks_inline()
 
@@ -156,12 +156,12 @@ def test_a_webhook_with_our_ref_resolves_a_lost_submit_answer(alice, alice_key, 
 def test_once_a_keys_webhooks_arrive_polls_are_only_a_slow_backstop(
     alice, alice_key, tasks_inline, settings, monkeypatch
 ):
-    earlier = flux(alice, alice_key, "an earlier job")
+    earlier = FluxJobFactory(user=alice, provider_key=alice_key, prompt="an earlier job")
     submit(earlier, tasks_inline)
     wait_until(lambda: final(earlier))
     assert Generation.objects.get(pk=earlier.pk).finished_by == FinishedBy.WEBHOOK
     monkeypatch.setattr(Conf, "SYNC", False)  # the next submit is ours to run
-    generation = flux(alice, alice_key)
+    generation = FluxJobFactory(user=alice, provider_key=alice_key)
     generation_submit(generation.pk)
     Generation.objects.filter(pk=generation.pk).update(next_poll_at=timezone.now())
 
@@ -179,7 +179,7 @@ def hook_url(generation, token=None) -> str:
 
 
 def test_a_wrong_token_or_id_is_a_bare_404(alice, alice_key):
-    generation = flux(alice, alice_key)
+    generation = FluxJobFactory(user=alice, provider_key=alice_key)
     body = json.dumps({"messageId": "x", "status": "DONE"})
     client = Client()
     for url in (
@@ -193,7 +193,7 @@ def test_a_wrong_token_or_id_is_a_bare_404(alice, alice_key):
 
 def test_another_jobs_message_or_a_bad_body_changes_nothing(alice, alice_key, settings):
     settings.WEBHOOKS = False
-    generation = flux(alice, alice_key)
+    generation = FluxJobFactory(user=alice, provider_key=alice_key)
     generation_submit(generation.pk)
     generation.refresh_from_db()
     client = Client()
@@ -216,7 +216,7 @@ def test_another_jobs_message_or_a_bad_body_changes_nothing(alice, alice_key, se
 
 def test_a_webhook_from_the_provider_is_accepted_without_a_session(alice, alice_key, settings):
     settings.WEBHOOKS = False
-    generation = flux(alice, alice_key)
+    generation = FluxJobFactory(user=alice, provider_key=alice_key)
     generation_submit(generation.pk)
     generation.refresh_from_db()
     news = {"messageId": generation.message_id, "status": "PROCESSING", "progress": 40}

@@ -14,19 +14,18 @@ from studio.generation import assets, leases, poller, presses, services
 from studio.generation.models import Asset, Generation, Status
 from studio.generation.submit import generation_submit
 from studio.sandbox.imaginepro.services import sandbox_account_credits
+from tests.factories import MidjourneyJobFactory
 from tests.support import run_to_final
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def midjourney(user, key, prompt="a lighthouse at dusk --ar 16:9"):
-    return services.midjourney_create(
-        user=user, provider_key=key, prompt=prompt, params={"prompt": prompt}
-    )
-
-
 def test_midjourney_grid_is_stored_with_thumbnails(alice, alice_key, sandbox_url):
-    generation = run_to_final(midjourney(alice, alice_key))
+    generation = run_to_final(
+        MidjourneyJobFactory(
+            user=alice, provider_key=alice_key, prompt="a lighthouse at dusk --ar 16:9"
+        )
+    )
     assert generation.status == Status.DONE, generation.error
     assert generation.progress == 100 and generation.finished_at and generation.message_id
     tiles = generation.images
@@ -48,7 +47,9 @@ def test_midjourney_grid_is_stored_with_thumbnails(alice, alice_key, sandbox_url
 
 
 def test_upscale_button_makes_a_linked_child(alice, alice_key, sandbox_url):
-    parent = run_to_final(midjourney(alice, alice_key, "a red kite --ar 1:1"))
+    parent = run_to_final(
+        MidjourneyJobFactory(user=alice, provider_key=alice_key, prompt="a red kite --ar 1:1")
+    )
     child = run_to_final(presses.button_press(user=alice, parent=parent, button="U1"))
     assert child.status == Status.DONE, child.error
     assert child.parent == parent and list(parent.children.all()) == [child]
@@ -60,7 +61,9 @@ def test_upscale_button_makes_a_linked_child(alice, alice_key, sandbox_url):
 
 @pytest.mark.parametrize("button", ["V3", "🔄"])
 def test_variation_and_reroll_make_new_grids(alice, alice_key, sandbox_url, button):
-    parent = run_to_final(midjourney(alice, alice_key, "a quiet harbour"))
+    parent = run_to_final(
+        MidjourneyJobFactory(user=alice, provider_key=alice_key, prompt="a quiet harbour")
+    )
     child = run_to_final(presses.button_press(user=alice, parent=parent, button=button))
     assert child.status == Status.DONE, child.error
     assert len(child.images) == 4
@@ -89,7 +92,9 @@ def test_flux_stores_n_images(alice, alice_key, sandbox_url):
 
 
 def test_provider_failure_keeps_its_own_words(alice, alice_key, sandbox_url):
-    generation = run_to_final(midjourney(alice, alice_key, "a banned thing"))
+    generation = run_to_final(
+        MidjourneyJobFactory(user=alice, provider_key=alice_key, prompt="a banned thing")
+    )
     assert generation.status == Status.FAILED
     assert "banned" in generation.error.lower()
     assert generation.finished_at is not None
@@ -97,7 +102,7 @@ def test_provider_failure_keeps_its_own_words(alice, alice_key, sandbox_url):
 
 def test_submit_is_sent_at_most_once(alice, alice_key, sandbox_url):
     before = sandbox_account_credits(api_key=alice_key.api_key)
-    generation = midjourney(alice, alice_key, "a fox")
+    generation = MidjourneyJobFactory(user=alice, provider_key=alice_key, prompt="a fox")
     assert generation_submit(generation.pk) == Status.SUBMITTED
     assert generation_submit(generation.pk) == "not claimed"  # a duplicated task
     assert sandbox_account_credits(api_key=alice_key.api_key) == before - 10
@@ -105,7 +110,7 @@ def test_submit_is_sent_at_most_once(alice, alice_key, sandbox_url):
 
 def test_relax_costs_five(alice, alice_key, sandbox_url):
     before = sandbox_account_credits(api_key=alice_key.api_key)
-    generation = midjourney(alice, alice_key, "a fox --relax")
+    generation = MidjourneyJobFactory(user=alice, provider_key=alice_key, prompt="a fox --relax")
     assert generation.cost == 5
     generation_submit(generation.pk)
     assert sandbox_account_credits(api_key=alice_key.api_key) == before - 5
@@ -117,7 +122,7 @@ def test_no_credits_fails_with_the_providers_reason(alice, sandbox_url):
     key = ProviderKey(user=alice, name="poor", is_sandbox=True)
     key.set_api_key(sandbox_account_create(label="poor", credits=3))
     key.save()
-    generation = run_to_final(midjourney(alice, key, "a fox"))
+    generation = run_to_final(MidjourneyJobFactory(user=alice, provider_key=key, prompt="a fox"))
     assert generation.status == Status.FAILED
     assert "credits" in generation.error.lower()
 
@@ -128,7 +133,7 @@ def test_unreachable_provider_is_retried_then_fails(alice, settings):
     key = ProviderKey(user=alice, name="sandbox", is_sandbox=True)
     key.set_api_key("sk-whatever-1234")
     key.save()
-    generation = midjourney(alice, key, "a fox")
+    generation = MidjourneyJobFactory(user=alice, provider_key=key, prompt="a fox")
     assert generation_submit(generation.pk) == Status.QUEUED
     generation.refresh_from_db()
     assert generation.status == Status.QUEUED and "next try" in generation.status_note
@@ -139,7 +144,7 @@ def test_unreachable_provider_is_retried_then_fails(alice, settings):
 
 
 def test_deleted_key_fails_clearly(alice, alice_key, sandbox_url):
-    generation = midjourney(alice, alice_key, "a fox")
+    generation = MidjourneyJobFactory(user=alice, provider_key=alice_key, prompt="a fox")
     alice_key.delete()
     assert generation_submit(generation.pk) == Status.FAILED
     generation.refresh_from_db()
@@ -147,7 +152,7 @@ def test_deleted_key_fails_clearly(alice, alice_key, sandbox_url):
 
 
 def test_job_past_its_deadline_is_closed(alice, alice_key, sandbox_url):
-    generation = midjourney(alice, alice_key, "a fox")
+    generation = MidjourneyJobFactory(user=alice, provider_key=alice_key, prompt="a fox")
     generation_submit(generation.pk)
     Generation.objects.filter(pk=generation.pk).update(
         deadline_at=timezone.now() - timedelta(seconds=1)
@@ -158,7 +163,9 @@ def test_job_past_its_deadline_is_closed(alice, alice_key, sandbox_url):
 
 
 def test_orphaned_queued_generation_is_submitted_by_the_poller(alice, alice_key, sandbox_url):
-    generation = midjourney(alice, alice_key, "a fox")  # no task ran (cluster was down)
+    generation = MidjourneyJobFactory(
+        user=alice, provider_key=alice_key, prompt="a fox"
+    )  # no task ran (cluster was down)
     Generation.objects.filter(pk=generation.pk).update(next_poll_at=timezone.now())
     poller.poll_loop(start_download=assets.generation_download, seconds=15)
     generation.refresh_from_db()
@@ -168,7 +175,7 @@ def test_orphaned_queued_generation_is_submitted_by_the_poller(alice, alice_key,
 def test_only_one_poller_holds_the_lease(alice, alice_key, sandbox_url):
     assert leases.take_lease("poller", "first", 60)
     assert not leases.take_lease("poller", "second", 60)
-    midjourney(alice, alice_key, "a fox")
+    MidjourneyJobFactory(user=alice, provider_key=alice_key, prompt="a fox")
     assert poller.poll_loop(start_download=assets.generation_download, seconds=2) == 0
     leases.release_lease("poller", "first")
     assert leases.take_lease("poller", "second", 60)
@@ -198,7 +205,9 @@ def test_stale_news_never_moves_a_generation_back(alice, alice_key, sandbox_url)
     from studio.generation import transitions
     from studio.provider.messages import parse_message
 
-    generation = run_to_final(midjourney(alice, alice_key, "a fox"))
+    generation = run_to_final(
+        MidjourneyJobFactory(user=alice, provider_key=alice_key, prompt="a fox")
+    )
     assert generation.status == Status.DONE
     late = parse_message(
         {"messageId": generation.message_id, "status": "PROCESSING", "progress": 40}
@@ -209,7 +218,7 @@ def test_stale_news_never_moves_a_generation_back(alice, alice_key, sandbox_url)
 
 
 def test_job_stuck_while_sending_is_closed_with_an_honest_reason(alice, alice_key, sandbox_url):
-    generation = midjourney(alice, alice_key, "a fox")
+    generation = MidjourneyJobFactory(user=alice, provider_key=alice_key, prompt="a fox")
     assert generation.deadline_at is not None  # set at creation, before any submit
     # The worker died between its claim and the provider's answer.
     Generation.objects.filter(pk=generation.pk).update(

@@ -5,21 +5,20 @@ from __future__ import annotations
 
 import pytest
 import requests
-from django.contrib.auth.models import User
 from django.urls import reverse
 
 from studio.console.models import AuditEntry
 from studio.sandbox import faults
 from studio.sandbox.imaginepro.services import sandbox_account_create
 from studio.sandbox.models import SandboxFault
+from tests.factories import UserFactory
 
 FLUX = {"prompt": "a red bicycle", "n": 1, "width": 256, "height": 256}
 
 
 @pytest.fixture
 def staff_client(client, db):
-    staff = User.objects.create_user("sam", "sam@example.com", "correct-horse-42", is_staff=True)
-    client.force_login(staff)
+    client.force_login(UserFactory(username="sam", staff=True))
     return client
 
 

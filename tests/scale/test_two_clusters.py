@@ -22,11 +22,12 @@ from django_q.tasks import async_task
 
 from studio.accounts.services import sandbox_key_create
 from studio.credits.models import Kind, LedgerEntry
-from studio.generation import enqueue, services
+from studio.generation import enqueue
 from studio.generation.models import ACTIVE, Asset, Generation, Status
 from studio.sandbox.imaginepro.services import sandbox_account_credits
 from studio.sandbox.models import SandboxJob
 from studio.sandbox.render import files as sandbox_files
+from tests.factories import FluxJobFactory, MidjourneyJobFactory
 from tests.scale.clusters import Cluster, qcluster_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -63,7 +64,7 @@ def _create(user, keys) -> list[Generation]:
         for k, key in enumerate(keys):
             if (n + k) % 2:
                 made.append(
-                    services.midjourney_create(
+                    MidjourneyJobFactory(
                         user=user,
                         provider_key=key,
                         prompt=f"a lighthouse number {n} of key {k}",
@@ -72,14 +73,11 @@ def _create(user, keys) -> list[Generation]:
                 )
             else:
                 made.append(
-                    services.flux_create(
+                    FluxJobFactory(
                         user=user,
                         provider_key=key,
                         prompt=f"a cabin number {n} of key {k}",
-                        n=1,
-                        output_format="png",
                         aspect_ratio="1:1",
-                        params={},
                     )
                 )
     return made

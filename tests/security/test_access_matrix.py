@@ -35,7 +35,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
@@ -45,7 +44,6 @@ from django.utils.html import escape
 from django.utils.text import slugify
 
 from studio.accounts.models import ProviderKey
-from studio.accounts.services import sandbox_key_create
 from studio.banwords.models import BanListVersion
 from studio.console.models import AuditEntry, ConsoleCommand, ConsoleSettings
 from studio.credits.models import Kind, LedgerEntry
@@ -57,9 +55,16 @@ from studio.teams.models import Invitation, Membership, Role, Team
 from studio.uploads.models import Upload
 from studio.uploads.public import make_token
 from studio.uploads.services import upload_create
-from tests.support import image_asset as _asset
-from tests.support import png as _png
-from tests.support import sandbox_generation as _generation
+from tests.factories import (
+    AssetFactory,
+    CollectionFactory,
+    MembershipFactory,
+    ProviderKeyFactory,
+    SandboxGenerationFactory,
+    TeamFactory,
+    UserFactory,
+    image_bytes,
+)
 from tests.support import walk
 
 PUBLIC, SIGNED, WS_CREATE, OWN = "public", "signed", "ws_create", "own"
@@ -788,66 +793,67 @@ class World:
     def __init__(self):
         people = {}
         for name in PEOPLE[:-1]:
-            people[name] = User.objects.create_user(
-                USERNAMES[name],
-                f"{USERNAMES[name]}@example.com",
-                "correct-horse-42",
-                is_staff=(name == "staff"),
-            )
+            people[name] = UserFactory(username=USERNAMES[name], staff=(name == "staff"))
         self.people = people
         owner, creator, outsider = people["owner"], people["creator"], people["outsider"]
-        former = User.objects.create_user("fenna37", "fenna37@example.com", "correct-horse-42")
+        former = UserFactory(username="fenna37")
 
-        team = Team.objects.create(name="Acme Images", created_by=owner)
+        team = TeamFactory(name="Acme Images", created_by=owner)
         memberships = {
-            name: Membership.objects.create(team=team, user=people[name], role=role)
+            name: MembershipFactory(team=team, user=people[name], role=role)
             for name, role in (
                 ("owner", Role.OWNER),
                 ("creator", Role.CREATOR),
                 ("viewer", Role.VIEWER),
             )
         }
-        other_team = Team.objects.create(name="Elsewhere Ltd", created_by=outsider)
-        other_membership = Membership.objects.create(
-            team=other_team, user=outsider, role=Role.OWNER
-        )
+        other_team = TeamFactory(name="Elsewhere Ltd", created_by=outsider)
+        other_membership = MembershipFactory(team=other_team, user=outsider, role=Role.OWNER)
         self.team, self.other_team = team, other_team
 
-        team_key = sandbox_key_create(user=owner, team=team)
-        team_key.name = "Acme key"
-        team_key.save()
-        own_key = sandbox_key_create(user=owner)
-        own_key.name = "Ophelia's own key"
-        own_key.save()
-        other_key = sandbox_key_create(user=outsider, team=other_team)
+        team_key = ProviderKeyFactory(user=owner, team=team, name="Acme key")
+        own_key = ProviderKeyFactory(user=owner, name="Ophelia's own key")
+        other_key = ProviderKeyFactory(user=outsider, team=other_team)
         # The stranger and staff have keys too, so forms open for them (and show what a
         # `?retry=` or a picked image would prefill).
         for name in ("stranger", "staff"):
-            sandbox_key_create(user=people[name])
+            ProviderKeyFactory(user=people[name])
 
-        team_generation = _generation(owner, team_key, team, prompt="team-secret lighthouse")
-        own_generation = _generation(owner, own_key, prompt="owner-private harbour")
-        other_generation = _generation(
-            outsider, other_key, other_team, prompt="elsewhere-only kite"
+        team_generation = SandboxGenerationFactory(
+            user=owner, provider_key=team_key, team=team, prompt="team-secret lighthouse"
+        )
+        own_generation = SandboxGenerationFactory(
+            user=owner, provider_key=own_key, prompt="owner-private harbour"
+        )
+        other_generation = SandboxGenerationFactory(
+            user=outsider, provider_key=other_key, team=other_team, prompt="elsewhere-only kite"
         )
         team_asset, own_asset, other_asset = (
-            _asset(g) for g in (team_generation, own_generation, other_generation)
+            AssetFactory(generation=g, size=(96, 64), color=(30, 90, 200))
+            for g in (team_generation, own_generation, other_generation)
         )
         # Made with the team's key from a picture of the owner's personal gallery: its
         # parent stays hers alone (the team sees the child, never the parent's prompt).
-        team_child = _generation(
-            owner, team_key, team, prompt="team-secret from a personal picture"
+        team_child = SandboxGenerationFactory(
+            user=owner,
+            provider_key=team_key,
+            team=team,
+            prompt="team-secret from a personal picture",
+            parent=own_generation,
+            root=own_generation,
+            own_root=False,
         )
-        team_child.parent, team_child.root = own_generation, own_generation
-        team_child.save(update_fields=["parent", "root"])
-        _asset(team_child)
+        AssetFactory(generation=team_child, size=(96, 64), color=(30, 90, 200))
         # The other way round: the creator took a team image into her personal gallery.
         # The team never sees that child (not on the parent's page, not in its lineage).
-        creator_child = _generation(
-            creator, sandbox_key_create(user=creator), prompt="creator-private variation"
+        creator_child = SandboxGenerationFactory(
+            user=creator,
+            provider_key=ProviderKeyFactory(user=creator),
+            prompt="creator-private variation",
+            parent=team_generation,
+            root=team_generation,
+            own_root=False,
         )
-        creator_child.parent, creator_child.root = team_generation, team_generation
-        creator_child.save(update_fields=["parent", "root"])
         LedgerEntry.objects.create(
             generation=creator_child,
             user=creator,
@@ -858,13 +864,15 @@ class World:
         )
         Favourite.objects.create(user=owner, generation=team_generation)
         Favourite.objects.create(user=people["viewer"], generation=team_generation)
-        team_collection = Collection.objects.create(team=team, owner=owner, name="Acme moodboard")
-        CollectionItem.objects.create(collection=team_collection, generation=team_generation)
-        own_collection = Collection.objects.create(owner=owner, name="Ophelia private picks")
-        CollectionItem.objects.create(collection=own_collection, generation=own_generation)
+        team_collection = CollectionFactory(
+            team=team, owner=owner, name="Acme moodboard", generations=[team_generation]
+        )
+        own_collection = CollectionFactory(
+            owner=owner, name="Ophelia private picks", generations=[own_generation]
+        )
 
         # A former creator shared a team image, then left: the link died with her access.
-        former_membership = Membership.objects.create(team=team, user=former, role=Role.CREATOR)
+        former_membership = MembershipFactory(team=team, user=former, role=Role.CREATOR)
         former_share = _share(former, generation=team_generation)
         former_membership.delete()
         revoked_share = _share(owner, generation=team_generation)
@@ -902,7 +910,7 @@ class World:
                 credits=8,
                 note=f"{generation.prompt}: 8 credits",
             )
-        photo = SimpleUploadedFile("photo.png", _png((200, 80, 40)), "image/png")
+        photo = SimpleUploadedFile("photo.png", image_bytes((96, 64), (200, 80, 40)), "image/png")
         upload = upload_create(user=owner, file=photo)
         asset_token = make_token("asset", team_asset.pk)
 
@@ -914,20 +922,31 @@ class World:
             "other_key": other_key,
             "creator_user": creator,
             "team_generation": team_generation,
-            "team_running": _generation(
-                owner, team_key, team, Status.SUBMITTED, prompt="team-secret running"
+            "team_running": SandboxGenerationFactory(
+                user=owner,
+                provider_key=team_key,
+                team=team,
+                status=Status.SUBMITTED,
+                prompt="team-secret running",
             ),
-            "team_running_by_creator": _generation(
-                creator, team_key, team, Status.SUBMITTED, prompt="team-secret running by creator"
+            "team_running_by_creator": SandboxGenerationFactory(
+                user=creator,
+                provider_key=team_key,
+                team=team,
+                status=Status.SUBMITTED,
+                prompt="team-secret running by creator",
             ),
-            "team_made_by_creator": _generation(
-                creator, team_key, team, prompt="team-secret by the creator"
+            "team_made_by_creator": SandboxGenerationFactory(
+                user=creator, provider_key=team_key, team=team, prompt="team-secret by the creator"
             ),
             "own_generation": own_generation,
             "team_child": team_child,
             "creator_child": creator_child,
-            "own_running": _generation(
-                owner, own_key, None, Status.SUBMITTED, prompt="owner-private running"
+            "own_running": SandboxGenerationFactory(
+                user=owner,
+                provider_key=own_key,
+                status=Status.SUBMITTED,
+                prompt="owner-private running",
             ),
             "other_generation": other_generation,
             "team_asset": team_asset,

@@ -16,8 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from studio.gallery.filters import GalleryFilter
-from studio.gallery.models import Collection
-from tests.support import image_asset, sandbox_generation
+from tests.factories import AssetFactory, CollectionFactory, SandboxGenerationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -56,9 +55,9 @@ def query(names: list[str]):
 def world(alice, alice_key):
     """Alice (staff, so the console pages answer) with one finished image and a collection."""
     User.objects.filter(pk=alice.pk).update(is_staff=True)
-    generation = sandbox_generation(alice, alice_key, prompt="a lighthouse")
-    asset = image_asset(generation)
-    collection = Collection.objects.create(owner=alice, name="Trips")
+    generation = SandboxGenerationFactory(user=alice, provider_key=alice_key, prompt="a lighthouse")
+    asset = AssetFactory(generation=generation, size=(96, 64), color=(30, 90, 200))
+    collection = CollectionFactory(owner=alice, name="Trips")
     client = Client()
     client.force_login(alice)
     return client, generation, asset, collection

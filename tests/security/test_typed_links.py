@@ -13,6 +13,7 @@ from studio.accounts.models import ProviderKey
 from studio.credits.models import LedgerEntry
 from studio.generation.models import Generation
 from studio.uploads.public import link_address_problem
+from tests.factories import ProviderKeyFactory
 from tests.support import client_for
 
 pytestmark = pytest.mark.django_db
@@ -74,10 +75,7 @@ def test_the_sandbox_exception_covers_local_addresses_only_when_asked():
 
 @pytest.fixture
 def real_key(alice) -> ProviderKey:
-    key = ProviderKey(user=alice, name="Real", is_sandbox=False)
-    key.set_api_key("ip-live-0123456789abcdef0123456789abcdef")
-    key.save()
-    return key
+    return ProviderKeyFactory(user=alice, live=True)
 
 
 def post_nano_banana(client, key, links: str):

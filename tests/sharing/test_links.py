@@ -12,13 +12,17 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from studio.accounts.services import sandbox_key_create
-from studio.gallery.models import Collection, CollectionItem
-from studio.generation import services
 from studio.generation.models import Status
 from studio.sharing.models import ShareLink
-from studio.teams.models import Membership, Role, Team
-from tests.support import run_to_final
+from studio.teams.models import Membership, Role
+from tests.factories import (
+    CollectionFactory,
+    FluxJobFactory,
+    ProviderKeyFactory,
+    TeamFactory,
+    UserFactory,
+)
+from tests.support import client_for, run_to_final
 
 pytestmark = pytest.mark.django_db(transaction=True)
 HTMX = {"HX-Request": "true"}
@@ -26,13 +30,13 @@ TEAM_NAME = "Harbour Studio"
 
 
 def flux(user, key, prompt: str, n: int = 1):
+    """`n` square Flux images of `prompt`, made by the sandbox."""
     generation = run_to_final(
-        services.flux_create(
+        FluxJobFactory(
             user=user,
             provider_key=key,
             prompt=prompt,
             n=n,
-            output_format="png",
             aspect_ratio="1:1",
             params={"prompt": prompt},
         )
@@ -54,29 +58,23 @@ def shown_assets(html: str) -> set[str]:
     return set(re.findall(r"/a/([0-9a-f-]{36})/(?:file|thumb)/", html))
 
 
-def login(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 @pytest.fixture
-def team(alice, django_user_model):
+def team(alice):
     """Alice owns it; bob is a creator, vera a viewer."""
-    team = Team.objects.create(name=TEAM_NAME, created_by=alice)
-    Membership.objects.create(team=team, user=alice, role=Role.OWNER)
-    for name, role in (("bob", Role.CREATOR), ("vera", Role.VIEWER)):
-        user = django_user_model.objects.create_user(name, f"{name}@example.com", "x-pass-42")
-        Membership.objects.create(team=team, user=user, role=role)
-    return team
+    return TeamFactory(
+        name=TEAM_NAME,
+        created_by=alice,
+        members={
+            alice: Role.OWNER,
+            UserFactory(username="bob"): Role.CREATOR,
+            UserFactory(username="vera"): Role.VIEWER,
+        },
+    )
 
 
 @pytest.fixture
 def team_key(alice, team):
-    key = sandbox_key_create(user=alice)
-    key.team = team
-    key.save()
-    return key
+    return ProviderKeyFactory(user=alice, team=team)
 
 
 def test_a_link_shows_exactly_the_shared_images_to_anyone(
@@ -85,7 +83,7 @@ def test_a_link_shows_exactly_the_shared_images_to_anyone(
     bob = django_user_model.objects.get(username="bob")
     pair = flux(bob, team_key, "two red kites over the bay", n=2)
     other = flux(bob, team_key, "a secret harbour plan")
-    link = share(login(bob), generation=pair.pk)
+    link = share(client_for(bob), generation=pair.pk)
     assert len(link.token) >= 43 and link.created_by == bob
     assert timedelta(days=6, hours=23) < link.expires_at - timezone.now() <= timedelta(days=7)
 
@@ -153,7 +151,7 @@ def test_who_may_share_and_bad_requests(
 ):
     picture = flux(alice, alice_key, "a red apple")
     # A stranger may not share alice's image: 404, nothing made.
-    response = login(charlie).post(
+    response = client_for(charlie).post(
         reverse("sharing:create"), {"generation": picture.pk, "days": "7"}
     )
     assert response.status_code == 404 and not ShareLink.objects.exists()
@@ -163,14 +161,8 @@ def test_who_may_share_and_bad_requests(
     )
     assert "1, 7 or 30 days" in response.content.decode() and not ShareLink.objects.exists()
     # A generation still running cannot be shared.
-    running = services.flux_create(
-        user=alice,
-        provider_key=alice_key,
-        prompt="not yet",
-        n=1,
-        output_format="png",
-        aspect_ratio="1:1",
-        params={},
+    running = FluxJobFactory(
+        user=alice, provider_key=alice_key, prompt="not yet", aspect_ratio="1:1"
     )
     response = alice_client.post(
         reverse("sharing:create"), {"generation": running.pk, "days": "1"}, headers=HTMX
@@ -190,12 +182,12 @@ def test_who_may_share_and_bad_requests(
     # a creator may.
     team_image = flux(alice, team_key, "a team picture")
     vera = django_user_model.objects.get(username="vera")
-    response = login(vera).post(
+    response = client_for(vera).post(
         reverse("sharing:create"), {"generation": team_image.pk, "days": "30"}, headers=HTMX
     )
     assert response.status_code == 403 and not ShareLink.objects.filter(generation=team_image)
     bob = django_user_model.objects.get(username="bob")
-    share(login(bob), generation=team_image.pk, days="30")
+    share(client_for(bob), generation=team_image.pk, days="30")
 
     # The detail page offers "Share…".
     page = alice_client.get(picture.get_absolute_url()).content.decode()
@@ -213,16 +205,16 @@ def test_collections_share_their_own_images_only(
         flux(alice, alice_key, "alice's personal lake"),
     )
     not_in = flux(alice, team_key, "not in the collection")
-    collection = Collection.objects.create(team=team, owner=alice, name="Seaside picks")
-    for generation in (kite, boat, elsewhere):  # a personal image slipped in: never shown
-        CollectionItem.objects.create(collection=collection, generation=generation)
+    collection = CollectionFactory(  # a personal image slipped in: never shown
+        team=team, owner=alice, name="Seaside picks", generations=[kite, boat, elsewhere]
+    )
 
     # A viewer may not share a team collection; a creator may.
-    response = login(vera).post(
+    response = client_for(vera).post(
         reverse("sharing:create"), {"collection": collection.pk, "days": "7"}, headers=HTMX
     )
     assert "Viewers cannot share" in response.content.decode()
-    link = share(login(bob), collection=collection.pk)
+    link = share(client_for(bob), collection=collection.pk)
 
     visitor = Client()
     html = visitor.get(f"/s/{link.token}/").content.decode()
@@ -243,9 +235,8 @@ def test_collections_share_their_own_images_only(
         assert visitor.get(url).status_code == 404
 
     # A personal collection: its owner only.
-    mine = Collection.objects.create(owner=alice, name="Mine")
-    CollectionItem.objects.create(collection=mine, generation=elsewhere)
-    response = login(bob).post(reverse("sharing:create"), {"collection": mine.pk, "days": "7"})
+    mine = CollectionFactory(owner=alice, name="Mine", generations=[elsewhere])
+    response = client_for(bob).post(reverse("sharing:create"), {"collection": mine.pk, "days": "7"})
     assert response.status_code == 404
     personal = share(alice_client, collection=mine.pk)
     assert shown_assets(visitor.get(f"/s/{personal.token}/").content.decode()) == {
@@ -259,16 +250,16 @@ def test_team_owners_see_and_revoke_the_teams_links(
     bob = django_user_model.objects.get(username="bob")
     vera = django_user_model.objects.get(username="vera")
     image = flux(bob, team_key, "a blue boat")
-    bobs = share(login(bob), generation=image.pk)
+    bobs = share(client_for(bob), generation=image.pk)
     # vera made hers while she was a creator; she is a viewer now
     Membership.objects.filter(user=vera).update(role=Role.CREATOR)
-    veras = share(login(vera), generation=image.pk)
+    veras = share(client_for(vera), generation=image.pk)
     Membership.objects.filter(user=vera).update(role=Role.VIEWER)
 
     # Vera sees her own link only and cannot revoke bob's.
-    listing = login(vera).get(reverse("sharing:links")).content.decode()
+    listing = client_for(vera).get(reverse("sharing:links")).content.decode()
     assert f'id="link-{veras.pk}"' in listing and f'id="link-{bobs.pk}"' not in listing
-    assert login(vera).post(reverse("sharing:revoke", args=[bobs.pk])).status_code == 404
+    assert client_for(vera).post(reverse("sharing:revoke", args=[bobs.pk])).status_code == 404
 
     # Alice, the owner, sees both, with who made them, and revokes bob's (htmx: the row).
     listing = alice_client.get(reverse("sharing:links")).content.decode()

@@ -8,13 +8,11 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from studio.teams import services
-from studio.teams.models import Membership, Role, Team
+from studio.teams.models import Role, Team
+from tests.factories import MembershipFactory, UserFactory
+from tests.support import client_for
 
-
-def login(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+login = client_for  # a client signed in as a person (a separate browser)
 
 
 def messages_of(response) -> list[str]:
@@ -23,19 +21,19 @@ def messages_of(response) -> list[str]:
 
 @pytest.fixture
 def bob(db) -> User:
-    return User.objects.create_user("bob", "Bob.Builder@Example.com", "correct-horse-42")
+    return UserFactory(username="bob", email="Bob.Builder@Example.com")
 
 
 @pytest.fixture
 def vera(db) -> User:
-    return User.objects.create_user("vera", "vera@example.com", "correct-horse-42")
+    return UserFactory(username="vera")
 
 
 @pytest.fixture
 def team(alice, bob, vera) -> Team:
     team = services.team_create(user=alice, name="Acme")
-    Membership.objects.create(team=team, user=bob, role=Role.CREATOR)
-    Membership.objects.create(team=team, user=vera, role=Role.VIEWER)
+    MembershipFactory(team=team, user=bob, role=Role.CREATOR)
+    MembershipFactory(team=team, user=vera, role=Role.VIEWER)
     return team
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.uploads.conftest import image_bytes, make_asset
+from tests.factories import AssetFactory, image_bytes
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
@@ -48,7 +48,7 @@ def png(name: str, shade: int) -> dict:
     return {
         "name": name,
         "mimeType": "image/png",
-        "buffer": image_bytes((40, 30), "PNG", color=(shade, 120, 60)),
+        "buffer": image_bytes((40, 30), fmt="PNG", color=(shade, 120, 60)),
     }
 
 
@@ -79,7 +79,7 @@ def test_choose_three_remove_one_sends_two(alice_page: Page):
 
 
 def test_gallery_pick_and_the_client_side_max(alice_page: Page, alice, live_server):
-    asset = make_asset(alice, prompt="a lighthouse at dusk")
+    asset = AssetFactory(generation__user=alice, generation__prompt="a lighthouse at dusk")
     page = alice_page
     page.reload()
 
@@ -152,7 +152,7 @@ def test_dropped_files_join_the_chosen_ones(alice_page: Page):
 
 
 def test_gallery_pick_by_keyboard(alice_page: Page, alice):
-    make_asset(alice, prompt="a quiet harbour")
+    AssetFactory(generation__user=alice, generation__prompt="a quiet harbour")
     page = alice_page
     page.reload()
     end = page.locator("#id_end_frame_group")

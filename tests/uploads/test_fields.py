@@ -12,7 +12,8 @@ from django.utils.datastructures import MultiValueDict
 
 from studio.uploads.fields import ImageSource, ImageSourcesField, UserFormMixin, bind_user
 from studio.uploads.models import Upload
-from tests.uploads.conftest import image_file, make_asset
+from tests.factories import AssetFactory
+from tests.uploads.conftest import image_file
 
 pytestmark = pytest.mark.django_db
 
@@ -169,7 +170,7 @@ class TestGalleryPicks:
         assert garbage.errors["reference_images"] == [NOT_AVAILABLE]
 
     def test_grid_assets_are_not_pickable(self, alice):
-        grid = make_asset(alice, role="grid")
+        grid = AssetFactory(generation__user=alice, role="grid")
         assert nano(alice, assets=[grid.pk]).errors["reference_images"] == [NOT_AVAILABLE]
 
     def test_pasted_gallery_link_becomes_a_pick(self, alice, alice_asset, charlie_asset):

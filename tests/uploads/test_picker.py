@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from studio.generation.models import Asset
-from tests.uploads.conftest import make_asset
+from tests.factories import AssetFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,26 +18,18 @@ def picked_ids(html: str) -> list[str]:
     return re.findall(r'class="picker-item"[^>]*data-asset-id="([0-9a-f-]{36})"', html)
 
 
-def make_assets(user, n: int) -> list[Asset]:
-    """n images, the first one the oldest."""
-    made = []
-    for i in range(n):
-        asset = make_asset(user, prompt=f"image {i}")
-        when = timezone.now() - timedelta(minutes=n - i)
-        Asset.objects.filter(pk=asset.pk).update(created_at=when)
-        made.append(asset)
-    return made
-
-
 def test_login_required(client):
     response = client.get("/uploads/picker/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
 def test_only_the_persons_images_newest_first(alice_client, alice, charlie):
-    older, newer = make_assets(alice, 2)
-    make_asset(charlie, prompt="charlie's secret")
-    make_asset(alice, role=Asset.Role.GRID)
+    older, newer = (
+        AssetFactory(generation__user=alice, generation__prompt=f"image {i}", minutes_ago=2 - i)
+        for i in range(2)
+    )
+    AssetFactory(generation__user=charlie, generation__prompt="charlie's secret")
+    AssetFactory(generation__user=alice, role=Asset.Role.GRID)
 
     response = alice_client.get("/uploads/picker/", headers=HTMX)
     html = response.content.decode()
@@ -53,7 +43,10 @@ def test_only_the_persons_images_newest_first(alice_client, alice, charlie):
 
 
 def test_24_per_page_then_load_more(alice_client, alice):
-    assets = make_assets(alice, 26)
+    assets = [
+        AssetFactory(generation__user=alice, generation__prompt=f"image {i}", minutes_ago=26 - i)
+        for i in range(26)
+    ]
     newest_first = [str(a.pk) for a in reversed(assets)]
 
     first = alice_client.get("/uploads/picker/", headers=HTMX).content.decode()

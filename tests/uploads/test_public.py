@@ -14,7 +14,8 @@ from studio.accounts.models import ProviderKey
 from studio.accounts.services import sandbox_key_create
 from studio.uploads.public import public_address_problem, public_path, public_url
 from studio.uploads.services import upload_create
-from tests.uploads.conftest import image_file, make_asset
+from tests.factories import AssetFactory
+from tests.uploads.conftest import image_file
 
 
 def read(field) -> bytes:
@@ -45,7 +46,7 @@ def test_upload_is_fetched_over_http_without_a_session(alice, live_server, setti
 @pytest.mark.django_db(transaction=True)
 def test_asset_is_fetched_over_http_without_a_session(alice, live_server, settings):
     settings.PUBLIC_BASE_URL = live_server.url
-    asset = make_asset(alice)
+    asset = AssetFactory(generation__user=alice)
 
     response = requests.get(public_url(asset), timeout=10)
 
@@ -77,14 +78,14 @@ class TestBadLinks:
         assert Client().get(f"/r/u/{token}/{other.pk}.jpg").status_code == 404
 
     def test_upload_token_does_not_open_an_asset(self, alice, upload):
-        asset = make_asset(alice)
+        asset = AssetFactory(generation__user=alice)
         token = public_path(asset).split("/")[3]
         # Same uuid trick across kinds: the salt differs, so the signature does not match.
         assert Client().get(f"/r/u/{token}/{asset.pk}.jpg").status_code == 404
 
     def test_wrong_extension_is_404(self, alice, upload):
         assert Client().get(public_path(upload)[: -len(".jpg")] + ".png").status_code == 404
-        asset = make_asset(alice)
+        asset = AssetFactory(generation__user=alice)
         assert Client().get(public_path(asset)[: -len(".png")] + ".jpg").status_code == 404
 
     def test_expired_link_is_404(self, upload, settings, monkeypatch):

@@ -13,7 +13,8 @@ from studio.uploads.fields import ImageSource
 from studio.uploads.images import TARGET_BYTES
 from studio.uploads.models import Upload
 from studio.uploads.services import UploadRejected, materialize, upload_create
-from tests.uploads.conftest import bomb_png, image_bytes, image_file, make_asset
+from tests.factories import AssetFactory, image_bytes
+from tests.uploads.conftest import bomb_png, image_file
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,7 @@ class TestUploadCreate:
         exif = Image.Exif()
         exif[0x010F] = "SecretCam"  # Make
         exif[0x0131] = "editor 1.0"  # Software
-        data = image_bytes((4000, 1000), "PNG", exif=exif.tobytes())
+        data = image_bytes((4000, 1000), fmt="PNG", exif=exif.tobytes())
         assert Image.open(io.BytesIO(data)).getexif()  # the original does carry EXIF
 
         upload = upload_create(user=alice, file=SimpleUploadedFile("wide.png", data))
@@ -47,7 +48,7 @@ class TestUploadCreate:
         exif = Image.Exif()
         exif[0x0112] = 6  # Orientation: rotate 90° clockwise to display
         exif[0x8825] = {1: "N", 2: (48.0, 51.0, 24.0)}  # GPS
-        data = image_bytes((300, 100), "JPEG", exif=exif.tobytes())
+        data = image_bytes((300, 100), fmt="JPEG", exif=exif.tobytes())
 
         upload = upload_create(user=alice, file=SimpleUploadedFile("phone.jpg", data))
 
@@ -56,7 +57,7 @@ class TestUploadCreate:
             assert not Image.open(handle).getexif()
 
     def test_transparent_png_gets_a_white_background(self, alice):
-        data = image_bytes((20, 20), "PNG", mode="RGBA", color=(0, 0, 0, 0))
+        data = image_bytes((20, 20), fmt="PNG", mode="RGBA", color=(0, 0, 0, 0))
         upload = upload_create(user=alice, file=SimpleUploadedFile("logo.png", data))
         with upload.file.open("rb") as handle:
             assert Image.open(handle).convert("RGB").getpixel((10, 10)) >= (250, 250, 250)
@@ -71,7 +72,7 @@ class TestUploadCreate:
             (SimpleUploadedFile("notes.png", b"shopping list: eggs, milk\n"), "not an image"),
             (image_file("anim.gif", fmt="GIF"), "is a GIF image. Use a JPEG, PNG or WEBP image."),
             (SimpleUploadedFile("empty.jpg", b""), "is empty"),
-            (SimpleUploadedFile("cut.png", image_bytes((300, 300), "PNG")[:200]), "damaged"),
+            (SimpleUploadedFile("cut.png", image_bytes((300, 300), fmt="PNG")[:200]), "damaged"),
         ],
         ids=["text-renamed-png", "gif", "empty", "truncated"],
     )
@@ -100,7 +101,7 @@ class TestUploadCreate:
 
     def test_oversize_file_is_refused(self, alice, settings):
         settings.UPLOAD_MAX_BYTES = 1000
-        file = SimpleUploadedFile("noise.png", image_bytes((200, 200), "PNG") + b"\0" * 2000)
+        file = SimpleUploadedFile("noise.png", image_bytes((200, 200), fmt="PNG") + b"\0" * 2000)
         with pytest.raises(UploadRejected) as caught:
             upload_create(user=alice, file=file)
         # filesizeformat joins number and unit with a no-break space.
@@ -135,6 +136,6 @@ class TestMaterialize:
         assert urls[2] == "https://cdn.example.com/cat.jpg"
 
     def test_someone_elses_asset_is_refused(self, alice, charlie):
-        theirs = make_asset(charlie)
+        theirs = AssetFactory(generation__user=charlie)
         with pytest.raises(UploadRejected, match="no longer available"):
             materialize(user=alice, sources=[ImageSource("asset", asset_id=theirs.pk)])

@@ -28,12 +28,21 @@ from django.utils import timezone
 from studio.accounts.models import ProviderKey
 from studio.banwords.models import BanListVersion
 from studio.console.models import ConsoleCommand
-from studio.gallery.models import Collection, CollectionItem
 from studio.sharing.models import ShareLink
-from studio.teams.models import Invitation, Membership, Role, Team
+from studio.teams.models import Invitation, Role
 from studio.uploads.public import make_token
 from studio.uploads.services import upload_create
-from tests.support import image_asset, png, sandbox_generation, walk
+from tests.factories import (
+    AssetFactory,
+    CollectionFactory,
+    MembershipFactory,
+    ProviderKeyFactory,
+    SandboxGenerationFactory,
+    TeamFactory,
+    UserFactory,
+    image_bytes,
+)
+from tests.support import walk
 
 INSTALLED = "studio.sandbox" in django_settings.INSTALLED_APPS
 # Nothing listens here (a port of this test's own range): a sandbox key reaches no simulator.
@@ -68,35 +77,28 @@ def _own_world(user: User) -> dict:
     """Objects of `user`'s own for every kind of URL argument: keys, a finished generation
     with its image, a team they own with an invitation, a collection, a share link, an
     upload, a ban-list version and a console command."""
-    key = ProviderKey(user=user, name="Sandbox", is_sandbox=True)
-    key.set_api_key("sk-sandbox-" + "0" * 32)
-    key.save()
-    lab_key = ProviderKey(
-        user=user,
-        name="ImagineLab sandbox",
-        provider=ProviderKey.PROVIDER_IMAGINELAB,
-        auth=ProviderKey.AUTH_KEY,
-        is_sandbox=True,
+    # No sandbox here to open an account in: the keys are stored as given.
+    key = ProviderKeyFactory(user=user, api_key="sk-sandbox-" + "0" * 32)
+    ProviderKeyFactory(user=user, lab=True)
+    generation = SandboxGenerationFactory(
+        user=user, provider_key=key, prompt="a lighthouse at dusk"
     )
-    lab_key.set_api_key("lab-key-" + "0" * 24)
-    lab_key.save()
-    generation = sandbox_generation(user, key, prompt="a lighthouse at dusk")
-    asset = image_asset(generation)
-    team = Team.objects.create(name=f"{user.username}'s team", created_by=user)
-    membership = Membership.objects.create(team=team, user=user, role=Role.OWNER)
+    asset = AssetFactory(generation=generation, size=(96, 64), color=(30, 90, 200))
+    team = TeamFactory(name=f"{user.username}'s team", created_by=user)
+    membership = MembershipFactory(team=team, user=user, role=Role.OWNER)
     invitation = Invitation.objects.create(
         team=team,
         invited_by=user,
         email="new@example.com",
         expires_at=timezone.now() + timedelta(days=7),
     )
-    collection = Collection.objects.create(owner=user, name="Picks")
-    CollectionItem.objects.create(collection=collection, generation=generation)
+    collection = CollectionFactory(owner=user, name="Picks", generations=[generation])
     share = ShareLink.objects.create(
         created_by=user, generation=generation, expires_at=timezone.now() + timedelta(days=7)
     )
     upload = upload_create(
-        user=user, file=SimpleUploadedFile("photo.png", png((200, 80, 40)), "image/png")
+        user=user,
+        file=SimpleUploadedFile("photo.png", image_bytes((96, 64), (200, 80, 40)), "image/png"),
     )
     number = BanListVersion.objects.count() + 1
     version = BanListVersion.objects.create(number=number, words=["zzword"], created_by=user)
@@ -159,9 +161,7 @@ def test_every_page_renders_without_the_sandbox():
 
     failures = []
     for staff in (False, True):
-        person = User.objects.create_user(
-            "stafford" if staff else "pat", password="correct-horse-42", is_staff=staff
-        )
+        person = UserFactory(username="stafford" if staff else "pat", is_staff=staff)
         world = _own_world(person)
         client = Client(raise_request_exception=False)
         client.force_login(person)
