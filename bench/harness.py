@@ -470,16 +470,17 @@ def submit_midjourney(
 BAR_SUBMIT = "/bar/"
 
 
-def bar_defaults(session: requests.Session, base_url: str) -> dict[str, str]:
-    """The gallery's prompt-bar fields a browser sends when only the prompt is typed: CSRF
-    token, key, the chosen model (Midjourney), Auto ratio, repeat 1. The settings of models
-    not chosen sit in disabled fieldsets, which a browser does not send, so they are left
-    out here too (they would change nothing: the bar reads the chosen models' only)."""
+def bar_defaults(session: requests.Session, base_url: str, model: str = "midjourney") -> dict:
+    """The gallery's prompt-bar fields a browser sends when only the prompt is typed and
+    `model` (a bar slug) is the one chip chosen: CSRF token, key, Auto ratio, repeat 1 and
+    that model's settings. Other models' settings sit in disabled fieldsets, which a browser
+    does not send, so they are left out here too."""
     page = session.get(f"{base_url}/", timeout=30)
     page.raise_for_status()
     fields = form_fields(page.text, "prompt")
-    keep = ("csrfmiddlewaretoken", "prompt", "models", "aspect_ratio", "repeat", "key")
-    return {name: value for name, value in fields.items() if name in keep or "midjourney-" in name}
+    keep = ("csrfmiddlewaretoken", "prompt", "aspect_ratio", "repeat", "key")
+    chosen = {n: v for n, v in fields.items() if n in keep or n.startswith(f"{model}-")}
+    return {**chosen, "models": model}
 
 
 def submit_bar(
