@@ -465,3 +465,44 @@ def submit_midjourney(
         if answer.status_code == 200 and _ERROR.search(answer.text):
             note += " (form errors)"
     return Submit(seconds, answer.status_code, accepted, note)
+
+
+BAR_SUBMIT = "/bar/"
+
+
+def bar_defaults(session: requests.Session, base_url: str, model: str = "midjourney") -> dict:
+    """The gallery's prompt-bar fields a browser sends when only the prompt is typed and
+    `model` (a bar slug) is the one chip chosen: CSRF token, key, Auto ratio, repeat 1 and
+    that model's settings. Other models' settings sit in disabled fieldsets, which a browser
+    does not send, so they are left out here too."""
+    page = session.get(f"{base_url}/", timeout=30)
+    page.raise_for_status()
+    fields = form_fields(page.text, "prompt")
+    keep = ("csrfmiddlewaretoken", "prompt", "aspect_ratio", "repeat", "key")
+    chosen = {n: v for n, v in fields.items() if n in keep or n.startswith(f"{model}-")}
+    return {**chosen, "models": model}
+
+
+def submit_bar(
+    session: requests.Session, base_url: str, fields: dict[str, str], prompt: str
+) -> Submit:
+    """POST the prompt bar once with `prompt` as htmx does (multipart, HX-Request), the
+    answer being the new card for the top of the wall; the time is the whole exchange."""
+    data = {**fields, "prompt": prompt}
+    headers = {
+        "HX-Request": "true",
+        "Referer": f"{base_url}/",
+        "X-CSRFToken": fields.get("csrfmiddlewaretoken", ""),
+    }
+    multipart = {name: (None, value) for name, value in data.items()}
+    started = time.perf_counter()
+    try:
+        answer = session.post(
+            f"{base_url}{BAR_SUBMIT}", files=multipart, headers=headers, timeout=60
+        )
+    except requests.RequestException as exc:
+        return Submit(time.perf_counter() - started, 0, False, type(exc).__name__)
+    seconds = time.perf_counter() - started
+    accepted = answer.status_code == 200 and ">Sent.<" in answer.text
+    note = "" if accepted else f"HTTP {answer.status_code}"
+    return Submit(seconds, answer.status_code, accepted, note)

@@ -60,6 +60,8 @@ def test_live_bench_reports_every_figure(tmp_path):
     measures = " | ".join(rows)
     assert "memory at rest, web + cluster (PSS)" in rows
     assert "form submit (Midjourney POST): p95" in rows, measures  # no refusal noted
+    assert "submit from the prompt bar (htmx POST): p95" in rows, measures
+    assert "submits accepted but not stored" not in rows, measures
     for webhooks in ("off", "on"):
         p95 = [m for m in rows if f"webhooks {webhooks}: p95 [" in m]
         assert p95 and "[1/1 done" in p95[0], measures

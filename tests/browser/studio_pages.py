@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from django.contrib.auth.models import User
 from django.test import Client
+from django.urls import reverse
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from studio.accounts.services import sandbox_key_create
@@ -15,6 +16,7 @@ from studio.console import services as console_services
 from studio.generation import services
 from studio.generation.models import Generation, Status
 from studio.teams import services as team_services
+from studio.teams.models import Membership, Role, Team
 from tests.support import run_to_final
 
 PHONE = {"width": 390, "height": 844}
@@ -54,6 +56,17 @@ def creator_with_work(username: str = "cora") -> tuple[User, Generation]:
     )
     team_services.team_create(user=user, name="Acme illustrators")
     return user, grid
+
+
+def team_member(team: Team, username: str = "tess", role: str = Role.CREATOR) -> User:
+    """Someone who belongs to `team` with `role` (as after accepting an invitation), with a
+    pending invitation for another person on the team's page."""
+    user = User.objects.create_user(username, f"{username}@example.com", PASSWORD)
+    Membership.objects.create(team=team, user=user, role=role)
+    team_services.invitation_create(
+        team=team, invited_by=team.created_by, invitee="newcomer@example.com"
+    )
+    return user
 
 
 def staff_with_console(username: str = "sam") -> User:
@@ -115,6 +128,21 @@ def nav_links(page: Page, live_server, selector: str = "header nav") -> list[str
         if path not in paths:
             paths.append(path)
     return paths
+
+
+def console_pages(page: Page, live_server) -> list[str]:
+    """Every page of the staff console a staff member reaches by its navigation: the
+    console's sections, the ban-word sections, and one linked account's queue and one
+    token's page (the first of each list). Leaves `page` on the last list it read."""
+    page.goto(live_server.url + reverse("console:index"))
+    paths = nav_links(page, live_server, "nav[aria-label='Staff console']")
+    page.goto(live_server.url + reverse("banwords:index"))
+    paths += nav_links(page, live_server, "nav[aria-label='Banned words sections']")
+    for listing, link in (("console:accounts", "Queue"), ("console:tokens", "#")):
+        page.goto(live_server.url + reverse(listing))
+        first = page.locator("main table a", has_text=link).first
+        paths.append(urlsplit(first.evaluate("a => a.href")).path)
+    return list(dict.fromkeys(paths))
 
 
 def horizontal_overflow(page: Page) -> dict:

@@ -9,9 +9,11 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Browser, Page, expect
 
+from studio.teams.models import Team
 from tests.browser.studio_pages import (
     DESKTOP,
     PHONE,
+    console_pages,
     creator_with_work,
     horizontal_overflow,
     nav_links,
@@ -49,7 +51,9 @@ def test_no_horizontal_scroll_for_a_creator(browser: Browser, live_server, sandb
     paths = nav_links(page, live_server)
     for expected in ("/", reverse("keys"), reverse("teams:index"), reverse("generation:tools")):
         assert expected in paths, paths
-    paths.append(grid.get_absolute_url())  # a detail page, one click from the gallery
+    # One click further: a detail page from the gallery, the team's page from Teams.
+    team = Team.objects.get(name="Acme illustrators")
+    paths += [grid.get_absolute_url(), reverse("teams:detail", args=[team.pk])]
     problems = visit_all(page, live_server, paths)
     assert not problems, "\n".join(problems)
     context.close()
@@ -62,9 +66,9 @@ def test_no_horizontal_scroll_for_staff(browser: Browser, live_server, sandbox_u
     page.goto(f"{live_server.url}/")
     paths = nav_links(page, live_server)
     assert reverse("console:index") in paths, paths
-    page.goto(live_server.url + reverse("console:index"))
-    console = nav_links(page, live_server, "nav[aria-label='Staff console']")
-    assert reverse("console:accounts") in console, console
+    console = console_pages(page, live_server)
+    for name in ("console:accounts", "console:trace", "banwords:history", "banwords:provider"):
+        assert reverse(name) in console, console
     problems = visit_all(page, live_server, paths + [p for p in console if p not in paths])
     assert not problems, "\n".join(problems)
     context.close()
