@@ -61,11 +61,13 @@ def hooks():
 
 
 @pytest.fixture
-def gunicorn(settings, tmp_path):
+def gunicorn(settings, tmp_path, hooks):
     """gunicorn serving the studio on the test database; its URL. Stopped with SIGTERM to
-    its master's PID (a graceful stop), SIGKILL to its session if that hangs."""
+    its master's PID (a graceful stop), SIGKILL to its session if that hangs. The webhook
+    receiver is on loopback, so it is named a trusted origin (OUTBOUND_TRUSTED_ORIGINS)."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
+    hook_origin = hooks[0].removesuffix("/hook")
     env = qcluster_env(
         site_url=url,
         media_root=Path(settings.MEDIA_ROOT),
@@ -74,6 +76,7 @@ def gunicorn(settings, tmp_path):
         GUNICORN_THREADS="2",
         GUNICORN_ACCESS_LOG="-",
         SANDBOX_TIME_SCALE=str(django_settings.SANDBOX_TIME_SCALE),
+        OUTBOUND_TRUSTED_ORIGINS=f"{url},{hook_origin}",
     )
     log_path = tmp_path / "gunicorn.log"
     with open(log_path, "wb") as log:

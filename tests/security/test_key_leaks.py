@@ -109,7 +109,7 @@ def test_no_secret_appears_anywhere(live_server, sandbox_url, settings, caplog):
     real = ProviderKey.objects.get(user=alice, is_sandbox=False)
     assert real.api_key == secret
     refused = pages.post(reverse("keys"), {"name": "Wrong", "api_key": REFUSED_KEY})
-    assert refused.status_code == 200  # the keys page again, with the refusal
+    assert refused.status_code == 400  # the keys page again, with the refusal
     assert (
         "ImaginePro did not accept this key (401 Unauthorized). Copy it again from your "
         "ImaginePro dashboard; nothing was saved."

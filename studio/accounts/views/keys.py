@@ -167,7 +167,7 @@ def keys(request):
     form = owner.key_form(request.POST or None)
     if request.method == "POST" and _imaginepro_key_saved(owner, form):
         return owner.back(request.GET.get("next"))
-    return owner.page(key_form=form)
+    return owner.page(status=400 if request.method == "POST" else 200, key_form=form)
 
 
 @login_required
