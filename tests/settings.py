@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 os.environ.setdefault("SANDBOX_TIME_SCALE", "0.05")
 os.environ.setdefault("POLL_INTERVAL", "0.3")
@@ -52,5 +53,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"]["TEST"] = {"NAME": f"test_studio_{os.getpid()}"}
         os.environ["STUDIO_TEST_DB_NAME"] = DATABASES["default"]["TEST"]["NAME"]
 if REDIS_URL:
+    # Tests empty the cache (cache.clear() is Redis's FLUSHDB, whatever the prefix), so each
+    # xdist worker gets a Redis database of its own (gw0 → 1, gw1 → 2, …; one process: 0).
+    if _WORKER.startswith("gw"):
+        _REDIS = urlsplit(REDIS_URL)
+        REDIS_URL = urlunsplit(_REDIS._replace(path=f"/{int(_WORKER[2:]) % 15 + 1}"))
+        Q_CLUSTER["redis"] = CACHES["default"]["LOCATION"] = REDIS_URL
     Q_CLUSTER["name"] = f"studio-{os.environ['STUDIO_TEST_RUN']}"
     CACHES["default"]["KEY_PREFIX"] = os.environ["STUDIO_TEST_RUN"]
