@@ -18,6 +18,7 @@ def model_before():
     state = MigrationExecutor(connection).loader.project_state(BEFORE)
     return state.apps.get_model("generation", "Generation")
 
+
 SENT = "https://studio.example/r/a/signed-token/ the same apple in winter --relax"
 
 
