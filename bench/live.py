@@ -192,9 +192,11 @@ def submit_phase(studio: harness.Studio, rows: list[Row]) -> int:
 
 def bar_submits(studio: harness.Studio, session, rows: list[Row]) -> int:
     """The prompt bar posted SUBMITS times as htmx sends it (one Midjourney job each, the
-    new card in the answer), then as many Flux jobs for the baseline: a Midjourney submit
-    also asks the provider's free prompt check (POST /nova/prompt-check, README "prompt
-    check") before it stores the job, Flux asks nothing. Returns how many were accepted."""
+    new card in the answer), then as many Flux jobs for the baseline. Neither POST asks the
+    provider anything: a Midjourney job's prompt check (POST /nova/prompt-check) is asked by
+    its submit task, after the answer (docs/architecture.md "The path of a generation",
+    step 3); the Midjourney POST only adds our banned-word check of Midjourney syntax and
+    its composed prompt. Returns how many were accepted."""
     times, refused = {}, {}
     for model, prompt in (("midjourney", "a harbour in fog"), ("flux", "a red apple")):
         fields = harness.bar_defaults(session, studio.url, model)
@@ -207,7 +209,7 @@ def bar_submits(studio: harness.Studio, session, rows: list[Row]) -> int:
         refused[model] = [r for r in results if not r.accepted]
     late = refused["midjourney"]
     p95 = percentile(times["midjourney"], 0.95)
-    flux = f"{ms(percentile(times['flux'], 0.95))} (Flux: no prompt check)"
+    flux = f"{ms(percentile(times['flux'], 0.95))} (Flux; neither asks the provider)"
     rows.append(
         Row(
             "submit from the prompt bar (htmx POST): p50",

@@ -2,9 +2,11 @@
 Midjourney submit, read the key's credit balance (docs/provider-contract.md §3.9, §3.10, §3.14; for an
 ImagineLab key its wallet, §8).
 
-These are the only provider calls made inside a web request, because the provider answers
-them at once and charges nothing; each uses a short timeout so a slow provider costs the
-person a few seconds at most, never a hung page.
+Enhance and the balance are the only provider calls made inside a web request, each on a
+button or a fragment of its own (never a submit), because the provider answers them at once
+and charges nothing; each uses a short timeout so a slow provider costs the person a few
+seconds at most, never a hung page. The prompt check is asked by the submit task
+(submit.generation_submit), never inside a request.
 """
 
 from __future__ import annotations
@@ -88,10 +90,10 @@ def prompt_refusal(key: ProviderKey, prompt: str) -> str | None:
     """Ask POST /nova/prompt-check (D:232398062; §3.9) whether Midjourney would take `prompt`.
 
     Returns the provider's reason when it refuses (`{"status": "FAIL", "message": …}`),
-    None when it accepts. When the check itself cannot be made (timeout, 5xx, a refused key)
-    this also returns None: the check only approximates Midjourney's rules and costs
+    None when it accepts. When the check itself cannot be made (timeout, 5xx, 429, a refused
+    key) this also returns None: the check only approximates Midjourney's rules and costs
     nothing, so it must not block a submit; the provider still decides on the real job.
-    Never raises ProviderError.
+    Never raises ProviderError. Called by the submit task (submit._prompt_refusal).
     """
     try:
         answer = _client(key, ASSIST_TIMEOUT).prompt_check(prompt)

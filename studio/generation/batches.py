@@ -237,18 +237,10 @@ def form_errors(model: BarModel, form: forms.Form, *, several: bool) -> list[str
 
 
 def _refused(job: Job, form: forms.Form) -> bool:
-    """Our banned words, then (Midjourney) the provider's free prompt check: the reason goes
-    on the form. A check that cannot be made lets the submit through."""
-    midjourney = job.model.slug == "midjourney"
-    if guard.refuse_form(form, midjourney=midjourney):
-        return True
-    if midjourney:
-        data = form.cleaned_data
-        reason = assist.prompt_refusal(data["key"], data["composed_prompt"])
-        if reason:
-            form.add_error("prompt", f"Midjourney would refuse this prompt: {reason}")
-            return True
-    return False
+    """Our banned words (Midjourney syntax for a Midjourney job): the sentence goes on the
+    form. The provider is not asked here: a Midjourney job's prompt check is asked by its
+    submit task (check_prompt, submit.generation_submit)."""
+    return guard.refuse_form(form, midjourney=job.model.slug == "midjourney")
 
 
 def _create(user, model: BarModel, form, urls: dict[str, list[str]], parent) -> Generation:
@@ -262,6 +254,7 @@ def _create(user, model: BarModel, form, urls: dict[str, list[str]], parent) -> 
             prompt=data["composed_prompt"],
             params=params_of(form),
             boost=data["boost"],
+            check_prompt=True,
         )
     params = {
         name: value

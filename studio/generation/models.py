@@ -55,6 +55,15 @@ class WaitingFor(models.TextChoices):
     SIGN_IN = "sign_in", "a new sign-in to the provider"
 
 
+class PromptCheck(models.TextChoices):
+    """The provider's prompt check (POST /nova/prompt-check), asked by the submit task just
+    before the submit, at most once per job (submit.py, transitions.take_prompt_check)."""
+
+    NONE = "", "not asked for"
+    PENDING = "pending", "to ask before the submit"
+    ASKED = "asked", "asked"
+
+
 class Model(models.TextChoices):
     MIDJOURNEY = "midjourney", "Midjourney"
     FLUX = "flux", "Flux"
@@ -128,6 +137,9 @@ class Generation(models.Model):
     request_body = models.JSONField(default=dict, blank=True)
     cost = models.PositiveIntegerField(default=0, help_text="credits, per the provider's table")
     timeout = models.PositiveIntegerField(default=900, help_text="seconds, sent to the provider")
+    prompt_check = models.CharField(
+        max_length=10, choices=PromptCheck.choices, blank=True, default=PromptCheck.NONE
+    )
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)

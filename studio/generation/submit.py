@@ -17,9 +17,9 @@ from django.utils import timezone
 
 from studio.accounts.models import ProviderKey
 from studio.credits import ledger
-from studio.generation import cancel, transitions
+from studio.generation import assist, cancel, transitions
 from studio.generation.lookup import outcome_unknown
-from studio.generation.models import Generation, Status, WaitingFor
+from studio.generation.models import Generation, PromptCheck, Status, WaitingFor
 from studio.generation.notes import short_reason
 from studio.generation.pacing import (
     DEADLINE_MARGIN,
@@ -64,6 +64,27 @@ def _send(client: ProviderClient, generation: Generation, hook: str) -> SubmitRe
     return client.submit(generation.endpoint, generation.request_body, **base)
 
 
+# The start of a refused job's error; the gallery card offers "Edit prompt" for it, not Retry.
+PROMPT_REFUSED = "Midjourney would refuse this prompt:"
+
+
+def _prompt_refusal(generation: Generation) -> str | None:
+    """The provider's reason when its free prompt check (POST /nova/prompt-check,
+    docs/provider-contract.md §3.9) refuses the job's prompt for people, asked just before the
+    submit and at most once per job (transitions.take_prompt_check): a re-run of the task, after
+    a requeue or a crash, asks nothing. None when the job asks no check, when it was asked
+    already, when the prompt is accepted, and when the check cannot be made (timeout,
+    connection error, 5xx, 401; assist.prompt_refusal): the submit goes on, as the provider
+    still judges the real job. A 429 on the check is one that cannot be made too, the simpler
+    safe choice: the submit goes on, and if it is refused with 429 as well, its own handling
+    holds the key and requeues it (_submit_failed), without a second check."""
+    if generation.prompt_check != PromptCheck.PENDING:
+        return None
+    if not transitions.take_prompt_check(generation.pk):
+        return None
+    return assist.prompt_refusal(generation.provider_key, generation.prompt)
+
+
 def _requeue(generation: Generation, delay: float, note: str, *, count_attempt: bool) -> None:
     attempts = generation.attempts if count_attempt else generation.attempts - 1
     transitions.advance(
@@ -85,7 +106,10 @@ def generation_submit(generation_id) -> str:
     Retry-After, 500/503) put it back in the queue with a backoff; an answer that may have
     been acted on (read timeout, reset after sending, 502/504, an unreadable 200) is never
     re-posted: the generation stays SUBMITTING with `outcome_unknown_at` and the poller looks
-    it up (resolve_unknown). Returns the resulting status.
+    it up (resolve_unknown). A job created with `check_prompt` (a Midjourney imagine typed
+    in a form or the prompt bar) first asks the provider's prompt check, once
+    (_prompt_refusal); a refusal fails it with PROMPT_REFUSED and the provider's reason,
+    nothing sent and its credits refunded. Returns the resulting status.
     """
     now = timezone.now()
     claimed = Generation.objects.filter(pk=generation_id, status=Status.QUEUED).update(
@@ -133,6 +157,10 @@ def generation_submit(generation_id) -> str:
         )
         _requeue(generation, wait, note, count_attempt=False)
         return Status.QUEUED
+    refusal = _prompt_refusal(generation)
+    if refusal:  # nothing was sent: the failure refunds the charge (transitions.advance)
+        transitions.fail(generation.pk, f"{PROMPT_REFUSED} {refusal}")
+        return Status.FAILED
     hook = webhook_url(generation, key)
     try:
         result = _send(registry.client_for(key), generation, hook)

@@ -15,7 +15,14 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from studio.credits import ledger
-from studio.generation.models import ACTIVE, FinishedBy, Generation, Status, WaitingFor
+from studio.generation.models import (
+    ACTIVE,
+    FinishedBy,
+    Generation,
+    PromptCheck,
+    Status,
+    WaitingFor,
+)
 from studio.provider.messages import DONE, FAIL, PROCESSING, QUEUED, Message
 
 
@@ -55,6 +62,19 @@ def fail(generation_id, error: str, *, from_statuses=ACTIVE) -> bool:
         status_note="",
         finished_at=timezone.now(),
         next_poll_at=None,
+    )
+
+
+def take_prompt_check(generation_id) -> bool:
+    """Take the job's one prompt check: PENDING → ASKED while the job is SUBMITTING, before
+    the provider is asked. True for the one caller that may ask; False when the job asks
+    none or it was taken already (a re-run of the submit task never asks, nor charges, twice).
+    """
+    return (
+        Generation.objects.filter(
+            pk=generation_id, status=Status.SUBMITTING, prompt_check=PromptCheck.PENDING
+        ).update(prompt_check=PromptCheck.ASKED, updated_at=timezone.now())
+        == 1
     )
 
 

@@ -194,6 +194,7 @@ class SandboxFault(models.Model):
         FETCH = "fetch", "progress fetches"
         HISTORY = "history", "history (nova/images)"
         FILES = "files", "result files (CDN)"
+        CHECK = "check", "prompt checks (nova/prompt-check)"
 
     kind = models.CharField(max_length=30, choices=Kind.choices)
     account = models.ForeignKey(

@@ -130,3 +130,31 @@ def test_an_image_pasted_onto_the_bar_becomes_a_reference_image(page: Page, live
     )
     expect(references.locator("[data-previews] li")).to_have_count(1)
     expect(references.locator("[data-count]").first).to_have_text("1 of 8")
+
+
+def test_a_prompt_midjourney_would_refuse_fails_on_its_card_with_edit_prompt(
+    page: Page, live_server, cluster, alice
+):
+    """The bar answers at once ("Sent."); the submit task asks the provider's prompt check,
+    and the card turns failed with the reason, its credits refunded and "Edit prompt" (no
+    Retry), which opens the Midjourney form filled in."""
+    sandbox_key_create(user=alice)
+    log_in(page, live_server, alice)
+    page.goto(f"{live_server.url}/")
+    bar = page.locator("#prompt-bar")
+    prompt = bar.get_by_label("Prompt", exact=True)
+    prompt.fill("a banned castle")
+    prompt.press("Enter")
+    expect(bar.locator("#prompt-bar-status")).to_have_text("Sent.")
+
+    card = page.locator("#gallery-grid article").first
+    expect(card.locator(".badge.status")).to_have_text("failed", timeout=WAIT)
+    expect(card.get_by_role("alert")).to_have_text(
+        'Midjourney would refuse this prompt: Banned prompt detected: "banned"'
+    )
+    expect(card).to_contain_text("10 credits, refunded")
+    expect(card.get_by_text("Retry")).to_have_count(0)
+    card.get_by_role("button", name="Edit prompt").click()
+    expect(page.get_by_label("Prompt", exact=True)).to_have_value(re.compile(r"^a banned castle"))
+    generation = Generation.objects.get()
+    assert generation.message_id == ""  # nothing was sent to the provider

@@ -389,7 +389,7 @@ class TestTools:
         assert result.parent == picture
         assert result.form_url == reverse("generation:tool", args=["image-to-image"])
 
-    def test_image_to_image_prompt_is_checked_first(
+    def test_image_to_image_text_is_checked_by_the_task(
         self, alice, alice_client, alice_key, picture, settings
     ):
         settings.SANDBOX_BANNED_WORDS = ["gore"]
@@ -403,21 +403,12 @@ class TestTools:
                 "key": alice_key.pk,
             },
         )
-        assert "Midjourney would refuse this prompt" in response.content.decode()
-        assert Generation.objects.count() == 1  # only the picture
-
-    def test_a_refused_image_to_image_stores_no_upload(
-        self, alice_client, alice_key, public, settings
-    ):
-        from studio.uploads.models import Upload
-
-        settings.SANDBOX_BANNED_WORDS = ["gore"]
-        response = alice_client.post(
-            reverse("generation:tool", args=["image-to-image"]),
-            {"image_files": [png("red")], "prompt": "gore", "speed": "fast", "key": alice_key.pk},
-        )
-        assert "Midjourney would refuse this prompt" in response.content.decode()
-        assert not Upload.objects.exists() and not Generation.objects.exists()
+        assert response.status_code == 302  # the request asks the provider nothing
+        result = Generation.objects.exclude(pk=picture.pk).get()
+        result = run_to_final(result)
+        assert result.status == Status.FAILED
+        assert result.error == 'Midjourney would refuse this prompt: Banned prompt detected: "gore"'
+        assert result.message_id == ""  # nothing was sent
 
     def test_someone_elses_image_cannot_be_used(self, charlie, client, picture):
         from studio.accounts.services import sandbox_key_create

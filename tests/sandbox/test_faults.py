@@ -238,6 +238,13 @@ def test_history_faults(api):
     assert response.headers["Retry-After"] == "4"
 
 
+def test_check_faults_apply_to_the_prompt_check_only(api):
+    faults.inject("http_500", on="check")
+
+    assert api.post("nova/prompt-check", {"prompt": "a quiet harbour"}).status_code == 500
+    _submit_ok(api)  # a submit is not a check
+
+
 def test_file_faults_apply_to_the_result_files(api):
     message = api.wait(_submit_ok(api))
     url = message["images"][0]

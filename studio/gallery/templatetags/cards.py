@@ -161,10 +161,11 @@ class Tile:
 
 
 _TILE_BUTTON = re.compile(r"[UV]([1-4])")
-# A provider's refusal of the prompt's words: ImaginePro's `Banned prompt detected: "<word>"`
-# and ImagineLab's "Content policy violation" (docs/provider-contract.md). The same prompt
-# would fail the same way, so the card offers to edit it instead of a retry.
-_BANNED_PROMPT = re.compile(r"banned prompt|content policy", re.IGNORECASE)
+# A provider's refusal of the prompt's words: ImaginePro's `Banned prompt detected: "<word>"`,
+# ImagineLab's "Content policy violation" (docs/provider-contract.md), and the submit task's
+# "Midjourney would refuse this prompt: …" (its prompt check, generation/submit.py). The same
+# prompt would fail the same way, so the card offers to edit it instead of a retry.
+_BANNED_PROMPT = re.compile(r"banned prompt|content policy|would refuse this prompt", re.IGNORECASE)
 CANCELLED = "cancelled"  # a card's state beside `Status`: FAILED after a cancel was asked
 
 

@@ -22,7 +22,7 @@ from studio.banwords.services import prompt_refusal
 from studio.credits import budgets, ledger
 from studio.generation import costs, enqueue
 from studio.generation.errors import GenerationError
-from studio.generation.models import Action, Generation, Model, Status
+from studio.generation.models import Action, Generation, Model, PromptCheck, Status
 from studio.teams import access
 
 # If no submit task picked a generation up by then (cluster down), the poller submits it.
@@ -44,6 +44,7 @@ def generation_create(
     action: str = Action.IMAGINE,
     parent: Generation | None = None,
     button: str = "",
+    check_prompt: bool = False,
 ) -> Generation:
     """Save a QUEUED generation and queue its submit for after the transaction commits.
 
@@ -58,6 +59,9 @@ def generation_create(
     the parent is in another workspace; BudgetExceeded
     (studio.credits.budgets, a GenerationError) when it would pass the member's or the
     team's monthly cap. Nothing is saved or queued when it raises.
+
+    `check_prompt`: the submit task asks the provider's prompt check about `prompt` first
+    (submit.py); the request itself never asks the provider anything.
     """
     if not access.key_usable(user, provider_key):
         raise GenerationError("That API key is not yours to use.")
@@ -83,6 +87,7 @@ def generation_create(
         params=params,
         cost=cost,
         timeout=timeout,
+        prompt_check=PromptCheck.PENDING if check_prompt else PromptCheck.NONE,
         status=Status.QUEUED,
         next_poll_at=timezone.now() + SUBMIT_GRACE,
         # Replaced at submit; until then it closes a job that never got sent (worker gone).
@@ -108,6 +113,7 @@ def midjourney_create(
     boost: bool = False,
     parent: Generation | None = None,
     shown_prompt: str | None = None,
+    check_prompt: bool = False,
 ) -> Generation:
     """Midjourney imagine (POST /nova/imagine). `prompt` is the composed prompt with every
     flag, sent as it is; the cost follows its speed flag (https://platform.imaginepro.ai/ai-agent-skill: 10 fast, 5 relax).
@@ -119,6 +125,8 @@ def midjourney_create(
     (absent without boost), so button presses on the result can keep boosting. Boost's
     price is not published: the recorded cost is the same as without it. `parent`: the
     generation this one starts from (a described image, an image-to-image source).
+    `check_prompt`: the submit task asks the provider's prompt check about the prompt for
+    people (`shown_prompt`, else `prompt`) before the submit (generation_create).
     """
     params = {name: value for name, value in params.items() if name != "boost"}
     if boost:
@@ -133,6 +141,7 @@ def midjourney_create(
         request_body={"prompt": prompt},
         params=params,
         cost=costs.midjourney_imagine(prompt),
+        check_prompt=check_prompt,
     )
 
 

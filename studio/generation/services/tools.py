@@ -141,7 +141,7 @@ IMAGE_TO_IMAGE = "image-to-image"  # params["tool"]: retried from the tool's for
 def image_to_image_prompt(text: str, *, relax: bool, image_url: str = "") -> str:
     """The Midjourney prompt of an image-to-image: the image's direct link first, then the
     text (D:215988676), `--relax` at the end for relax speed. Without `image_url`, the
-    text part alone (what the prompt check is asked about before any upload is stored)."""
+    text part alone (the prompt people see, and what the prompt check is asked about)."""
     prompt = f"{image_url} {text.strip()}".strip()
     return f"{prompt} --relax" if relax else prompt
 
@@ -157,7 +157,8 @@ def image_to_image_create(
 ) -> Generation:
     """Midjourney imagine starting from a picture (POST /nova/imagine with the image URL
     first in the prompt, D:215988676). 10 credits, 5 with relax. The generation's own
-    prompt is the typed text (with `--relax`): the image's signed link is only sent."""
+    prompt is the typed text (with `--relax`): the image's signed link is only sent. The
+    submit task asks the provider's prompt check about that text first (check_prompt)."""
     return midjourney_create(
         user=user,
         provider_key=provider_key,
@@ -165,4 +166,5 @@ def image_to_image_create(
         shown_prompt=image_to_image_prompt(text, relax=relax),
         params={"tool": IMAGE_TO_IMAGE, "prompt": text, "speed": "relax" if relax else "fast"},
         parent=parent,
+        check_prompt=True,
     )

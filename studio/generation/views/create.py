@@ -7,25 +7,18 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from studio.banwords import guard
-from studio.generation import assist, services
+from studio.generation import services
 from studio.generation.forms import FluxForm, MidjourneyForm, params_of
 from studio.generation.views.sources import form_view
-
-
-def refuse_banned_prompt(form) -> bool:
-    """Ask the provider's free prompt check (POST /nova/prompt-check) about the composed
-    prompt; a refusal goes on the prompt field with the provider's reason, and nothing is
-    queued or spent. A check that cannot be made lets the submit through."""
-    data = form.cleaned_data
-    reason = assist.prompt_refusal(data["key"], data["composed_prompt"])
-    if reason:
-        form.add_error("prompt", f"Midjourney would refuse this prompt: {reason}")
-    return bool(reason)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def midjourney_new(request):
+    """The Midjourney form. The POST asks the provider nothing: our banned words refuse on
+    the form (form_view); the provider's prompt check is asked by the submit task, and a
+    refusal ends the job on its card (submit.generation_submit)."""
+
     def create(form, urls, parent):
         return services.midjourney_create(
             user=request.user,
@@ -33,15 +26,11 @@ def midjourney_new(request):
             prompt=form.cleaned_data["composed_prompt"],
             params=params_of(form),
             boost=form.cleaned_data["boost"],
+            check_prompt=True,
         )
 
     return form_view(
-        request,
-        MidjourneyForm,
-        create,
-        template="generation/midjourney.html",
-        refuse=refuse_banned_prompt,
-        midjourney=True,
+        request, MidjourneyForm, create, template="generation/midjourney.html", midjourney=True
     )
 
 

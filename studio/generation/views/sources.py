@@ -112,7 +112,6 @@ def form_view(
     create: Callable[..., Generation],
     *,
     template: str = TEMPLATE,
-    refuse: Callable[..., bool] | None = None,
     midjourney: bool = False,
     **context,
 ):
@@ -120,9 +119,8 @@ def form_view(
 
     GET: the form (prefilled, see _initial). POST: validate; our banned-word list
     (studio.banwords.guard; `midjourney`: the prompt is Midjourney syntax) and then
-    the monthly caps (studio.credits.budgets), then
-    `refuse(form)`, if given, may stop the submit by adding errors (a refused prompt)
-    before anything is stored; then
+    the monthly caps (studio.credits.budgets) may refuse it before anything is stored (the
+    provider is never asked: its prompt check runs in the submit task); then
     the images are stored and signed and `create(form, urls, parent)` makes the generation
     (urls: field name → list of URLs; parent: the generation of the first gallery pick).
     A refused upload or a GenerationError comes back on the form, nothing lost but files.
@@ -152,7 +150,6 @@ def form_view(
         and form.is_valid()
         and not guard.refuse_form(form, midjourney=midjourney)
         and not _over_budget(request, form)
-        and not (refuse and refuse(form))
     ):
         urls: dict[str, list[str]] = {}
         parent = None

@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from studio.banwords import guard
-from studio.generation import assist, costs, selectors, services
+from studio.generation import costs, selectors, services
 from studio.generation.errors import GenerationError
 from studio.generation.forms.tools import (
     BlendForm,
@@ -83,16 +83,6 @@ def _image_to_image(request, form, urls, parent):
         relax=data["speed"] == "relax",
         parent=parent,
     )
-
-
-def _refuse_image_to_image(form) -> bool:
-    """The provider's prompt check on the text, before any upload is stored."""
-    data = form.cleaned_data
-    prompt = tool_services.image_to_image_prompt(data["prompt"], relax=data["speed"] == "relax")
-    reason = assist.prompt_refusal(data["key"], prompt)
-    if reason:
-        form.add_error("prompt", f"Midjourney would refuse this prompt: {reason}")
-    return bool(reason)
 
 
 # slug: (form, create, title, intro, submit label)
@@ -178,7 +168,6 @@ def tool_new(request, tool):
         request,
         form_class,
         lambda form, urls, parent: create(request, form, urls, parent),
-        refuse=_refuse_image_to_image if tool == "image-to-image" else None,
         midjourney=tool == "image-to-image",
         title=title,
         intro=intro,

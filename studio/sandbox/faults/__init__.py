@@ -3,7 +3,7 @@
 A fault (models.SandboxFault) makes the sandbox misbehave on the wire for the whole sandbox
 (`account=None`) or for one sandbox account (one API key), on some requests (`on`): `submit`
 (a POST that creates a job), `fetch` (message/fetch and its aliases, video fetch), `history`
-(nova/images), `files` (the CDN of results) or `any` request. Faults come from the database
+(nova/images), `files` (the CDN of results), `check` (nova/prompt-check) or `any` request. Faults come from the database
 (`inject`, the staff console) and from settings.SANDBOX_FAULTS (whole-sandbox faults parsed
 in memory, never written to the database).
 

@@ -74,7 +74,7 @@ def api(*methods: str, on: str = "other") -> Callable:
     """Wrap an API view `view(request, account, **kwargs) -> dict | list`: method check, webhook
     backstop sweep, bearer auth, the progress rate limit (on "fetch", progress_rate.py),
     injected faults (faults.apply; `on` is the request's class: "submit", "fetch",
-    "history" or "other"), ApiError → provider-shaped error body."""
+    "history", "check" (the prompt check) or "other"), ApiError → provider-shaped error body."""
 
     def decorator(view: Callable) -> Callable:
         @csrf_exempt
@@ -180,7 +180,7 @@ def prompt_extend(request: HttpRequest, account) -> dict:
     return tools.prompt_extend(read_prompt(parse_json(request.body)))
 
 
-@api("POST")
+@api("POST", on="check")
 def prompt_check(request: HttpRequest, account) -> dict:
     """POST nova/prompt-check (§3.9): `{"prompt"}` → `{"status": "SUCCESS"}` or
     `{"status": "FAIL", "message"}`, free."""
