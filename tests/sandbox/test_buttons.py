@@ -12,7 +12,10 @@ from .conftest import download_image
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-GRID_BUTTONS = ["U1", "U2", "U3", "U4", "🔄", "V1", "V2", "V3", "V4"]
+GRID_BUTTONS = [
+    *["U1", "U2", "U3", "U4", "🔄", "V1", "V2", "V3", "V4"],
+    *["Zoom Out 2x", "Zoom Out 1.5x", "Vary (Strong)", "Vary (Subtle)"],
+]
 UPSCALED_BUTTONS = [
     "Upscale (Subtle)",
     "Upscale (Creative)",
@@ -71,7 +74,7 @@ def test_upscale_variation_and_reroll_from_a_grid(api):
 def test_button_must_be_exactly_one_of_the_parents_buttons(api):
     grid_id = api.submit("nova/imagine", {"prompt": "a glass of water"})
     api.wait(grid_id)
-    for wrong in ("u1", "U5", "Zoom Out 2x", "Cancel Job", "🔄 "):
+    for wrong in ("u1", "U5", "Make Square", "Cancel Job", "🔄 "):
         response = press(api, grid_id, wrong)
         assert response.status_code == 400, wrong
         assert response.json() == {
@@ -139,3 +142,18 @@ def test_make_square_on_a_wide_upscale(api):
     )
     assert square["status"] == "DONE"
     assert download_image(square["uri"]).size == (1024, 1024)
+
+
+def test_a_grid_offers_the_documented_zooms_and_varies_and_they_make_grids(api):
+    """The provider's Get Progress example offers both zooms and both varies on a finished
+    grid (https://docs.imaginepro.ai/api-215981214): pressing each makes a new grid."""
+    grid_id = api.submit("nova/imagine", {"prompt": "a lighthouse --ar 3:2"})
+    grid = api.wait(grid_id)
+    for button in ("Zoom Out 2x", "Zoom Out 1.5x", "Vary (Strong)", "Vary (Subtle)"):
+        assert button in grid["buttons"]
+        response = press(api, grid_id, button)
+        assert response.status_code == 200, (button, response.text)
+        message = api.wait(response.json()["messageId"])
+        assert message["status"] == "DONE", button
+        assert len(message["images"]) == 4, button
+        assert download_image(message["images"][0]).size == download_image(grid["images"][0]).size

@@ -70,7 +70,10 @@ def test_imagine_goes_queued_processing_done(api, settings, sandbox_clock, submi
     assert message["error"] is None
     assert message["createdAt"] == submitted["createdAt"]
     assert message["updatedAt"] > message["createdAt"]
-    assert message["buttons"] == ["U1", "U2", "U3", "U4", "🔄", "V1", "V2", "V3", "V4"]
+    assert message["buttons"] == [
+        *["U1", "U2", "U3", "U4", "🔄", "V1", "V2", "V3", "V4"],
+        *["Zoom Out 2x", "Zoom Out 1.5x", "Vary (Strong)", "Vary (Subtle)"],
+    ]
     assert "originatingMessageId" not in message
     # The other path family reads the same message.
     other = "midjourney/message" if fetch_path == "message/fetch" else "message/fetch"

@@ -11,7 +11,10 @@ from .conftest import UNREACHABLE, download_image, solid, subject_on_background
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-GRID_BUTTONS = ["U1", "U2", "U3", "U4", "🔄", "V1", "V2", "V3", "V4"]
+GRID_BUTTONS = [
+    *["U1", "U2", "U3", "U4", "🔄", "V1", "V2", "V3", "V4"],
+    *["Zoom Out 2x", "Zoom Out 1.5x", "Vary (Strong)", "Vary (Subtle)"],
+]
 KEYCAPS = ["1️⃣", "2️⃣", "3️⃣", "4️⃣"]
 RED, BLUE, GREEN = (220, 30, 30), (30, 50, 220), (30, 200, 60)
 

@@ -40,7 +40,24 @@ ZOOM_FACTORS = {"Zoom Out 2x": 2.0, "Zoom Out 1.5x": 1.5}
 MAKE_SQUARE = "Make Square"
 PAN_GROWTH = Fraction(3, 2)  # a pan adds half the picture in the arrow's direction
 
-GRID_BUTTONS = ["U1", "U2", "U3", "U4", REROLL, "V1", "V2", "V3", "V4"]
+# A finished grid offers what the provider's Get Progress example shows on one message
+# (https://docs.imaginepro.ai/api-215981214): the tiles' U and V, reroll, both zooms and
+# both varies; the zooms and varies act on the grid's picture as a whole.
+GRID_BUTTONS = [
+    "U1",
+    "U2",
+    "U3",
+    "U4",
+    REROLL,
+    "V1",
+    "V2",
+    "V3",
+    "V4",
+    "Zoom Out 2x",
+    "Zoom Out 1.5x",
+    "Vary (Strong)",
+    "Vary (Subtle)",
+]
 UPSCALED_BUTTONS = [
     "Upscale (Subtle)",
     "Upscale (Creative)",
