@@ -80,6 +80,16 @@ def sandbox_key_create(*, user: AbstractBaseUser, team: Team | None = None) -> P
     return key
 
 
+def sandbox_key_for_outside_use(key: ProviderKey) -> dict | None:
+    """What a person needs to point an outside client (the provider's SDK, curl) at the
+    sandbox with one of their own sandbox keys: `{"api_key", "base_url"}`, or None for any
+    other key. A sandbox key opens a simulated account only, so it is shown in full; a real
+    key or a signed-in token never is."""
+    if not key.is_sandbox or key.auth != ProviderKey.AUTH_KEY:
+        return None
+    return {"api_key": key.api_key, "base_url": key.base_url}
+
+
 def key_rename(*, key: ProviderKey, name: str) -> ProviderKey:
     key.name = name
     key.save(update_fields=["name"])

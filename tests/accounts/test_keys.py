@@ -75,7 +75,9 @@ class TestSandbox:
 
         assert "Sandbox (simulated)" in html
         assert f"••••{key.api_key[-4:]}" in html
-        assert key.api_key not in html
+        # In full only in the copyable field for outside clients (a simulated account).
+        assert html.count(key.api_key) == 1
+        assert f'readonly id="sandbox-key-{key.pk}" value="{key.api_key}"' in html
         assert key.api_key_encrypted not in html
 
     def test_next_pointing_to_another_site_is_not_followed(self, alice_client):

@@ -127,6 +127,9 @@ def keys_context(owner: KeyOwner, **forms) -> dict:
             }
             if key.is_imaginelab and key.auth == ProviderKey.AUTH_TOKEN:
                 key.sign_in_form = again_form if key.pk == again_id else sign_in_again_form(key)
+    if owner.team is None:
+        for key in keys:
+            key.outside_use = services.sandbox_key_for_outside_use(key)
     return {
         "owner": owner,
         "keys": keys,
