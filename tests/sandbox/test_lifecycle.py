@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
@@ -25,12 +26,20 @@ def _job(timeline) -> SimpleNamespace:
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
-    ("submit_path", "fetch_path"),
-    [("nova/imagine", "message/fetch"), ("midjourney/imagine", "midjourney/message")],
+    ("submit_path", "fetch_path", "queued_status", "time_form"),
+    [
+        # The docs' pages: QUEUED, times like 2023-08-01T14:03:01.817Z.
+        ("nova/imagine", "message/fetch", "QUEUED", r"T\d\d:\d\d:\d\d\.\d{3}Z"),
+        # The agent-skill page's v1 paths: SUBMITTED, times like 2026-01-15T12:00:00+00:00.
+        ("midjourney/imagine", "midjourney/message", "SUBMITTED", r"T\d\d:\d\d:\d\d\+00:00"),
+    ],
 )
-def test_imagine_goes_queued_processing_done(api, settings, sandbox_clock, submit_path, fetch_path):
-    """The sandbox's clock is stepped through the job's timeline: QUEUED, then PROCESSING
-    through each of Midjourney's progress steps, then DONE."""
+def test_imagine_goes_queued_processing_done(
+    api, settings, sandbox_clock, submit_path, fetch_path, queued_status, time_form
+):
+    """The sandbox's clock is stepped through the job's timeline: queued, then PROCESSING
+    through each of Midjourney's progress steps, then DONE, each written as its path's page
+    writes it."""
     settings.SANDBOX_TIME_SCALE = 1.0  # realistic durations: the clock is stepped, not waited
     queued, processing = DURATIONS["grid"]
     t0 = sandbox_clock()
@@ -39,7 +48,7 @@ def test_imagine_goes_queued_processing_done(api, settings, sandbox_clock, submi
     submitted = response.json()
     assert submitted["success"] is True
     assert set(submitted) == {"success", "messageId", "createdAt"}
-    assert submitted["createdAt"].endswith("+00:00")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d" + time_form, submitted["createdAt"])
     message_id = submitted["messageId"]
 
     def fetch_at(seconds: float) -> dict:
@@ -57,8 +66,8 @@ def test_imagine_goes_queued_processing_done(api, settings, sandbox_clock, submi
         # A running Midjourney job offers only Cancel Job (docs/provider-contract.md §4).
         assert running["buttons"] == ["Cancel Job"] and running["uri"] is None
     assert [(m["status"], m["progress"]) for m in seen] == [
-        ("QUEUED", 0),
-        ("QUEUED", 0),
+        (queued_status, 0),
+        (queued_status, 0),
         *[("PROCESSING", max(1, step)) for step in PROGRESS_STEPS],
     ]
 
@@ -69,15 +78,21 @@ def test_imagine_goes_queued_processing_done(api, settings, sandbox_clock, submi
     assert message["ref"] == "job-7"
     assert message["error"] is None
     assert message["createdAt"] == submitted["createdAt"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d" + time_form, message["updatedAt"])
     assert message["updatedAt"] > message["createdAt"]
     assert message["buttons"] == [
         *["U1", "U2", "U3", "U4", "🔄", "V1", "V2", "V3", "V4"],
         *["Zoom Out 2x", "Zoom Out 1.5x", "Vary (Strong)", "Vary (Subtle)"],
     ]
     assert "originatingMessageId" not in message
-    # The other path family reads the same message.
+    # The other path family reads the same message, its times written its own way.
     other = "midjourney/message" if fetch_path == "message/fetch" else "message/fetch"
-    assert api.get(f"{other}/{message_id}").json() == message
+    times = ("createdAt", "updatedAt")
+    answer = api.get(f"{other}/{message_id}").json()
+    assert {k: v for k, v in answer.items() if k not in times} == {
+        k: v for k, v in message.items() if k not in times
+    }
+    assert answer["createdAt"][:19] == message["createdAt"][:19]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -181,3 +181,14 @@ def test_upscale_input_may_be_png_bytes_with_alpha(api, image_host):
     result = download_image(api.wait(api.submit("flux/upscale", {"image": url, "scale": 2}))["uri"])
     assert (result.mode, result.size) == ("RGBA", (80, 60))
     assert result.getpixel((40, 30)) == (0, 0, 255, 128)
+
+
+def test_a_tool_job_in_history_is_named_by_what_it_did(api, image_host):
+    """The History page calls `prompt` and `button` required: a tool job, which has no typed
+    prompt or pressed button, is listed as what it did, with its type as the button."""
+    url = image_host.add("subject.png", subject_on_background((120, 90)))
+    message_id = api.submit("tools/remove-bg", {"image": url})
+    assert api.wait(message_id)["status"] == "DONE"
+    [item] = api.get("nova/images").json()["images"]
+    assert (item["id"], item["type"]) == (message_id, "remove-bg")
+    assert (item["prompt"], item["button"]) == ("Remove background", "remove-bg")

@@ -70,10 +70,16 @@ def test_generate_moves_from_the_start_frame_to_the_end_frame(api, frames, sandb
     assert len(data) < 200_000
 
     # Every progress path answers the same Message (https://platform.imaginepro.ai/ai-agent-skill: the MJ path serves videos too).
+    # The v1 path writes its times as the agent-skill page does (whole seconds, +00:00).
+    times = ("createdAt", "updatedAt")
     for path in ("video/mj/fetch", "midjourney/message"):
         response = api.get(f"{path}/{message_id}")
         assert response.status_code == 200
-        assert response.json() == message
+        answer = response.json()
+        assert {k: v for k, v in answer.items() if k not in times} == {
+            k: v for k, v in message.items() if k not in times
+        }
+        assert answer["createdAt"][:19] == message["createdAt"][:19]
 
 
 def test_extend_continues_from_the_last_frame(api, frames):

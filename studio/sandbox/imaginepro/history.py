@@ -10,6 +10,33 @@ from .payloads import iso
 from .services import HISTORY
 
 
+# The History page calls `prompt` and `button` required; a tool job has no typed prompt
+# and no pressed button, so its item is named by what it did, its `button` by its type.
+TOOL_NAMES = {
+    SandboxJob.Kind.UPSCALE: "Upscale",
+    SandboxJob.Kind.REMOVE_BG: "Remove background",
+    SandboxJob.Kind.DESCRIBE: "Describe",
+    SandboxJob.Kind.FACESWAP: "Face swap",
+    SandboxJob.Kind.BLEND: "Blend",
+}
+
+
+def _item(job: SandboxJob, base_url: str) -> dict:
+    tool = TOOL_NAMES.get(job.kind)
+    if job.kind == SandboxJob.Kind.BUTTON:
+        button = job.action
+    else:
+        button = job.kind if tool else ""
+    return {
+        "id": str(job.id),
+        "type": job.kind,
+        "button": button,
+        "prompt": job.prompt or tool or "",
+        "uri": cdn_url(job, file_names(job)[0], base_url=base_url),
+        "createdAt": iso(job.created_at),
+    }
+
+
 def history_page(account: SandboxAccount, *, page: int, size: int, base_url: str) -> dict:
     """`{"images": [{"id", "type", "button", "prompt", "uri", "createdAt"}]}`, newest first.
 
@@ -17,7 +44,8 @@ def history_page(account: SandboxAccount, *, page: int, size: int, base_url: str
     (a Cancel Job answer has none). `id` is the messageId, `type` the job's kind ("imagine",
     "button", "flux", "universal", "zimage", "video", "upscale", "remove-bg", "describe",
     "faceswap", "blend"), `button` the pressed value for button jobs else "", `uri` the
-    first file (the grid, the image, the MP4). Page `page` (1-based) of `size` items; no
+    first file (the grid, the image, the MP4). A tool job's `prompt` is its typed prompt or
+    what it did ("Remove background"), its `button` its type (TOOL_NAMES). Page `page` (1-based) of `size` items; no
     totals, as documented: a short page is the last.
     """
     now = clock.now()
@@ -32,16 +60,4 @@ def history_page(account: SandboxAccount, *, page: int, size: int, base_url: str
         .order_by("-created_at", "-pk")
     )
     start = (page - 1) * size
-    return {
-        "images": [
-            {
-                "id": str(job.id),
-                "type": job.kind,
-                "button": job.action if job.kind == SandboxJob.Kind.BUTTON else "",
-                "prompt": job.prompt,
-                "uri": cdn_url(job, file_names(job)[0], base_url=base_url),
-                "createdAt": iso(job.created_at),
-            }
-            for job in jobs[start : start + size]
-        ]
-    }
+    return {"images": [_item(job, base_url) for job in jobs[start : start + size]]}

@@ -7,17 +7,38 @@ from datetime import UTC, datetime
 from ..models import SandboxAccount, SandboxJob
 from ..render.files import cdn_url, file_names, image_names
 from .buttons import available_buttons
-from .lifecycle import DONE, job_state
+from .lifecycle import DONE, QUEUED, job_state
 
 
-def iso(moment: datetime) -> str:
-    """ISO 8601 in UTC with a `+00:00` offset, like the ImaginePro docs' examples (plus milliseconds)."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
+# Two families of paths document two ways of writing the same answers:
+# - DOCS, the docs' pages (https://docs.imaginepro.ai/api-215981214): `/nova/*`,
+#   `/message/fetch/{id}`, the other models and tools; statuses QUEUED → PROCESSING →
+#   DONE | FAIL, times like `2023-08-01T14:03:01.817Z`;
+# - SKILL, the agent-skill page (https://platform.imaginepro.ai/ai-agent-skill): the v1
+#   `/midjourney/*` paths and `/midjourney/message/{id}`; statuses SUBMITTED → PROCESSING →
+#   DONE | FAIL, times like `2026-01-15T12:00:00+00:00`.
+DOCS = "docs"
+SKILL = "skill"
+SKILL_QUEUED = "SUBMITTED"
 
 
-def submit_response(job: SandboxJob) -> dict:
-    """§1.2: `{"success": true, "messageId": "<uuid4>", "createdAt": "…+00:00"}`."""
-    return {"success": True, "messageId": str(job.id), "createdAt": iso(job.created_at)}
+def dialect_of(endpoint: str) -> str:
+    """SKILL for the v1 Midjourney paths (`midjourney/...`), DOCS for every other path."""
+    return SKILL if endpoint.startswith("midjourney/") else DOCS
+
+
+def iso(moment: datetime, dialect: str = DOCS) -> str:
+    """ISO 8601 in UTC as `dialect`'s page writes it: DOCS `…T14:03:01.817Z`, SKILL
+    `…T12:00:00+00:00` (whole seconds)."""
+    moment = moment.astimezone(UTC)
+    if dialect == SKILL:
+        return moment.isoformat(timespec="seconds")
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def submit_response(job: SandboxJob, dialect: str = DOCS) -> dict:
+    """§1.2: `{"success": true, "messageId": "<uuid4>", "createdAt": <iso>}`."""
+    return {"success": True, "messageId": str(job.id), "createdAt": iso(job.created_at, dialect)}
 
 
 # Kinds that run on Midjourney (Discord): their results also have an `originalUrl`.
@@ -30,7 +51,7 @@ MIDJOURNEY_KINDS = (
 )
 
 
-def message_payload(job: SandboxJob, *, base_url: str, now: datetime) -> dict:
+def message_payload(job: SandboxJob, *, base_url: str, now: datetime, dialect: str = DOCS) -> dict:
     """The Message object (docs/provider-contract.md §1.3, https://docs.imaginepro.ai/api-215981214) of `job` at `now`.
 
         Every key is always present (null / [] when not applicable) except
@@ -39,7 +60,8 @@ def message_payload(job: SandboxJob, *, base_url: str, now: datetime) -> dict:
         `videoUrl` = `uri` = the MP4, `results` = `[{"url": <the MP4>, "index": 0}]`, `images`
         = []. A describe's four prompts are its `prompt`, shown once DONE ("" before). File URLs
         are absolute, under `base_url` (the sandbox root, ending in "/"). A bot command's `prompt`
-    is the command ("/info") until DONE, then the bot's answer (diy/commands.py).
+    is the command ("/info") until DONE, then the bot's answer (diy/commands.py). In the
+    SKILL dialect a queued job reads SUBMITTED and times are whole seconds.
     """
     state = job_state(job, now)
     is_video = job.kind == SandboxJob.Kind.VIDEO
@@ -51,7 +73,7 @@ def message_payload(job: SandboxJob, *, base_url: str, now: datetime) -> dict:
     payload = {
         "messageId": str(job.id),
         "prompt": prompt,
-        "status": state.status,
+        "status": SKILL_QUEUED if dialect == SKILL and state.status == QUEUED else state.status,
         "progress": state.progress,
         "uri": None,
         "originalUrl": None,
@@ -59,8 +81,8 @@ def message_payload(job: SandboxJob, *, base_url: str, now: datetime) -> dict:
         "buttons": available_buttons(job, state.status),
         "ref": job.ref,
         "error": state.error or None,
-        "createdAt": iso(job.created_at),
-        "updatedAt": iso(state.updated_at),
+        "createdAt": iso(job.created_at, dialect),
+        "updatedAt": iso(state.updated_at, dialect),
     }
     if job.parent_id:
         payload["originatingMessageId"] = str(job.parent_id)

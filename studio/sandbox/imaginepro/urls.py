@@ -48,7 +48,12 @@ urlpatterns = [
     path("api/v1/tools/prompt-extend", views.prompt_extend, name="tools-prompt-extend"),
     # One message store behind every progress path (§3.2, §9 item 1).
     path("api/v1/message/fetch/<str:message_id>", views.message, name="message-fetch"),
-    path("api/v1/midjourney/message/<str:message_id>", views.message, name="midjourney-message"),
+    path(
+        "api/v1/midjourney/message/<str:message_id>",
+        views.message,
+        {"endpoint": "midjourney/message"},
+        name="midjourney-message",
+    ),
     path("api/v1/video/mj/fetch/<str:message_id>", views.message, name="video-fetch"),
     path("api/v1/subscription/account-info", views.subscription_info, name="account-info"),
     # DIY plan (§3.18): documented token, trace and command routes, and the provisional

@@ -44,7 +44,7 @@ from ..params import (
     read_video_extend,
     read_zimage,
 )
-from ..payloads import account_info, message_payload, submit_response
+from ..payloads import account_info, dialect_of, message_payload, submit_response
 from ..progress_rate import check_progress_rate
 from ..validation import ApiError, parse_json, read_prompt
 from ..webhooks import sweep_backstop
@@ -133,7 +133,7 @@ def submit_view(reader: Callable[[dict], object], submit: Callable, doc: str) ->
             body=data,
             **options,
         )
-        return submit_response(job)
+        return submit_response(job, dialect_of(endpoint))
 
     view.__doc__ = doc
     return api("POST", on="submit")(view)
@@ -195,13 +195,16 @@ def images(request: HttpRequest, account) -> dict:
 
 
 @api("GET", on="fetch")
-def message(request: HttpRequest, account, *, message_id: str) -> dict:
-    """GET message/fetch/<id> | midjourney/message/<id> (§3.2) → Message (§1.3)."""
+def message(
+    request: HttpRequest, account, *, message_id: str, endpoint: str = "message/fetch"
+) -> dict:
+    """GET message/fetch/<id> | midjourney/message/<id> (§3.2) → Message (§1.3), written
+    as the path's page writes it (payloads.dialect_of)."""
     job = services.find_message(account, message_id)
     now = clock.now()
     if job_state(job, now).status == DONE:
         ensure_files(job)  # files are drawn on the first fetch that sees DONE
-    return message_payload(job, base_url=root_url(request), now=now)
+    return message_payload(job, base_url=root_url(request), now=now, dialect=dialect_of(endpoint))
 
 
 @api("GET")
