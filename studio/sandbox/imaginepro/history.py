@@ -9,7 +9,6 @@ from ..render.files import cdn_url, file_names
 from .payloads import iso
 from .services import HISTORY
 
-
 # The History page calls `prompt` and `button` required; a tool job has no typed prompt
 # and no pressed button, so its item is named by what it did, its `button` by its type.
 TOOL_NAMES = {
@@ -23,10 +22,9 @@ TOOL_NAMES = {
 
 def _item(job: SandboxJob, base_url: str) -> dict:
     tool = TOOL_NAMES.get(job.kind)
+    button = job.kind if tool else ""
     if job.kind == SandboxJob.Kind.BUTTON:
         button = job.action
-    else:
-        button = job.kind if tool else ""
     return {
         "id": str(job.id),
         "type": job.kind,

@@ -9,7 +9,6 @@ from ..render.files import cdn_url, file_names, image_names
 from .buttons import available_buttons
 from .lifecycle import DONE, QUEUED, job_state
 
-
 # Two families of paths document two ways of writing the same answers:
 # - DOCS, the docs' pages (https://docs.imaginepro.ai/api-215981214): `/nova/*`,
 #   `/message/fetch/{id}`, the other models and tools; statuses QUEUED → PROCESSING →
