@@ -88,3 +88,35 @@ class LabSignInAgainForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
     )
+
+
+class LabSignUpForm(forms.Form):
+    """A new ImagineLab account (POST /auth/signup): email and password, then a sign-in
+    whose token is kept as the key; the password is never stored."""
+
+    prefix = "signup"
+
+    name = forms.CharField(max_length=80, initial="ImagineLab")
+    email = forms.EmailField(label="Email for the new ImagineLab account")
+    password = forms.CharField(
+        label="A password for it",
+        min_length=8,
+        max_length=500,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="At least 8 characters. Sent to ImagineLab only; the studio keeps the "
+        "sign-in token, never the password.",
+    )
+    sandbox = forms.BooleanField(
+        required=False,
+        label="Sign up at the ImagineLab sandbox (simulated) instead",
+    )
+
+
+class LabForgotPasswordForm(forms.Form):
+    """Ask ImagineLab to email a password reset link (POST /auth/forgot-password)."""
+
+    prefix = "forgot"
+
+    email = forms.EmailField(label="Your ImagineLab email")
+    sandbox = forms.BooleanField(required=False, label="An ImagineLab sandbox account")

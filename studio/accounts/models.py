@@ -47,6 +47,9 @@ class ProviderKey(models.Model):
     needs_login_since = models.DateTimeField(null=True, blank=True)
     is_sandbox = models.BooleanField(default=False)
     api_key_encrypted = models.TextField(editable=False)
+    # The password of a simulated ImagineLab account opened by "Use the ImagineLab sandbox"
+    # (encrypted like a key, shown to its owner: a simulator holds no one's data); "" else.
+    sandbox_password_encrypted = models.TextField(blank=True, default="", editable=False)
     last4 = models.CharField(max_length=4, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     # The provider allows about one submit per 3 s per key (SYS): the worker claims a slot.
@@ -67,6 +70,19 @@ class ProviderKey(models.Model):
     def api_key(self) -> str:
         """The plaintext key, decrypted on demand. Never log, render or enqueue it."""
         return crypto.decrypt(self.api_key_encrypted)
+
+    def set_sandbox_password(self, value: str) -> None:
+        """Keep a sandbox account's password (refused for a real key: never stored)."""
+        if not self.is_sandbox:
+            raise ValueError("Only a sandbox account's password is kept.")
+        self.sandbox_password_encrypted = crypto.encrypt(value) if value else ""
+
+    @property
+    def sandbox_password(self) -> str:
+        """The sandbox account's password, or "" when none was kept."""
+        if not self.sandbox_password_encrypted:
+            return ""
+        return crypto.decrypt(self.sandbox_password_encrypted)
 
     @property
     def base_url(self) -> str:

@@ -73,21 +73,27 @@ def sandbox_key_create(*, user: AbstractBaseUser, team: Team | None = None) -> P
     Raises Http404 when the sandbox is not installed (studio.web.simulator)."""
     label = user.get_username() if team is None else f"team {team.name}"
     with transaction.atomic():
-        api_key = simulator.open_account(simulator.IMAGINEPRO, label=label)
+        opened = simulator.open_account(simulator.IMAGINEPRO, label=label)
         key = ProviderKey(user=user, team=team, name="Sandbox", is_sandbox=True)
-        key.set_api_key(api_key)
+        key.set_api_key(opened.api_key)
         key.save()
     return key
 
 
 def sandbox_key_for_outside_use(key: ProviderKey) -> dict | None:
     """What a person needs to point an outside client (the provider's SDK, curl) at the
-    sandbox with one of their own sandbox keys: `{"api_key", "base_url"}`, or None for any
-    other key. A sandbox key opens a simulated account only, so it is shown in full; a real
+    sandbox with one of their own sandbox keys: `{"api_key", "base_url", "email",
+    "password"}` (email and password: an ImagineLab sandbox account's sign-in, else ""), or
+    None for any other key. A sandbox key opens a simulated account only, so it is shown in full; a real
     key or a signed-in token never is."""
     if not key.is_sandbox or key.auth != ProviderKey.AUTH_KEY:
         return None
-    return {"api_key": key.api_key, "base_url": key.base_url}
+    return {
+        "api_key": key.api_key,
+        "base_url": key.base_url,
+        "email": key.login_email,
+        "password": key.sandbox_password,
+    }
 
 
 def key_rename(*, key: ProviderKey, name: str) -> ProviderKey:
@@ -220,7 +226,7 @@ def lab_sandbox_key_create(*, user: AbstractBaseUser, team: Team | None = None) 
     Raises Http404 when the sandbox is not installed (studio.web.simulator)."""
     label = user.get_username() if team is None else f"team {team.name}"
     with transaction.atomic():
-        api_key = simulator.open_account(simulator.IMAGINELAB, label=label)
+        opened = simulator.open_account(simulator.IMAGINELAB, label=label)
         key = _lab_key(
             user=user,
             team=team,
@@ -228,7 +234,10 @@ def lab_sandbox_key_create(*, user: AbstractBaseUser, team: Team | None = None) 
             is_sandbox=True,
             auth=ProviderKey.AUTH_KEY,
         )
-        key.set_api_key(api_key)
+        key.set_api_key(opened.api_key)
+        # A simulated account: its sign-in is kept, so its owner can try "Sign in" with it.
+        key.login_email = opened.email
+        key.set_sandbox_password(opened.password)
         key.save()
     return key
 

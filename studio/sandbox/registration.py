@@ -10,15 +10,15 @@ from .imaginelab.services import sandbox_lab_account_create
 from .imaginepro.services import sandbox_account_create
 
 
-def open_account(provider: str, label: str) -> str:
+def open_account(provider: str, label: str) -> simulator.OpenedAccount:
     """A new simulated account of `provider` (simulator.IMAGINEPRO or IMAGINELAB) labelled
-    `label`, with the starting credits; returns its API key. ValueError for another
-    provider."""
+    `label`, with the starting credits: its API key (and ImagineLab's email and password).
+    ValueError for another provider."""
     if provider == simulator.IMAGINEPRO:
-        return sandbox_account_create(label=label)
+        return simulator.OpenedAccount(api_key=sandbox_account_create(label=label))
     if provider == simulator.IMAGINELAB:
-        _email, _password, api_key = sandbox_lab_account_create(label=label)
-        return api_key
+        email, password, api_key = sandbox_lab_account_create(label=label)
+        return simulator.OpenedAccount(api_key=api_key, email=email, password=password)
     raise ValueError(f"The sandbox does not simulate {provider!r}.")
 
 

@@ -7,7 +7,8 @@ reaches the two things a person or a staff member does with it through this regi
 the simulator fills from its AppConfig.ready:
 
 - "Use the sandbox": `open_account(provider, label=...)` opens a simulated account and
-  returns its API key (the Keys page and a team's page store it as a sandbox key);
+  returns its API key, and for ImagineLab its email and password (an OpenedAccount; the Keys
+  page and a team's page store it as a sandbox key);
 - the staff page of injected faults: `faults_page()` gives its three views, which the staff
   console mounts (behind its staff check, with its audit log) and links to.
 
@@ -38,15 +39,26 @@ class FaultsPage:
 
 
 @dataclass(frozen=True)
+class OpenedAccount:
+    """A new simulated account: its API key, and where the simulated provider has a sign-in
+    (ImagineLab) its email and password, else "". Simulated accounts hold no one's data,
+    so the studio may show all three to their owner."""
+
+    api_key: str
+    email: str = ""
+    password: str = ""
+
+
+@dataclass(frozen=True)
 class Simulator:
     """What the simulator offers the product.
 
     `open_account(provider, label)`: open a simulated account of `provider` (IMAGINEPRO or
-    IMAGINELAB) labelled `label` (the owner's username, or "team <name>") and return its
-    plaintext API key; it writes in the current transaction.
+    IMAGINELAB) labelled `label` (the owner's username, or "team <name>") and return an
+    OpenedAccount; it writes in the current transaction.
     """
 
-    open_account: Callable[[str, str], str]
+    open_account: Callable[[str, str], OpenedAccount]
     faults_page: FaultsPage
 
 
@@ -64,8 +76,8 @@ def is_available() -> bool:
     return _registered is not None
 
 
-def open_account(provider: str, *, label: str) -> str:
-    """A new simulated account's API key (see Simulator.open_account). Raises Http404 when
+def open_account(provider: str, *, label: str) -> OpenedAccount:
+    """A new simulated account (see Simulator.open_account). Raises Http404 when
     the simulator is not installed: "use the sandbox" is then not on offer."""
     if _registered is None:
         raise Http404("The sandbox is not installed here.")

@@ -22,9 +22,11 @@ from studio.accounts import services
 from studio.accounts.forms import (
     KeyForm,
     KeyRenameForm,
+    LabForgotPasswordForm,
     LabKeyForm,
     LabSignInAgainForm,
     LabSignInForm,
+    LabSignUpForm,
 )
 from studio.accounts.models import ProviderKey
 from studio.accounts.views import safe_next
@@ -130,7 +132,18 @@ def keys_context(owner: KeyOwner, **forms) -> dict:
     if owner.team is None:
         for key in keys:
             key.outside_use = services.sandbox_key_for_outside_use(key)
+            if key.is_imaginelab and owner.can_manage:
+                key.urls["who_am_i"] = reverse("key_lab_who_am_i", args=[key.pk])
+    personal = {}
+    if owner.team is None:  # sign-up and password reset: a person's own ImagineLab account
+        personal = {
+            "lab_sign_up_form": forms.get("lab_sign_up_form") or LabSignUpForm(),
+            "lab_forgot_form": forms.get("lab_forgot_form") or LabForgotPasswordForm(),
+            "lab_sign_up_url": reverse("key_lab_sign_up"),
+            "lab_forgot_url": reverse("key_lab_forgot_password"),
+        }
     return {
+        **personal,
         "owner": owner,
         "keys": keys,
         "key_form": forms.get("key_form") or owner.key_form(initial={"name": "ImaginePro"}),

@@ -54,6 +54,7 @@ PATHS: dict[str, str] = {
     "login": "/auth/login",
     "signup": "/auth/signup",
     "me": "/auth/me",
+    "forgot_password": "/auth/forgot-password",
     "models": "/generations/models",
     "generations": "/generations",  # POST create, GET history
     "generation": "/generations/{generation_id}",  # GET result, DELETE
@@ -134,6 +135,31 @@ class ImagineLabClient(HttpClient):
     # --- auth -------------------------------------------------------------------------------
 
     @classmethod
+    def _public(
+        cls, base_url: str, route: str, *, timeout: tuple[float, float] | None = None, **send
+    ) -> Any:
+        """POST to a route that needs no token (sign-in, sign-up, forgot password); `send`
+        is requests' `data=` or `json=`. The decoded JSON answer; ProviderError on a
+        transport failure, an HTTP error (the provider's detail) or an unreadable body."""
+        url = base_url.rstrip("/") + PATHS[route]
+        try:
+            response = shared_session().post(
+                url,
+                headers={"Accept": "application/json"},
+                timeout=timeout or tuple(settings.PROVIDER_TIMEOUT),
+                **send,
+            )
+        except requests.RequestException as exc:
+            raise transport_error(exc, sending=False) from exc
+        cls.raise_for_status(response, sending=False)
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise ProviderError(
+                "The provider's answer was not valid JSON.", retryable=True
+            ) from exc
+
+    @classmethod
     @sensitive_variables("password")
     def login(
         cls,
@@ -146,27 +172,37 @@ class ImagineLabClient(HttpClient):
         """POST /auth/login, form-urlencoded `username` (the email) + `password` (https://api.imagineview.art, OAuth2
         password flow) → the `access_token`. Wrong credentials: ProviderError(status=401,
         message=the provider's detail, e.g. "Incorrect email or password")."""
-        url = base_url.rstrip("/") + PATHS["login"]
-        try:
-            response = shared_session().post(
-                url,
-                data={"username": email, "password": password},
-                headers={"Accept": "application/json"},
-                timeout=timeout or tuple(settings.PROVIDER_TIMEOUT),
-            )
-        except requests.RequestException as exc:
-            raise transport_error(exc, sending=False) from exc
-        cls.raise_for_status(response, sending=False)
-        try:
-            data = response.json()
-        except ValueError as exc:
-            raise ProviderError(
-                "The provider's sign-in answer was not valid JSON.", retryable=True
-            ) from exc
+        data = cls._public(
+            base_url, "login", data={"username": email, "password": password}, timeout=timeout
+        )
         token = data.get("access_token") if isinstance(data, dict) else None
         if not isinstance(token, str) or not token:
             raise ProviderError("The provider's sign-in answer held no access token.")
         return token
+
+    @classmethod
+    @sensitive_variables("password")
+    def signup(cls, *, base_url: str, email: str, password: str, full_name: str = "") -> dict:
+        """POST /auth/signup, JSON `email`, `password` (8+ characters), `full_name`
+        (https://api.imagineview.art) → the new account (`id`, `email`, …). A taken email or
+        a short password: ProviderError(status=400 or 422, the provider's detail)."""
+        data = cls._public(
+            base_url,
+            "signup",
+            json={"email": email, "password": password, "full_name": full_name},
+        )
+        if not isinstance(data, dict):
+            raise ProviderError("The provider's sign-up answer was unreadable.")
+        return data
+
+    @classmethod
+    def forgot_password(cls, *, base_url: str, email: str) -> str:
+        """POST /auth/forgot-password, JSON `email` (https://api.imagineview.art): the
+        provider sends a reset link by email; returns its sentence (the same whether or not
+        the email is registered)."""
+        data = cls._public(base_url, "forgot_password", json={"email": email})
+        message = data.get("message") if isinstance(data, dict) else None
+        return str(message or "ImagineLab accepted the request.")
 
     def me(self) -> dict:
         """GET /auth/me: the signed-in account (`id`, `email`, …); also a cheap token check."""
