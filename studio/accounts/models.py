@@ -59,6 +59,9 @@ class ProviderKey(models.Model):
         ordering = ["created_at"]
 
     def __str__(self) -> str:
+        # A signed-in key is known by its account's email, not a token's last letters.
+        if self.auth == self.AUTH_TOKEN and self.login_email:
+            return f"{self.name} ({self.login_email})"
         return f"{self.name} (…{self.last4})"
 
     @sensitive_variables("value")

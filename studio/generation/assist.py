@@ -119,6 +119,7 @@ class Balance:
     is_sandbox: bool
     credits: int | None = None
     key_url: str = ""  # where the key is managed (ProviderKey.settings_url)
+    key_id: str = ""  # the key's id, so a link can open its wallet page on it
     # ImagineLab's wallet (GET /credits/wallet, https://api.imagineview.art) rather than ImaginePro's account;
     # `needs_login` when its sign-in expired (the header asks to sign in again).
     is_imaginelab: bool = False
@@ -176,7 +177,12 @@ def key_balance(key: ProviderKey) -> Balance:
     cached = cache.get(name)
     if cached is not None:
         return cached
-    base = {"key_name": key.name, "is_sandbox": key.is_sandbox, "key_url": key.settings_url}
+    base = {
+        "key_name": key.name,
+        "is_sandbox": key.is_sandbox,
+        "key_url": key.settings_url,
+        "key_id": str(key.pk),
+    }
     if registry.capabilities(key.provider).wallet:
         balance = _wallet_balance(key, base)
         cache.set(name, balance, BALANCE_TTL if balance.credits is not None else BALANCE_ERROR_TTL)

@@ -223,6 +223,14 @@ class Generation(models.Model):
 
     @property
     def title(self) -> str:
+        """The card's title: the button and model, the tool, the model; an ImagineLab job
+        by its type and model ("Video · kling-2.1")."""
+        if self.model == Model.IMAGINELAB:
+            kind = {Action.IMAGINE: "Image", Action.VIDEO: "Video"}.get(
+                self.action, self.get_action_display()
+            )
+            model_name = (self.request_body or {}).get("model_name") or ""
+            return f"{kind} · {model_name}" if model_name else kind
         if self.action == Action.BUTTON:
             return f"{button_name(self.button)} of {self.get_model_display()}"
         if self.action == Action.UPSCALE:

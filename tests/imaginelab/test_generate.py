@@ -165,3 +165,23 @@ def test_each_card_names_its_provider(alice_client, lab_key, alice_key):
     page = alice_client.get(reverse("generation:gallery")).content.decode()
     assert page.count('class="badge provider lab"') == 1
     assert page.count('class="badge provider pro"') == 1
+
+
+def test_cards_are_titled_by_type_and_model_and_a_signed_in_key_by_its_email(
+    alice_client, lab_key, lab_token_key, lab_account
+):
+    image = submitted(alice_client, "image", lab_key, "seedream-5.0-lite", "a titled fox")
+    music = submitted(
+        alice_client, "music", lab_key, "harmonia-1", "a titled tune", duration="6", genre="jazz"
+    )
+    detail = alice_client.get(image.get_absolute_url()).content.decode()
+    assert "<title>Image · seedream-5.0-lite" in detail
+    assert Generation.objects.get(pk=music.pk).title == "Music · harmonia-1"
+
+    form = alice_client.get(reverse("imaginelab:new", args=["image"])).content.decode()
+    assert f"My ImagineLab ({lab_account.email})" in form  # not the token's last letters
+    assert f"…{lab_token_key.last4}" not in form
+
+    # The header's wallet opens "Wallet and packages" on the key it shows.
+    header = alice_client.get(reverse("generation:credits"), headers={"HX-Request": "1"})
+    assert f"{reverse('imaginelab:credits')}?key={lab_key.pk}" in header.content.decode()
