@@ -25,12 +25,13 @@ from studio.generation.models import Generation
 _PROVIDER_DONE = "DONE"
 
 
-def charge(generation: Generation) -> LedgerEntry | None:
+def charge(generation: Generation, note: str = "") -> LedgerEntry | None:
     """Book `generation.cost` credits for a generation that was just saved.
 
     Call it inside the transaction that creates the generation, so the row and its charge
-    exist together or not at all. A cost of 0 books nothing (returns None). Raises
-    IntegrityError if the generation was already charged.
+    exist together or not at all. A cost of 0 books nothing (returns None). `note`: where
+    the cost comes from, when not the price table. Raises IntegrityError if the generation
+    was already charged.
     """
     if generation.cost <= 0:
         return None
@@ -41,7 +42,7 @@ def charge(generation: Generation) -> LedgerEntry | None:
         model=generation.model,
         kind=Kind.CHARGE,
         credits=generation.cost,
-        note=f"{generation.title}: {generation.cost} credits from the price table",
+        note=note or f"{generation.title}: {generation.cost} credits from the price table",
     )
 
 

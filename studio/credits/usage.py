@@ -9,13 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Case, CharField, Count, F, Q, Sum, Value, When
+from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from studio.credits import budgets, ledger
 from studio.credits.models import Kind
 from studio.generation.models import Model
+from studio.generation.titles import lab_title
 from studio.teams.access import Workspace
 from studio.teams.models import Membership
 
@@ -167,37 +169,65 @@ def _lay_out(chart: Chart) -> None:
         chart.ticks.append((chart.baseline - value * scale, value))
 
 
+def _by_model(rows):
+    """Ledger rows grouped by model; ImagineLab's by its generation type and model name
+    too (an entry whose generation was deleted keeps only the provider)."""
+    lab = Q(model=Model.IMAGINELAB)
+    return rows.annotate(
+        lab_action=Case(When(lab, then=F("generation__action")), default=Value("")),
+        lab_model=Case(
+            When(lab, then=KeyTextTransform("model_name", "generation__request_body")),
+            default=Value(""),
+            output_field=CharField(),
+        ),
+    ).values("model", "lab_action", "lab_model")
+
+
+def _row_key(row: dict) -> tuple[str, str]:
+    """(the table's key, its label): "midjourney" / "Midjourney", or for ImagineLab
+    "imaginelab:video:kinetic-2" / "ImagineLab · Video · kinetic-2"."""
+    model = row["model"]
+    label = Model(model).label if model in Model.values else model
+    if model != Model.IMAGINELAB or not row["lab_action"]:
+        return model, label
+    name = row["lab_model"] or ""
+    return (
+        f"{model}:{row['lab_action']}:{name}",
+        f"{label} · {lab_title(row['lab_action'], name)}",
+    )
+
+
 def model_totals(workspace: Workspace, user, today: date | None = None) -> list[ModelTotal]:
-    """Net credits and jobs per model this calendar month and over the last DAYS days,
-    most spent first. Two grouped queries."""
+    """Net credits and jobs per model (ImagineLab per generation type and model) this
+    calendar month and over the last DAYS days, most spent first. Two grouped queries."""
     _days, start = period(today)
     month = ledger.month_start()
     jobs = Count("pk", filter=Q(kind=Kind.CHARGE))
     totals: dict[str, ModelTotal] = {}
 
-    def total_for(model: str) -> ModelTotal:
-        if model not in totals:
-            label = Model(model).label if model in Model.values else model
-            totals[model] = ModelTotal(model=model, label=label)
-        return totals[model]
+    def total_for(row: dict) -> ModelTotal:
+        key, label = _row_key(row)
+        if key not in totals:
+            totals[key] = ModelTotal(model=key, label=label)
+        return totals[key]
 
     rows = _entries(workspace, user)
     for row in (
-        rows.filter(created_at__gte=month)
-        .values("model")
+        _by_model(rows.filter(created_at__gte=month))
         .annotate(credits=Sum("credits"), jobs=jobs)
         .order_by()
     ):
-        found = total_for(row["model"])
-        found.month, found.month_jobs = row["credits"] or 0, row["jobs"]
+        found = total_for(row)
+        found.month += row["credits"] or 0
+        found.month_jobs += row["jobs"]
     for row in (
-        rows.filter(created_at__gte=start)
-        .values("model")
+        _by_model(rows.filter(created_at__gte=start))
         .annotate(credits=Sum("credits"), jobs=jobs)
         .order_by()
     ):
-        found = total_for(row["model"])
-        found.recent, found.recent_jobs = row["credits"] or 0, row["jobs"]
+        found = total_for(row)
+        found.recent += row["credits"] or 0
+        found.recent_jobs += row["jobs"]
     return sorted(totals.values(), key=lambda t: (-t.month, -t.recent, t.label))
 
 

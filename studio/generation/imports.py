@@ -30,6 +30,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from studio.accounts.models import ProviderKey
+from studio.credits import ledger
 from studio.generation import leases
 from studio.generation.models import Generation
 
@@ -75,7 +76,8 @@ class ImportResult:
 def history_import(key_id, *, start_poll: Callable[[], None] | None = None) -> ImportResult:
     """Import the key's history with its provider's reader (see the module docstring).
 
-    Creates one SUBMITTED generation per new item (cost 0, `params["imported"]`, a deadline
+    Creates one SUBMITTED generation per new item (the cost its provider reports, booked;
+    `params["imported"]`, a deadline
     like a submitted job) and then calls `start_poll` so the poller fetches them. Never
     raises for provider errors: they are reported in `ImportResult.error`. Raises
     ImportRefused when the key no longer exists, its provider has no history to read, or
@@ -146,4 +148,7 @@ def save_new(
     with transaction.atomic():
         for generation in new:
             generation.save()
+            # What the provider says the item cost (ImagineLab's credit_cost) is booked, so
+            # the card, Usage and the wallet agree; ImaginePro's history says no cost (0).
+            ledger.charge(generation, note=f"{generation.title}: imported, the provider's cost")
     result.created = [str(generation.pk) for generation in new]

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from studio.generation.buttons import name as button_name
 from studio.generation.querysets import AssetQuerySet, GenerationQuerySet
+from studio.generation.titles import lab_title
 
 
 class Status(models.TextChoices):
@@ -108,8 +109,7 @@ class Generation(models.Model):
     provider_key = models.ForeignKey(
         "accounts.ProviderKey", null=True, on_delete=models.SET_NULL, related_name="generations"
     )
-    # The workspace: None is the maker's personal gallery. Set from the key that paid for
-    # it; children follow their parent (studio.teams.access has the rules).
+    # None: the maker's personal gallery; else the paying key's team (teams.access rules).
     team = models.ForeignKey(
         "teams.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="generations"
     )
@@ -223,14 +223,9 @@ class Generation(models.Model):
 
     @property
     def title(self) -> str:
-        """The card's title: the button and model, the tool, the model; an ImagineLab job
-        by its type and model ("Video · kling-2.1")."""
+        """The card's title: button and model, tool, model, or ImagineLab type · model."""
         if self.model == Model.IMAGINELAB:
-            kind = {Action.IMAGINE: "Image", Action.VIDEO: "Video"}.get(
-                self.action, self.get_action_display()
-            )
-            model_name = (self.request_body or {}).get("model_name") or ""
-            return f"{kind} · {model_name}" if model_name else kind
+            return lab_title(self.action, (self.request_body or {}).get("model_name"))
         if self.action == Action.BUTTON:
             return f"{button_name(self.button)} of {self.get_model_display()}"
         if self.action == Action.UPSCALE:

@@ -42,7 +42,8 @@ def known(key: ProviderKey) -> QuerySet:
 
 
 def build(key: ProviderKey, item: Any, provider_id: str) -> Generation:
-    """The SUBMITTED generation of one history item (cost 0: paid when it was made)."""
+    """The SUBMITTED generation of one history item, costing what ImagineLab says it cost
+    (`credit_cost`; 0 when it does not say), booked by the import."""
     generation_type = str(_field(item, "generation_type") or "image").lower()
     action = ACTION_OF_TYPE.get(generation_type, ACTION_OF_TYPE["image"])
     model_name = str(_field(item, "model_name") or "")
@@ -57,8 +58,8 @@ def build(key: ProviderKey, item: Any, provider_id: str) -> Generation:
         endpoint="lab_generate",
         prompt=str(_field(item, "prompt") or ""),
         params={"imported": True, "generation_type": generation_type, "model": model_name},
-        request_body={},
-        cost=0,  # paid when it was made
+        request_body={"generation_type": generation_type, "model_name": model_name},
+        cost=max(0, int(_field(item, "credit_cost", 0) or 0)),
         status=Status.SUBMITTED,
         message_id=provider_id,
         status_note="imported from ImagineLab's history",

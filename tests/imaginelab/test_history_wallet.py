@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from studio.credits.models import LedgerEntry
 from studio.generation import assets, poller, tasks
 from studio.generation.models import Asset, Generation, Status
 from studio.imaginelab import services
@@ -44,8 +45,18 @@ def test_history_imports_once_per_provider_id(alice, alice_client, lab_key):
     imported = Generation.objects.filter(pk__in=first["created"]).order_by("created_at")
     assert [g.status for g in imported] == [Status.DONE, Status.DONE]
     assert [g.get_action_display() for g in imported] == ["Text", "Music"]  # oldest first
-    assert imported[0].text_outputs and imported[0].cost == 0
+    assert imported[0].text_outputs
     assert imported[1].assets.get().role == Asset.Role.AUDIO
+    # Each costs what ImagineLab's history says, booked once (importing again adds nothing),
+    # and the Usage page splits ImagineLab by type and model.
+    assert [g.cost for g in imported] == [item.credit_cost for item in elsewhere]
+    assert all(g.cost > 0 for g in imported)
+    booked = LedgerEntry.objects.filter(generation__in=imported, kind="charge")
+    assert sorted(booked.values_list("credits", flat=True)) == sorted(g.cost for g in imported)
+    usage = alice_client.get(reverse("credits:usage")).content.decode()
+    assert 'data-model="imaginelab:text:scribe-1"' in usage
+    assert "ImagineLab · Music · harmonia-1" in usage
+    assert "ImagineLab · Image · seedream-5.0-lite" in usage
 
 
 def test_delete_here_and_at_the_provider(alice, alice_client, lab_key):
