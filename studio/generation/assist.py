@@ -170,6 +170,12 @@ def _int(value) -> int | None:
         return None
 
 
+def recent_balance(key: ProviderKey) -> Balance | None:
+    """The key's balance if it was read within BALANCE_TTL seconds and no credits moved on
+    the key since (the header's figure), else None; never asks the provider."""
+    return cache.get(_cache_key(key))
+
+
 def key_balance(key: ProviderKey) -> Balance:
     """The key's balance, reused for BALANCE_TTL seconds (BALANCE_ERROR_TTL when the provider
     could not tell). Never raises: a failure is a Balance with `error`."""

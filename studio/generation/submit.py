@@ -205,7 +205,9 @@ def _submit_failed(generation: Generation, exc: ProviderError, *, webhook_expect
         return Status.QUEUED
     capabilities = capabilities_of(generation.model)
     if exc.status == 402 and capabilities.wallet:
-        transitions.fail(generation.pk, _no_credits_reason(generation.provider_key))
+        transitions.fail(
+            generation.pk, _no_credits_reason(generation.provider_key, generation.cost)
+        )
         return Status.FAILED
     if exc.maybe_accepted and not capabilities.echoes_ref:
         # No `ref` comes back, so the provider's history cannot tell this job apart: closed.
@@ -236,14 +238,15 @@ def _submit_failed(generation: Generation, exc: ProviderError, *, webhook_expect
     return Status.FAILED
 
 
-def _no_credits_reason(key: ProviderKey) -> str:
-    """ImagineLab's 402 for a person: not enough credits, with the wallet's balance when it
-    can be read (GET /credits/wallet)."""
+def _no_credits_reason(key: ProviderKey, needed: int) -> str:
+    """ImagineLab's 402 for a person: not enough credits, what the job needed and the
+    wallet's balance when it can be read (GET /credits/wallet). The card links the wallet
+    on this sentence's start (templates/gallery/gallery.html)."""
     try:
         balance = registry.client_for(key).wallet().balance
     except ProviderError as exc:
         return (
-            "Not enough ImagineLab credits (the wallet's balance could not be read: "
-            f"{exc.describe()})."
+            f"Not enough ImagineLab credits: this needs {needed} (the wallet's balance could "
+            f"not be read: {exc.describe()})."
         )
-    return f"Not enough ImagineLab credits: the wallet has {balance}."
+    return f"Not enough ImagineLab credits: this needs {needed}, the wallet has {balance}."

@@ -19,7 +19,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from studio.accounts.models import ProviderKey
 from studio.gallery import services as library
-from studio.generation import services
+from studio.generation import assist, services
 from studio.generation.errors import GenerationError
 from studio.generation.models import Generation, Model
 from studio.generation.signin import token_refused
@@ -28,7 +28,7 @@ from studio.imaginelab.types import ACTION_OF_TYPE
 from studio.provider.errors import ProviderError
 from studio.provider.imaginelab.client import ImagineLabClient
 from studio.provider.imaginelab.results import LabModel
-from studio.provider.imaginelab.types import TYPES
+from studio.provider.imaginelab.types import LABELS, TYPES
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +151,7 @@ def lab_create(
         cost = costs.cost_for(
             generation_type, model_credits(provider_key, generation_type, model_name)
         )
+    _refuse_if_wallet_short(provider_key, generation_type, cost)
     body: dict[str, Any] = {
         "generation_type": generation_type,
         "model_name": model_name,
@@ -174,6 +175,21 @@ def lab_create(
         request_body=body,
         params=params,
         cost=cost,
+    )
+
+
+def _refuse_if_wallet_short(key: ProviderKey, generation_type: str, cost: int) -> None:
+    """Refuse before anything is sent when the wallet the header shows, read within the
+    last minute (assist.recent_balance; no provider call here), cannot pay `cost`. Raises
+    GenerationError with both figures. An unknown or older balance lets it go: ImagineLab's
+    own 402 then says so on the card."""
+    balance = assist.recent_balance(key)
+    if balance is None or balance.credits is None or balance.credits >= cost:
+        return
+    raise GenerationError(
+        f"This {LABELS[generation_type].lower()} costs {cost} credits; the ImagineLab wallet "
+        f"of “{key.name}” has {balance.credits}. Top up under Wallet and packages, or choose "
+        "a cheaper model."
     )
 
 

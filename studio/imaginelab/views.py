@@ -117,7 +117,9 @@ def lab_new(request, generation_type: str):
     template = "imaginelab/form.html"
     if request.htmx and request.method == "GET" and request.htmx.target == "lab-settings":
         template += "#settings"
-    return TemplateResponse(request, template, context)
+    # A form answered with its errors is a 400, as every other form of the studio.
+    status = 400 if request.method == "POST" else 200
+    return TemplateResponse(request, template, context, status=status)
 
 
 def _back(request, default: str) -> str:

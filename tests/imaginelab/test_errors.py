@@ -40,13 +40,35 @@ def test_not_enough_credits_fails_with_the_balance_and_refunds(alice, alice_clie
     assert ledger.net(generation.pk) == 5  # charged when it was made
     generation = run_to_final(generation)
     assert generation.status == Status.FAILED
-    assert generation.error == "Not enough ImagineLab credits: the wallet has 3."
+    assert generation.error == "Not enough ImagineLab credits: this needs 5, the wallet has 3."
     assert ledger.net(generation.pk) == 0  # refunded
     assert not generation.message_id and not generation.assets.exists()
     assert not SandboxLabGeneration.objects.exists()  # nothing half-done at the provider
     assert services.wallet_balance(key) == 3
     card = alice_client.get(reverse("generation:card", args=[generation.pk])).content.decode()
-    assert "Not enough ImagineLab credits: the wallet has 3." in card
+    assert "Not enough ImagineLab credits: this needs 5, the wallet has 3." in card
+    assert f'href="{reverse("imaginelab:credits")}?key={key.pk}"' in card  # Wallet and packages
+
+
+def test_a_wallet_the_header_just_read_refuses_a_job_it_cannot_pay(
+    alice, alice_client, sandbox_url
+):
+    _email, _password, api_key = sandbox_lab_account_create(label="poor", credits=4)
+    key, _warning = key_services.lab_key_create(
+        user=alice, name="Poor", api_key=api_key, is_sandbox=True
+    )
+    header = alice_client.get(reverse("generation:credits"), headers={"HX-Request": "1"})
+    assert 'data-balance="4"' in header.content.decode()  # the header read the wallet
+
+    response = lab_form(alice_client, "video", key, "kinetic-2", "a costly wave", duration="5")
+
+    assert response.status_code == 400
+    assert (
+        "This video costs 15 credits; the ImagineLab wallet of “Poor” has 4. Top up under "
+        "Wallet and packages, or choose a cheaper model."
+    ) in response.content.decode()
+    assert not Generation.objects.filter(prompt="a costly wave").exists()
+    assert not SandboxLabGeneration.objects.exists()
 
 
 def test_rate_limited_submit_waits_then_goes_through(alice_client, lab_key):

@@ -142,11 +142,11 @@ def test_the_form_shows_the_models_settings_and_cost(alice_client, lab_key):
 
 def test_bad_settings_are_field_errors_and_nothing_is_sent(alice_client, lab_key):
     response = lab_form(alice_client, "music", lab_key, "harmonia-1", "a tune", duration="600")
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "less than or equal to 60" in response.content.decode()
     assert not Generation.objects.exists()
     response = lab_form(alice_client, "music", lab_key, "no-such-model", "a tune")
-    assert response.status_code == 200 and not Generation.objects.exists()
+    assert response.status_code == 400 and not Generation.objects.exists()
 
 
 def test_retry_fills_the_form_with_the_same_settings(alice, alice_client, lab_key):
