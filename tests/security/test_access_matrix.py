@@ -421,6 +421,14 @@ RULES: dict[str, list[Case]] = {
     "key_lab": [Case(SIGNED, method="post")],
     "key_lab_sign_in": [Case(SIGNED, method="post")],
     "key_lab_sandbox": [Case(SIGNED, method="post")],
+    "key_lab_sign_up": [Case(SIGNED, method="post")],
+    "key_lab_forgot_password": [Case(SIGNED, method="post")],
+    # Someone else's key, or a team's, is not found; one's own non-ImagineLab key is
+    # answered with a sentence, nothing asked of a provider.
+    "key_lab_who_am_i": [
+        Case(OWN, {"key_id": "own_key"}, "post"),
+        Case(GONE, {"key_id": "team_key"}, "post"),
+    ],
     "key_lab_sign_in_again": [
         Case(OWN, {"key_id": "own_key"}, "post"),
         Case(GONE, {"key_id": "team_key"}, "post"),
@@ -813,6 +821,8 @@ class World:
 
         team_key = ProviderKeyFactory(user=owner, team=team, name="Acme key")
         own_key = ProviderKeyFactory(user=owner, name="Ophelia's own key")
+        # A real key beside the sandbox one: the keys page never shows it whole.
+        own_live_key = ProviderKeyFactory(user=owner, live=True, name="Ophelia's own key (live)")
         other_key = ProviderKeyFactory(user=outsider, team=other_team)
         # The stranger and staff have keys too, so forms open for them (and show what a
         # `?retry=` or a picked image would prefill).
@@ -981,11 +991,13 @@ class World:
             "own_key_name": (["Ophelia's own key"], {"owner"}),
             "other_team": (["Elsewhere Ltd", "elsewhere-only"], {"outsider"}),
             "other_ids": ([str(other_generation.pk), str(other_asset.pk)], {"outsider"}),
-            # Keys are never shown whole, to anyone.
+            # Real keys are never shown whole, to anyone; a sandbox key (a simulator's, not a
+            # secret) is shown to its owner on the keys page so outside clients can use it.
             "api_keys": (
-                [key.api_key for key in (team_key, own_key, other_key)],
+                [key.api_key for key in (team_key, own_live_key, other_key)],
                 set(),
             ),
+            "own_sandbox_key": ([own_key.api_key], {"owner"}),
             # Links and invitations: their makers and the team's owners.
             "share_tokens": ([shares["team_share"].token], {"owner"}),
             "creator_share": ([shares["creator_share"].token], {"owner", "creator"}),

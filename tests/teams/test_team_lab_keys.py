@@ -208,7 +208,7 @@ class TestGeneratingWithTheTeamKey:
 
         response = lab_form(bob_client, "image", key, MODEL, "a costly lantern")
 
-        assert response.status_code == 200
+        assert response.status_code == 400  # the form again, with its sentence
         html = response.content.decode()
         assert (
             "This would pass your monthly cap in Acme: 0 of 3 credits spent this month, "
