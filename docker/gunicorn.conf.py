@@ -3,8 +3,9 @@
 Read from the environment, so one image fits a small box and a big one:
 
 - GUNICORN_WORKERS (default: 2 x CPUs + 1, at most 8) processes, each with GUNICORN_THREADS
-  (default 4) threads (the gthread worker). Requests are short (the provider is never called
-  in a request), so threads mostly wait on the database; with PostgreSQL every thread may hold
+  (default 8) threads (the gthread worker). Requests are short (the provider is never called
+  in a request), so threads mostly wait on the database; each open page also holds one thread
+  for its live channel (docs/architecture.md "Live updates"); with PostgreSQL every thread may hold
   one connection (DB_CONN_MAX_AGE), so workers x threads must stay under max_connections.
 - GUNICORN_TIMEOUT (30 s): a worker silent for this long is restarted; GUNICORN_GRACEFUL_TIMEOUT
   (30 s): on SIGTERM (`docker stop`) running requests get this long to finish.
@@ -32,7 +33,7 @@ def _int(name: str, default: int) -> int:
 bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{_int('PORT', 8000)}"
 worker_class = "gthread"
 workers = _int("GUNICORN_WORKERS", min(8, multiprocessing.cpu_count() * 2 + 1))
-threads = _int("GUNICORN_THREADS", 4)
+threads = _int("GUNICORN_THREADS", 8)
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = _int("GUNICORN_KEEPALIVE", 5)

@@ -61,3 +61,7 @@ if REDIS_URL:
         Q_CLUSTER["redis"] = CACHES["default"]["LOCATION"] = REDIS_URL
     Q_CLUSTER["name"] = f"studio-{os.environ['STUDIO_TEST_RUN']}"
     CACHES["default"]["KEY_PREFIX"] = os.environ["STUDIO_TEST_RUN"]
+
+# Live-channel streams end sooner than in production (the browser reconnects by itself), so a
+# closed test page frees its live-server thread and database connection within 3 s.
+LIVE_STREAM_SECONDS = 3.0

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from studio.gallery.views import bar, collections, compare, lightbox, wall
+from studio.gallery.views import bar, collections, compare, lightbox, live, wall
 
 app_name = "library"
 urlpatterns = [
@@ -37,6 +37,7 @@ urlpatterns = [
 wall_patterns = [
     path("", wall.gallery, name="gallery"),
     path("g/<uuid:generation_id>/card/", wall.card, name="card"),
+    path("live/", live.live, name="live"),
     path("g/<uuid:generation_id>/panel/", lightbox.panel, name="lightbox"),
     path("g/<uuid:generation_id>/compare/", compare.compare, name="compare"),
     path("bar/", bar.submit, name="bar_submit"),

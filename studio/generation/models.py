@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from studio.generation.buttons import name as button_name
+from studio.generation.form_urls import form_url
 from studio.generation.querysets import AssetQuerySet, GenerationQuerySet
 from studio.generation.titles import lab_title
 
@@ -192,6 +193,9 @@ class Generation(models.Model):
             models.Index(fields=["status", "next_poll_at"]),
             models.Index(fields=["user", "-created_at"]),
             models.Index(fields=["team", "-created_at"]),
+            # studio.gallery.live's "what moved since": one range per branch of visible_q.
+            models.Index(fields=["user", "updated_at"], name="generation_user_updated"),
+            models.Index(fields=["team", "updated_at"], name="generation_team_updated"),
         ]
 
     def __str__(self) -> str:
@@ -251,32 +255,8 @@ class Generation(models.Model):
 
     @property
     def form_url(self) -> str:
-        """The form that makes this kind of generation, for "retry with the same settings";
-        "" when there is none (button presses and extensions are retried from the parent)."""
-        by_action = {
-            Action.UPSCALE: "upscale",
-            Action.REMOVE_BG: "remove-background",
-            Action.DESCRIBE: "describe",
-            Action.FACESWAP: "face-swap",
-            Action.BLEND: "blend",
-        }
-        by_model = {
-            Model.MIDJOURNEY: "generation:midjourney_new",
-            Model.FLUX: "generation:flux_new",
-            Model.NANO_BANANA: "generation:nano_banana_new",
-            Model.LUMI_GIRL: "generation:lumi_girl_new",
-            Model.VIDEO: "generation:video_new",
-        }
-        if self.action in by_action:
-            return reverse("generation:tool", args=[by_action[self.action]])
-        if self.params.get("tool") == "image-to-image":
-            return reverse("generation:tool", args=["image-to-image"])
-        if self.model == Model.IMAGINELAB:  # one form per generation type
-            kind = "image" if self.action == Action.IMAGINE else self.action
-            return reverse("imaginelab:new", args=[kind])
-        if self.action in (Action.IMAGINE, Action.VIDEO) and self.model in by_model:
-            return reverse(by_model[self.model])
-        return ""
+        """The form that makes this kind of generation (studio.generation.form_urls)."""
+        return form_url(self.action, self.model, self.params or {})
 
     @property
     def images(self) -> list[Asset]:

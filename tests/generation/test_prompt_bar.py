@@ -78,7 +78,7 @@ def test_htmx_submit_answers_the_new_card_and_says_sent(
     assert generation.prompt.startswith("a lighthouse at dusk")
     html = response.content.decode()
     assert f'id="card-{generation.pk}"' in html
-    assert f'hx-get="/g/{generation.pk}/card/"' in html  # it polls itself like any card
+    assert "data-running" in html  # the live channel keeps it fresh like any card
     assert "Sent." in html and 'hx-swap-oob="true"' in html
     assert "data-batch" not in html  # one job: no row of its own
     assert len(task_queue.tasks()) == 1

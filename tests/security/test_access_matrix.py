@@ -328,6 +328,8 @@ RULES: dict[str, list[Case]] = {
         Case(None, {"generation_id": "creator_child"}, expect=only(creator="allow")),
     ],
     "generation:compare": [*team_and_own(), Case(VIEW, {"generation_id": "team_child"})],
+    # The live channel: a stream of the person's own changed cards (tests/gallery/test_live.py).
+    "generation:live": [Case(SIGNED)],
     "generation:card": [
         *team_and_own(),
         *team_and_own(headers=HTMX),

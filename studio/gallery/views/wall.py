@@ -112,8 +112,9 @@ def gallery(request):
 @login_required
 @require_GET
 def card(request, generation_id):
-    """One gallery card. While running, htmx polls it every 2 s; a final card answers 286
-    (stop polling) and carries no hx-trigger, so polling cannot restart (docs/architecture.md "Pitfalls" §3)."""
+    """One gallery card, fetched again by the page when the live channel says it changed
+    (studio.gallery.live). A final card answers 286 (an htmx poll of an older page stops)
+    and triggers `generation-finished` (the header's credits, a detail page's reload)."""
     generation = selectors.get_generation_for_user(request.user, generation_id)
     response = TemplateResponse(request, "gallery/gallery.html#card", {"generation": generation})
     if generation.is_final:
