@@ -1,17 +1,18 @@
 // The live channel (studio/gallery/live.py): one EventSource per page instead of every
-// running card polling. When the server says a card moved, the card on this page is fetched
-// again; a teammate's new job goes on top of the team's wall (first page, no filters).
+// running card polling. When the server says a card moved (its version differs from the
+// card's data-updated), the cards are fetched again, many in one request (GET cards/); a
+// teammate's new job goes on top of the team's wall (first page, no filters).
 // Opened on pages with the gallery's wall or a running card (<meta name="studio-live">).
 (function () {
   "use strict";
-  const ZERO = "00000000-0000-0000-0000-000000000000";
   let meta = null;
   let source = null;
-  const busy = new Map(); // id → true while a fetch runs, "again" when another change came
-
-  function cardUrl(id) {
-    return meta.dataset.card.replace(ZERO, id);
-  }
+  // Cards to fetch: one request at a time for all of them (a page of 96 running cards
+  // would otherwise take every connection the browser allows).
+  const pending = new Set();
+  const wantedNew = new Set();
+  let inFlight = false;
+  let timer = null;
 
   function wanted() {
     return document.getElementById("gallery-grid") || document.querySelector("article.card[data-running]");
@@ -23,36 +24,63 @@
     return window.location.pathname === meta.dataset.gallery && [...params.keys()].length === 0;
   }
 
-  function refresh(id) {
-    if (busy.get(id)) {
-      busy.set(id, "again");
-      return;
-    }
-    if (!document.getElementById("card-" + id) || !window.htmx) return;
-    busy.set(id, true);
-    const done = () => {
-      const again = busy.get(id) === "again";
-      busy.delete(id);
-      if (again) refresh(id);
-    };
-    window.htmx.ajax("GET", cardUrl(id), { target: "#card-" + id, swap: "outerHTML" }).then(done, done);
+  function schedule(id) {
+    pending.add(id);
+    if (!timer && !inFlight) timer = window.setTimeout(flush, 30);
   }
 
-  function add(id) {
-    const grid = document.getElementById("gallery-grid");
-    if (!grid || !unfilteredFirstPage() || document.getElementById("card-" + id) || busy.get(id)) return;
-    busy.set(id, true);
-    fetch(cardUrl(id), { headers: { "HX-Request": "true" }, credentials: "same-origin" })
-      .then((response) => (response.ok ? response.text() : ""))
-      .then((html) => {
-        // The prompt bar or a press may have put it there meanwhile.
-        if (html && !document.getElementById("card-" + id) && window.htmx) {
-          window.htmx.swap(grid, html, { swapStyle: "afterbegin" });
+  function place(html) {
+    const parsed = document.createElement("template");
+    parsed.innerHTML = html;
+    for (const card of parsed.content.children) {
+      if (!card.matches("article.card[id^='card-']")) continue;
+      const id = card.id.slice(5);
+      const shown = document.getElementById(card.id);
+      if (shown) {
+        if (shown.dataset.updated !== card.dataset.updated) {
+          window.htmx.swap(shown, card.outerHTML, { swapStyle: "outerHTML" });
+        }
+      } else if (wantedNew.has(id)) {
+        const grid = document.getElementById("gallery-grid");
+        if (grid && unfilteredFirstPage()) {
+          window.htmx.swap(grid, card.outerHTML, { swapStyle: "afterbegin" });
           const empty = grid.querySelector(":scope > p.empty");
           if (empty) empty.remove();
         }
+      }
+      wantedNew.delete(id);
+    }
+  }
+
+  function announce(trigger) {
+    // HX-Trigger as htmx sends it: the header's credits and a detail page listen on <body>.
+    let events;
+    try {
+      events = JSON.parse(trigger);
+    } catch (error) {
+      events = { [trigger]: {} };
+    }
+    for (const [name, detail] of Object.entries(events)) window.htmx.trigger(document.body, name, detail);
+  }
+
+  function flush() {
+    timer = null;
+    if (inFlight || !pending.size || !window.htmx) return;
+    const ids = [...pending].slice(0, 100);
+    ids.forEach((id) => pending.delete(id));
+    inFlight = true;
+    const query = ids.map((id) => "id=" + encodeURIComponent(id)).join("&");
+    fetch(meta.dataset.cards + "?" + query, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+      .then((response) => (response.ok ? Promise.all([response.text(), response.headers.get("HX-Trigger")]) : ["", null]))
+      .then(([html, trigger]) => {
+        if (html) place(html);
+        if (trigger) announce(trigger);
       })
-      .finally(() => busy.delete(id));
+      .catch(() => ids.forEach((id) => pending.add(id))) // the next change retries them
+      .finally(() => {
+        inFlight = false;
+        if (pending.size) timer = window.setTimeout(flush, 0);
+      });
   }
 
   function changed(event) {
@@ -65,10 +93,9 @@
     const fresh = new Set(data.new || []);
     for (const [id, stamp] of Object.entries(data.changed || {})) {
       const card = document.getElementById("card-" + id);
-      if (!card) {
-        if (fresh.has(id)) add(id);
-      } else if (card.dataset.updated !== stamp) {
-        refresh(id);
+      if (card ? card.dataset.updated !== stamp : fresh.has(id)) {
+        if (!card) wantedNew.add(id);
+        schedule(id);
       }
     }
   }

@@ -38,6 +38,7 @@ wall_patterns = [
     path("", wall.gallery, name="gallery"),
     path("g/<uuid:generation_id>/card/", wall.card, name="card"),
     path("live/", live.live, name="live"),
+    path("cards/", live.cards, name="cards"),
     path("g/<uuid:generation_id>/panel/", lightbox.panel, name="lightbox"),
     path("g/<uuid:generation_id>/compare/", compare.compare, name="compare"),
     path("bar/", bar.submit, name="bar_submit"),

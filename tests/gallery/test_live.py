@@ -136,3 +136,21 @@ def test_a_running_card_is_marked_for_the_channel_and_a_finished_one_is_not(alic
     start = html.index(f'id="card-{done.pk}"')
     assert "data-running" not in html[start : html.index(">", start)]
     assert 'name="studio-live"' in html and "/live/?opened=" in html
+
+
+def test_cards_are_drawn_many_at_once_for_whom_may_see_them(alice, charlie):
+    running = GenerationFactory(user=alice, running=True, prompt="a running kite")
+    done = GenerationFactory(user=alice, images=1, prompt="a finished kite")
+    strangers = GenerationFactory(user=charlie, running=True, prompt="charlie's secret")
+    query = "&".join(f"id={pk}" for pk in (running.pk, done.pk, strangers.pk, "not-a-uuid"))
+
+    response = client_for(alice).get(f"/cards/?{query}")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'id="card-{running.pk}"' in html and f'id="card-{done.pk}"' in html
+    assert "charlie's secret" not in html and str(strangers.pk) not in html
+    # A final card among them: the header's credits and a detail page hear of it.
+    assert json.loads(response["HX-Trigger"]) == {"generation-finished": {"ids": [str(done.pk)]}}
+    only_running = client_for(alice).get(f"/cards/?id={running.pk}")
+    assert "HX-Trigger" not in only_running

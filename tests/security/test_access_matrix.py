@@ -240,6 +240,16 @@ FORM_ROWS = [
         OWN, query={"retry": "own_generation"}, expect={**only(owner="allow"), "viewer": {"allow"}}
     ),
 ]
+
+
+def card_for_members_only(world, person, response) -> str:
+    """The live channel's cards: a member gets the team's card, anyone else an empty answer."""
+    shown = f'id="card-{world.objects["team_generation"].pk}"' in response.content.decode()
+    if shown != (person in MEMBERS):
+        return f"the team's card {'shown' if shown else 'missing'}"
+    return ""
+
+
 RULES: dict[str, list[Case]] = {
     # --- gallery and forms: one's own workspace ---
     "generation:gallery": [
@@ -330,6 +340,10 @@ RULES: dict[str, list[Case]] = {
     "generation:compare": [*team_and_own(), Case(VIEW, {"generation_id": "team_child"})],
     # The live channel: a stream of the person's own changed cards (tests/gallery/test_live.py).
     "generation:live": [Case(SIGNED)],
+    # Cards by id: only those the person may see are drawn (the leak checks catch others).
+    "generation:cards": [
+        Case(SIGNED, query={"id": "team_generation"}, check=card_for_members_only),
+    ],
     "generation:card": [
         *team_and_own(),
         *team_and_own(headers=HTMX),
