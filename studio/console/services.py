@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
@@ -19,7 +20,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from studio.accounts.models import ProviderKey
-from studio.console import enqueue
+from studio.console import display, enqueue
 from studio.console.audit import record
 from studio.console.models import AuditEntry, ConsoleCommand, ConsoleSettings
 from studio.provider.errors import ProviderError
@@ -73,11 +74,21 @@ def _key_label(key: ProviderKey) -> str:
     return f"{key.name} ({key.masked}{', sandbox' if key.is_sandbox else ''})"
 
 
-def choose_key(user, key_id) -> ProviderKey:
+@dataclass(frozen=True)
+class ChosenKey:
+    """The key the console now uses, and `warning`: a sentence when the provider could not
+    confirm the key (it was saved anyway), else ""."""
+
+    key: ProviderKey
+    warning: str = ""
+
+
+def choose_key(user, key_id) -> ChosenKey:
     """Make one of `user`'s personal keys the console's key, after asking the provider
     whether it is on the DIY plan (GET /diy/queue/count). A refusal (401/403) keeps the
-    previous key; other failures (provider down) save it with a warning in the audit.
-    Raises ConsoleError for a key that is not the person's or that the provider refused."""
+    previous key; other failures (provider down) save it with a warning, in the audit and
+    in the answer (`ChosenKey.warning`, for the page). Raises ConsoleError for a key that
+    is not the person's or that the provider refused."""
     try:
         key = choosable_keys(user).filter(pk=uuid.UUID(str(key_id))).first()
     except ValueError:
@@ -85,7 +96,7 @@ def choose_key(user, key_id) -> ProviderKey:
     if key is None:
         raise ConsoleError("Choose one of your own keys (add it on the Keys page first).")
     details = {"key": key.name, "last4": key.last4, "sandbox": key.is_sandbox}
-    answer, ok = "The provider accepted the key for the DIY routes.", True
+    answer, ok, warning = "The provider accepted the key for the DIY routes.", True, ""
     try:
         _client(key).queue_count()
     except ProviderError as exc:
@@ -100,13 +111,16 @@ def choose_key(user, key_id) -> ProviderKey:
                 ok=False,
             )
             raise ConsoleError(sentence) from exc
+        warning = (
+            f"The provider could not confirm that this key may use the DIY routes: {exc.describe()}"
+        )
         answer, ok = f"Saved, but the provider could not confirm it: {exc.describe()}", False
     settings_row = ConsoleSettings.load()
     settings_row.diy_key = key
     settings_row.updated_by = user
     settings_row.save()
     record(user, "settings.diy_key", target=key.name, details=details, answer=answer, ok=ok)
-    return key
+    return ChosenKey(key, warning)
 
 
 # --- calling the provider ------------------------------------------------------------------
@@ -197,13 +211,15 @@ def queue_resume(user) -> diy.QueueState:
 
 
 def queue_reboot(user) -> diy.QueueState:
-    """POST /diy/queue/reboot (audited "queue.reboot"): running jobs fail."""
-
-    def answer(state: diy.QueueState) -> str:
-        stopped = "" if state.rebooted is None else f"{state.rebooted} running job(s) stopped; "
-        return "Queue rebooted: " + stopped + _queue_text(state)
-
-    return _act(user, "queue.reboot", lambda c: c.queue_reboot(), target="queue", answer=answer)
+    """POST /diy/queue/reboot (audited "queue.reboot"): running jobs fail, waiting ones stay;
+    the answer says which (reboot_text)."""
+    return _act(
+        user,
+        "queue.reboot",
+        lambda c: c.queue_reboot(),
+        target="queue",
+        answer=lambda state: "Queue rebooted: " + display.reboot_text(state),
+    )
 
 
 # --- linked accounts and tokens ---------------------------------------------------------------

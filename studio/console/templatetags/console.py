@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import template
 
+from studio.console import display
+
 register = template.Library()
 
 
@@ -17,3 +19,10 @@ def amount(value) -> str:
         return ""
     text = f"{number:.2f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
+
+
+@register.filter
+def provider_value(value):
+    """A value of the provider's `/info` text for a page: dates as dates, absent as "–"
+    (studio.console.display)."""
+    return display.provider_value(value)

@@ -14,11 +14,14 @@ from studio.console.models import ConsoleSettings
 def settings(request):
     if request.method == "POST":
         try:
-            key = services.choose_key(request.user, request.POST.get("key", ""))
+            chosen = services.choose_key(request.user, request.POST.get("key", ""))
         except services.ConsoleError as exc:
             messages.error(request, str(exc))
         else:
+            key = chosen.key
             messages.success(request, f"The console now uses “{key.name}” ({key.masked}).")
+            if chosen.warning:
+                messages.warning(request, f"{chosen.warning} Check the key again later.")
             return redirect("console:settings")
     current = ConsoleSettings.load()
     return render(

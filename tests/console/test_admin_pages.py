@@ -1,0 +1,134 @@
+"""What an admin reads on the console pages, against the sandbox over real HTTP: the provider's
+raw `/info` text shown as dates and dashes, a warning that does not vanish, and a reboot that
+says what happened to each job, counted at the moment of the reboot."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth.models import User
+from django.urls import reverse
+
+from studio.accounts.services import key_create
+from studio.console.models import AuditEntry, ConsoleSettings
+from studio.provider.imaginepro.client import ImagineProClient
+from studio.sandbox.models import SandboxDiscordToken, SandboxJob
+from tests.factories import ProviderKeyFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# Nothing listens on the discard port: a call there is refused at once.
+UNREACHABLE = "http://127.0.0.1:9/api/v1"
+
+
+@pytest.fixture
+def staff(db) -> User:
+    return UserFactory(username="sam", staff=True)
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    client.force_login(staff)
+    return client
+
+
+@pytest.fixture
+def diy_key(staff, sandbox_url):
+    return ProviderKeyFactory(user=staff)
+
+
+@pytest.fixture
+def console(staff_client, diy_key):
+    response = staff_client.post(reverse("console:settings"), {"key": str(diy_key.pk)})
+    assert response.status_code == 302
+    return staff_client
+
+
+def _text(response) -> str:
+    return response.content.decode()
+
+
+def _flashes(response) -> list[tuple[str, str]]:
+    return [(m.level_tag, str(m)) for m in response.context["messages"]]
+
+
+def _info_row(page: str, name: str) -> str:
+    return re.search(rf'<th scope="row">{name}</th><td>(.*?)</td>', page, re.S).group(1)
+
+
+# --- raw provider text ------------------------------------------------------------------------
+
+
+def test_the_info_table_shows_dates_as_dates_and_absent_values_as_a_dash(console):
+    console.get(reverse("console:tokens"))
+    token = SandboxDiscordToken.objects.filter(banned=False, mode="fast").first()
+    page = _text(console.get(reverse("console:token_detail", args=[token.pk])))
+
+    subscription = _info_row(page, "subscription")
+    assert "&lt;t:" not in subscription and "<t:" not in subscription
+    assert '<time datetime="2030-01-01T00:00:00+00:00">1 January 2030, 00:00 UTC</time>' in (
+        subscription
+    )
+    assert subscription.startswith("Standard (Active monthly, renews next on <time")
+    assert _info_row(page, "runningJobs") == "–"  # the bot's "None"
+    assert _info_row(page, "message") == "–"
+    assert _info_row(page, "queuedJobsFast") == "0"  # a zero is a value, not an absence
+
+
+def test_the_trace_page_shows_the_tokens_info_the_same_way(console, diy_key):
+    client = ImagineProClient(base_url=diy_key.base_url, api_key=diy_key.api_key)
+    message_id = client.imagine(prompt="a traced cat").message_id
+    page = _text(console.get(reverse("console:trace"), {"message_id": message_id}))
+    assert "1 January 2030, 00:00 UTC</time>" in page and "&lt;t:1893456000&gt;" not in page
+
+
+# --- warnings that vanish -----------------------------------------------------------------------
+
+
+def test_choosing_a_key_the_provider_cannot_confirm_warns_the_admin(staff_client, staff, settings):
+    settings.IMAGINEPRO_BASE_URL = UNREACHABLE
+    key, _ = key_create(user=staff, name="Real", api_key="sk-real-key-0001")
+
+    response = staff_client.post(reverse("console:settings"), {"key": str(key.pk)}, follow=True)
+
+    flashes = _flashes(response)
+    assert ("success", f"The console now uses “Real” ({key.masked}).") in flashes
+    [warning] = [text for level, text in flashes if level == "warning"]
+    assert "could not confirm" in warning and "could not reach the provider" in warning.lower()
+    assert 'class="flash flash-warning"' in _text(response)
+    entry = AuditEntry.objects.get(action="settings.diy_key")
+    assert entry.ok is False and "could not confirm" in entry.answer
+    assert ConsoleSettings.load().diy_key == key
+
+
+def test_a_confirmed_key_brings_no_warning(staff_client, diy_key):
+    response = staff_client.post(reverse("console:settings"), {"key": str(diy_key.pk)}, follow=True)
+    assert [level for level, _ in _flashes(response)] == ["success"]
+
+
+# --- reboot -------------------------------------------------------------------------------------
+
+
+def test_a_reboot_counts_at_its_moment_and_says_what_happened_to_each_job(
+    console, diy_key, sandbox_clock
+):
+    client = ImagineProClient(base_url=diy_key.base_url, api_key=diy_key.api_key)
+    started = client.imagine(prompt="a cat that starts").message_id
+    confirm = _text(console.get(reverse("console:queue_reboot")))
+    assert re.search(r"<strong>0</strong> running, <strong>1</strong> waiting", confirm)
+    # Between the confirmation page and the click, the waiting job starts running.
+    sandbox_clock.advance(0.5)
+    waiting = client.imagine(prompt="a cat that waits").message_id
+
+    response = console.post(reverse("console:queue_reboot"), follow=True)
+
+    [said] = [text for _, text in _flashes(response) if text.startswith("Queue rebooted")]
+    assert said == (
+        f"Queue rebooted: 1 running job failed ({started}), "
+        f"1 waiting job kept in the queue ({waiting})."
+    )
+    assert SandboxJob.objects.get(pk=started).outcome == "FAIL"
+    kept = SandboxJob.objects.get(pk=waiting)
+    assert kept.outcome == "DONE" and kept.processing_at > sandbox_clock()
+    assert AuditEntry.objects.get(action="queue.reboot").answer == said
