@@ -11,7 +11,8 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 
 from studio.accounts.services import key_create
-from studio.console.models import AuditEntry, ConsoleSettings
+from studio.console import tasks
+from studio.console.models import AuditEntry, ConsoleCommand, ConsoleSettings
 from studio.provider.imaginepro.client import ImagineProClient
 from studio.sandbox.models import SandboxDiscordToken, SandboxJob
 from tests.factories import ProviderKeyFactory, UserFactory
@@ -132,3 +133,67 @@ def test_a_reboot_counts_at_its_moment_and_says_what_happened_to_each_job(
     kept = SandboxJob.objects.get(pk=waiting)
     assert kept.outcome == "DONE" and kept.processing_at > sandbox_clock()
     assert AuditEntry.objects.get(action="queue.reboot").answer == said
+
+
+# --- token status after mode commands ----------------------------------------------------------
+
+
+def _send(console, token_id: int, cmd: str) -> ConsoleCommand:
+    console.post(reverse("console:token_command", args=[token_id]), {"cmd": cmd})
+    command = ConsoleCommand.objects.filter(token_id=str(token_id), cmd=cmd).latest("id")
+    assert tasks.poll_command(command.pk) == "done"
+    command.refresh_from_db()
+    return command
+
+
+def _badge(html: str) -> str:
+    return re.search(r'<span class="badge status-[^"]*"[^>]*>([^<]*)</span>', html).group(1)
+
+
+def test_after_relax_then_turbo_every_page_shows_the_mode_the_provider_reports(
+    console, diy_key, task_queue
+):
+    console.get(reverse("console:tokens"))
+    token = SandboxDiscordToken.objects.filter(banned=False, mode="fast").first()
+
+    assert _send(console, token.pk, "relax").mode_after == "Relax"
+    command = _send(console, token.pk, "turbo")
+
+    assert command.mode_after == "Turbo"  # the token was read again after the answer
+    audit = AuditEntry.objects.filter(action="command.result").latest("id")
+    assert audit.details["modeAfter"] == "Turbo"
+    listing = _text(console.get(reverse("console:tokens")))
+    row = re.search(rf'<tr id="token-{token.pk}">.*?</tr>', listing, re.S).group(0)
+    assert _badge(row) == "TURBO"
+    detail = _text(console.get(reverse("console:token_detail", args=[token.pk])))
+    assert _badge(detail.split('id="token-facts"')[1]) == "TURBO"
+    assert "the provider now reports <strong>Turbo</strong> mode" in detail
+    client = ImagineProClient(base_url=diy_key.base_url, api_key=diy_key.api_key)
+    message_id = client.imagine(prompt="a turbo cat").message_id
+    SandboxJob.objects.filter(pk=message_id).update(token=token)
+    trace = _text(console.get(reverse("console:trace"), {"message_id": message_id}))
+    assert _badge(trace.split('id="trace-result"')[1]) == "TURBO"
+
+
+def test_the_token_page_reads_the_token_again_when_a_command_is_answered(
+    console, diy_key, task_queue
+):
+    console.get(reverse("console:tokens"))
+    token = SandboxDiscordToken.objects.filter(banned=False, mode="fast").first()
+    command = _send(console, token.pk, "turbo")
+
+    final = console.get(
+        reverse("console:command_status", args=[command.pk]), HTTP_HX_REQUEST="true"
+    )
+    assert final.status_code == 286 and final["HX-Trigger"] == "token-refresh"
+    detail = _text(console.get(reverse("console:token_detail", args=[token.pk])))
+    assert 'hx-trigger="token-refresh from:body"' in detail
+    state = _text(
+        console.get(
+            reverse("console:token_detail", args=[token.pk]),
+            {"part": "state"},
+            HTTP_HX_REQUEST="true",
+        )
+    )
+    assert state.lstrip().startswith('<div id="token-state"') and "<html" not in state
+    assert _badge(state) == "TURBO"

@@ -19,6 +19,21 @@ from typing import Any
 from studio.provider.imaginepro.fast_time import FastTime, parse_fast_time
 
 STATUSES = ("FAST", "RELAX", "VERIFYING", "BANNED")
+MODES = ("Fast", "Relax", "Turbo")
+
+
+def job_mode(status: str, info: dict[str, str]) -> str:
+    """The mode the provider reports for a token: "Fast", "Relax" or "Turbo", "" when it
+    does not say. `status` has no TURBO (§3.18): a token in turbo mode reads FAST there and
+    "Turbo" only in `info.jobMode`. So RELAX is "Relax"; FAST is "Turbo" when jobMode says
+    turbo, else "Fast"; other statuses (VERIFYING, BANNED) take jobMode as it is."""
+    named = str(info.get("jobMode") or "").strip().lower()
+    said = next((mode for mode in MODES if named.startswith(mode.lower())), "")
+    if status == "RELAX":
+        return "Relax"
+    if status == "FAST":
+        return "Turbo" if said == "Turbo" else "Fast"
+    return said
 
 
 # --- token objects ----------------------------------------------------------------------------
@@ -91,6 +106,11 @@ class DiscordToken:
         return mask_token(self.token)
 
     @property
+    def mode(self) -> str:
+        """ "Fast", "Relax" or "Turbo" as the provider reports it (job_mode), or ""."""
+        return job_mode(self.status, self.info)
+
+    @property
     def fast_time(self) -> FastTime | None:
         return parse_fast_time(self.info.get("fastTimeRemaining"))
 
@@ -158,6 +178,11 @@ class LinkedAccount:
     @property
     def fast_time(self) -> FastTime | None:
         return parse_fast_time(self.info.get("fastTimeRemaining"))
+
+    @property
+    def mode(self) -> str:
+        """The account's mode as the provider reports it (job_mode), or ""."""
+        return job_mode(self.status, self.info)
 
 
 def parse_accounts(data: Any) -> list[LinkedAccount]:
@@ -317,6 +342,11 @@ class Trace:
     @property
     def fast_time(self) -> FastTime | None:
         return parse_fast_time(self.token_info.get("fastTimeRemaining"))
+
+    @property
+    def mode(self) -> str:
+        """The token's mode as the provider reports it (job_mode), or ""."""
+        return job_mode(self.token_status, self.token_info)
 
 
 def parse_trace(data: Any) -> Trace:
