@@ -14,6 +14,7 @@ from studio.accounts.services import key_create
 from studio.console import tasks
 from studio.console.models import AuditEntry, ConsoleCommand, ConsoleSettings
 from studio.provider.imaginepro.client import ImagineProClient
+from studio.provider.imaginepro.paths import PATHS, PROVISIONAL
 from studio.sandbox.models import SandboxDiscordToken, SandboxJob
 from tests.factories import ProviderKeyFactory, UserFactory
 
@@ -197,3 +198,38 @@ def test_the_token_page_reads_the_token_again_when_a_command_is_answered(
     )
     assert state.lstrip().startswith('<div id="token-state"') and "<html" not in state
     assert _badge(state) == "TURBO"
+
+
+# --- provisional paths --------------------------------------------------------------------------
+
+
+def test_every_unpublished_diy_route_has_a_reason_in_the_clients_table():
+    diy_routes = {route for route in PATHS if route.startswith("diy_")}
+    assert set(PROVISIONAL) == diy_routes
+    for route in ("commands", "discord_tokens", "discord_token", "message_trace"):
+        assert route not in PROVISIONAL  # documented by the provider's pages
+    assert all(entry.reason and entry.method for entry in PROVISIONAL.values())
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "paths"),
+    [
+        ("console:index", [], ["GET /diy/queue/count", "POST /diy/queue/pause"]),
+        ("console:queue_reboot", [], ["POST /diy/queue/reboot"]),
+        ("console:accounts", [], ["GET /diy/accounts"]),
+        ("console:account_queue", [1], ["GET /diy/accounts/{account_id}/queue"]),
+        ("console:settings", [], ["GET /diy/queue/count"]),
+        ("banwords:provider", [], ["GET|POST /diy/ban-words"]),
+    ],
+)
+def test_pages_on_provisional_routes_say_so(console, name, args, paths):
+    page = _text(console.get(reverse(name, args=args)))
+    assert '<span class="badge provisional">provisional path</span>' in page
+    for path in paths:
+        assert f"<code>{path}</code>" in page
+    assert "no page gives its method, path or answer" in page or "are the studio" in page
+
+
+@pytest.mark.parametrize("name", ["console:tokens", "console:trace", "console:audit"])
+def test_pages_on_documented_routes_have_no_such_badge(console, name):
+    assert "provisional path" not in _text(console.get(reverse(name)))
