@@ -96,6 +96,11 @@ class ConsoleCommand(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     result = models.TextField(blank=True, help_text="the bot's answer")
     error = models.TextField(blank=True, help_text="why no answer came, as a sentence")
+    mode_after = models.CharField(
+        max_length=10,
+        blank=True,
+        help_text="the token's mode as the provider reported it once the bot answered",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
 from datetime import timedelta
 
 from django.db import transaction
@@ -19,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from studio.accounts.models import ProviderKey
-from studio.console import enqueue
+from studio.console import display, enqueue
 from studio.console.audit import record
 from studio.console.models import AuditEntry, ConsoleCommand, ConsoleSettings
 from studio.provider.errors import ProviderError
@@ -65,48 +64,13 @@ def choosable_keys(user):
 
 
 @sensitive_variables("key")
-def _client(key: ProviderKey) -> ImagineProClient:
+def client_for(key: ProviderKey) -> ImagineProClient:
+    """An ImaginePro client for `key` with the console's short timeouts."""
     return ImagineProClient(base_url=key.base_url, api_key=key.api_key, timeout=TIMEOUT)
 
 
 def _key_label(key: ProviderKey) -> str:
     return f"{key.name} ({key.masked}{', sandbox' if key.is_sandbox else ''})"
-
-
-def choose_key(user, key_id) -> ProviderKey:
-    """Make one of `user`'s personal keys the console's key, after asking the provider
-    whether it is on the DIY plan (GET /diy/queue/count). A refusal (401/403) keeps the
-    previous key; other failures (provider down) save it with a warning in the audit.
-    Raises ConsoleError for a key that is not the person's or that the provider refused."""
-    try:
-        key = choosable_keys(user).filter(pk=uuid.UUID(str(key_id))).first()
-    except ValueError:
-        key = None
-    if key is None:
-        raise ConsoleError("Choose one of your own keys (add it on the Keys page first).")
-    details = {"key": key.name, "last4": key.last4, "sandbox": key.is_sandbox}
-    answer, ok = "The provider accepted the key for the DIY routes.", True
-    try:
-        _client(key).queue_count()
-    except ProviderError as exc:
-        if exc.status in (401, 403):
-            sentence = f"That key cannot run the console: {exc.describe()}"
-            record(
-                user,
-                "settings.diy_key",
-                target=key.name,
-                details=details,
-                answer=sentence,
-                ok=False,
-            )
-            raise ConsoleError(sentence) from exc
-        answer, ok = f"Saved, but the provider could not confirm it: {exc.describe()}", False
-    settings_row = ConsoleSettings.load()
-    settings_row.diy_key = key
-    settings_row.updated_by = user
-    settings_row.save()
-    record(user, "settings.diy_key", target=key.name, details=details, answer=answer, ok=ok)
-    return key
 
 
 # --- calling the provider ------------------------------------------------------------------
@@ -124,7 +88,7 @@ def _read(user, action: str, call, *, target: str = ""):
     since some pages refresh themselves) and raised as ConsoleError."""
     key = _need_key()
     try:
-        return call(_client(key))
+        return call(client_for(key))
     except ProviderError as exc:
         sentence = exc.describe()
         recent = AuditEntry.objects.filter(
@@ -148,7 +112,7 @@ def _act(user, action: str, call, *, target: str = "", details=None, answer):
         record(user, action, target=target, details=details, answer=str(exc), ok=False)
         raise
     try:
-        result = call(_client(key))
+        result = call(client_for(key))
     except ProviderError as exc:
         sentence = exc.describe()
         record(user, action, target=target, details=details, answer=sentence, ok=False)
@@ -197,13 +161,15 @@ def queue_resume(user) -> diy.QueueState:
 
 
 def queue_reboot(user) -> diy.QueueState:
-    """POST /diy/queue/reboot (audited "queue.reboot"): running jobs fail."""
-
-    def answer(state: diy.QueueState) -> str:
-        stopped = "" if state.rebooted is None else f"{state.rebooted} running job(s) stopped; "
-        return "Queue rebooted: " + stopped + _queue_text(state)
-
-    return _act(user, "queue.reboot", lambda c: c.queue_reboot(), target="queue", answer=answer)
+    """POST /diy/queue/reboot (audited "queue.reboot"): running jobs fail, waiting ones stay;
+    the answer says which (reboot_text)."""
+    return _act(
+        user,
+        "queue.reboot",
+        lambda c: c.queue_reboot(),
+        target="queue",
+        answer=lambda state: "Queue rebooted: " + display.reboot_text(state),
+    )
 
 
 # --- linked accounts and tokens ---------------------------------------------------------------
@@ -279,13 +245,14 @@ def command_send(user, token_id: str, cmd: str) -> ConsoleCommand:
 def command_poll(command_id: int, *, seconds: float = COMMAND_POLL_SECONDS) -> str:
     """Task body: fetch the command's message (GET /message/fetch/{id}) until it is final
     or `seconds` pass, then store the bot's answer (its `prompt`) or the reason there is
-    none. Returns the command's status. Never runs in a web request."""
+    none; once answered, the token is read again and the mode the provider reports is
+    kept (`mode_after`). Returns the command's status. Never runs in a web request."""
     command = ConsoleCommand.objects.select_related("key").filter(pk=command_id).first()
     if command is None or command.is_final:
         return "gone" if command is None else command.status
     if command.key is None:
         return _command_finish(command, error="The key it was sent with was deleted.")
-    client = _client(command.key)
+    client = client_for(command.key)
     deadline = time.monotonic() + seconds
     while True:
         try:
@@ -296,7 +263,11 @@ def command_poll(command_id: int, *, seconds: float = COMMAND_POLL_SECONDS) -> s
         else:
             if message.is_final:
                 if message.status == DONE:
-                    return _command_finish(command, result=message.prompt or "(no text)")
+                    return _command_finish(
+                        command,
+                        result=message.prompt or "(no text)",
+                        mode_after=_mode_now(client, command.token_id),
+                    )
                 return _command_finish(command, error=message.error)
         if time.monotonic() >= deadline:
             return _command_finish(
@@ -306,18 +277,38 @@ def command_poll(command_id: int, *, seconds: float = COMMAND_POLL_SECONDS) -> s
         time.sleep(COMMAND_POLL_INTERVAL)
 
 
-def _command_finish(command: ConsoleCommand, *, result: str = "", error: str = "") -> str:
+def _mode_now(client: ImagineProClient, token_id: str) -> str:
+    """The token re-read after its command (GET /discord/token/{id}): the mode the provider
+    reports now ("Fast", "Relax", "Turbo"), or "" when it cannot be read."""
+    try:
+        return client.discord_token(token_id).mode
+    except ProviderError:
+        return ""
+
+
+def _command_finish(
+    command: ConsoleCommand, *, result: str = "", error: str = "", mode_after: str = ""
+) -> str:
     status = ConsoleCommand.Status.FAILED if error else ConsoleCommand.Status.DONE
     with transaction.atomic():
         finished = ConsoleCommand.objects.filter(
             pk=command.pk, status=ConsoleCommand.Status.PENDING
-        ).update(status=status, result=result, error=error, finished_at=timezone.now())
+        ).update(
+            status=status,
+            result=result,
+            error=error,
+            mode_after=mode_after,
+            finished_at=timezone.now(),
+        )
         if finished:
+            details = {"cmd": command.cmd, "messageId": command.message_id}
+            if mode_after:
+                details["modeAfter"] = mode_after
             record(
                 command.requested_by,
                 "command.result",
                 target=f"token {command.token_id}",
-                details={"cmd": command.cmd, "messageId": command.message_id},
+                details=details,
                 answer=error or result,
                 ok=not error,
             )

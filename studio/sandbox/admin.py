@@ -84,6 +84,17 @@ class SandboxLabGenerationAdmin(admin.ModelAdmin):
 class SandboxFaultAdmin(admin.ModelAdmin):
     """Injected faults (faults/); the staff console's "Sandbox faults" page is the usual way."""
 
-    list_display = ["kind", "account", "on", "remaining", "probability", "seconds", "created_at"]
-    list_filter = ["kind", "on"]
-    raw_id_fields = ["account"]
+    list_display = [
+        "provider",
+        "kind",
+        "account",
+        "lab_account",
+        "on",
+        "remaining",
+        "probability",
+        "seconds",
+        "credits",
+        "created_at",
+    ]
+    list_filter = ["provider", "kind", "on"]
+    raw_id_fields = ["account", "lab_account"]

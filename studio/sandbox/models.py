@@ -167,10 +167,17 @@ class SandboxJob(models.Model):
 class SandboxFault(models.Model):
     """An injected fault (faults.py): what goes wrong, for whom, on which requests, how often.
 
-    `account` None = the whole sandbox. `remaining` None = until removed, else the next N
-    matching requests. `seconds`: latency, Retry-After, read-timeout stall, webhook delay, or
-    lost_answer's stall. `text`: the FAIL error of kind "fail".
+    `provider`: which simulated API misbehaves (ImaginePro or ImagineLab). `account` (an
+    ImaginePro sandbox account) or `lab_account` (an ImagineLab one), None = that provider's
+    whole sandbox. `remaining` None = until removed, else the next N matching requests.
+    `seconds`: latency, Retry-After, read-timeout stall, webhook delay, or lost_answer's
+    stall. `text`: the FAIL error of kind "fail". `credits`: the wallet level of an
+    ImagineLab "wallet_402" fault.
     """
+
+    class Provider(models.TextChoices):
+        IMAGINEPRO = "imaginepro", "ImaginePro"
+        IMAGINELAB = "imaginelab", "ImagineLab"
 
     class Kind(models.TextChoices):
         LATENCY = "latency", "Added latency"
@@ -187,6 +194,8 @@ class SandboxFault(models.Model):
         WEBHOOK_DUPLICATE = "webhook_duplicate", "Webhook duplicated"
         WEBHOOK_OUT_OF_ORDER = "webhook_out_of_order", "Webhook out of order"
         WEBHOOK_NEVER = "webhook_never", "Webhook never sent"
+        WALLET_402 = "wallet_402", "402 Payment Required (wallet level)"
+        TOKEN_EXPIRED = "token_expired", "401 sign-in token expired"
 
     class On(models.TextChoices):
         ANY = "any", "any request"
@@ -196,15 +205,26 @@ class SandboxFault(models.Model):
         FILES = "files", "result files (CDN)"
         CHECK = "check", "prompt checks (nova/prompt-check)"
 
+    provider = models.CharField(
+        max_length=12, choices=Provider.choices, default=Provider.IMAGINEPRO
+    )
     kind = models.CharField(max_length=30, choices=Kind.choices)
     account = models.ForeignKey(
         SandboxAccount, null=True, blank=True, on_delete=models.CASCADE, related_name="faults"
+    )
+    lab_account = models.ForeignKey(
+        "sandbox.SandboxLabAccount",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="faults",
     )
     on = models.CharField(max_length=10, choices=On.choices, default=On.ANY)
     remaining = models.PositiveIntegerField(null=True, blank=True)
     probability = models.FloatField(default=1.0)
     seconds = models.FloatField(null=True, blank=True)
     text = models.TextField(blank=True)
+    credits = models.IntegerField(null=True, blank=True, help_text="wallet level (wallet_402)")
     note = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from studio.accounts.services import sandbox_key_create
-from studio.console import services as console_services
+from studio.console import key_choice as console_key_choice
 from studio.generation import services
 from studio.generation.models import Generation, Status
 from studio.teams import services as team_services
@@ -74,7 +74,7 @@ def staff_with_console(username: str = "sam") -> User:
     the widest of the studio, are full)."""
     user = User.objects.create_user(username, f"{username}@example.com", PASSWORD, is_staff=True)
     key = sandbox_key_create(user=user)
-    console_services.choose_key(user, key.pk)
+    console_key_choice.choose_key(user, key.pk)
     return user
 
 

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from studio.console import services
+from studio.console import display, services
 from studio.console.access import staff_required
 
 
@@ -40,15 +40,10 @@ def _queue_action(request, action):
 
 
 def _said(action, state) -> str:
-    verb = {
-        services.queue_pause: "Queue paused",
-        services.queue_resume: "Queue resumed",
-        services.queue_reboot: "Queue rebooted",
-    }[action]
-    extra = ""
-    if state.rebooted is not None:
-        extra = f" {state.rebooted} running job(s) stopped."
-    return f"{verb}. {state.count} job(s) waiting.{extra}"
+    if action is services.queue_reboot:
+        return "Queue rebooted: " + display.reboot_text(state)
+    verb = {services.queue_pause: "Queue paused", services.queue_resume: "Queue resumed"}[action]
+    return f"{verb}. {state.count} job(s) waiting."
 
 
 @staff_required
@@ -65,7 +60,9 @@ def queue_resume(request):
 
 @staff_required
 def queue_reboot(request):
-    """GET: what a reboot does, with a confirm button; POST: reboot."""
+    """GET: what a reboot does, with the jobs counted now and a confirm button; POST:
+    reboot (the provider counts again at that moment; the message says what happened)."""
     if request.method == "POST":
         return _queue_action(request, services.queue_reboot)
-    return render(request, "console/reboot.html", {"key": services.console_key()})
+    context = {"key": services.console_key(), **_queue_context(request.user)}
+    return render(request, "console/reboot.html", context)

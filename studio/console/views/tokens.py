@@ -37,7 +37,10 @@ def token_detail(request, token_id: int):
         context["token"] = services.token(request.user, str(token_id))
     except services.ConsoleError as exc:
         context["error"] = str(exc)
-    return render(request, "console/token_detail.html", context)
+    template = "console/token_detail.html"
+    if request.htmx and request.GET.get("part") == "state":
+        template += "#token-state"  # refreshed when a command's answer arrives
+    return render(request, template, context)
 
 
 def _back(request, token_id: int):
@@ -81,9 +84,13 @@ def token_command(request, token_id: int):
 @staff_required
 def command_status(request, command_id: int):
     """The htmx partial of one command: polls while the bot has not answered, then stops
-    polling (HTTP 286) with the final fragment (docs/architecture.md "Pitfalls" §3: htmx 2)."""
+    polling (HTTP 286) with the final fragment (docs/architecture.md "Pitfalls" §3: htmx 2)
+    and tells the token page to read the token again (event "token-refresh"), so its badge
+    shows the mode the provider reports after the command."""
     command = get_object_or_404(ConsoleCommand, pk=command_id)
     response = render(request, "console/_command.html", {"command": command})
     if command.is_final and request.htmx:
-        return HttpResponseStopPolling(response.content)
+        stopped = HttpResponseStopPolling(response.content)
+        stopped["HX-Trigger"] = "token-refresh"
+        return stopped
     return response

@@ -16,88 +16,24 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from studio.provider.imaginepro.fast_time import FastTime, parse_fast_time
+
 STATUSES = ("FAST", "RELAX", "VERIFYING", "BANNED")
+MODES = ("Fast", "Relax", "Turbo")
 
 
-# --- fast time ----------------------------------------------------------------------------
-
-_UNITS = {
-    "minute": "minutes",
-    "minutes": "minutes",
-    "min": "minutes",
-    "mins": "minutes",
-    "m": "minutes",
-    "hour": "hours",
-    "hours": "hours",
-    "hr": "hours",
-    "hrs": "hours",
-    "h": "hours",
-}
-_NUMBER = r"(\d[\d,]*(?:\.\d+)?|\.\d+)"
-_FAST_TIME = re.compile(rf"{_NUMBER}\s*(?:(?:/|of|out of)\s*{_NUMBER})?\s*([a-z]+)?", re.IGNORECASE)
-_PERCENT = re.compile(rf"{_NUMBER}\s*%")
-
-
-def _number(text: str | None) -> float | None:
-    if text is None:
-        return None
-    try:
-        return float(text.replace(",", ""))
-    except ValueError:
-        return None
-
-
-@dataclass(frozen=True)
-class FastTime:
-    """Fast time remaining as Midjourney's `/info` prints it, e.g.
-    "199.00/200.0 minutes (99.50%)": `remaining` and `total` in `unit` ("minutes" or
-    "hours"; None when the text has no number for it), `percent` left (0–100, from the text
-    or computed), and the original `text`."""
-
-    remaining: float | None
-    total: float | None
-    unit: str
-    percent: float | None
-    text: str
-
-    @property
-    def remaining_minutes(self) -> float | None:
-        if self.remaining is None:
-            return None
-        return self.remaining * 60 if self.unit == "hours" else self.remaining
-
-    @property
-    def total_minutes(self) -> float | None:
-        if self.total is None:
-            return None
-        return self.total * 60 if self.unit == "hours" else self.total
-
-
-def parse_fast_time(text: Any) -> FastTime | None:
-    """Read `info.fastTimeRemaining`. Tolerates hours or minutes (any common spelling),
-    thousands separators, a missing total or percentage and surrounding words; returns None
-    when the text holds no number at all (e.g. "None", "", "unlimited")."""
-    if text is None:
-        return None
-    text = str(text).strip()
-    percent_match = _PERCENT.search(text)
-    percent = _number(percent_match.group(1)) if percent_match else None
-    # The numbers before the percentage, so "(99.50%)" is not read as a time.
-    head = text[: percent_match.start()] if percent_match else text
-    match = _FAST_TIME.search(head)
-    if match is None:
-        if percent is None:
-            return None
-        return FastTime(None, None, "minutes", _clamp(percent), text)
-    remaining, total = _number(match.group(1)), _number(match.group(2))
-    unit = _UNITS.get((match.group(3) or "").lower(), "minutes")
-    if percent is None and remaining is not None and total:
-        percent = 100.0 * remaining / total
-    return FastTime(remaining, total, unit, _clamp(percent), text)
-
-
-def _clamp(percent: float | None) -> float | None:
-    return None if percent is None else max(0.0, min(100.0, round(percent, 2)))
+def job_mode(status: str, info: dict[str, str]) -> str:
+    """The mode the provider reports for a token: "Fast", "Relax" or "Turbo", "" when it
+    does not say. `status` has no TURBO (§3.18): a token in turbo mode reads FAST there and
+    "Turbo" only in `info.jobMode`. So RELAX is "Relax"; FAST is "Turbo" when jobMode says
+    turbo, else "Fast"; other statuses (VERIFYING, BANNED) take jobMode as it is."""
+    named = str(info.get("jobMode") or "").strip().lower()
+    said = next((mode for mode in MODES if named.startswith(mode.lower())), "")
+    if status == "RELAX":
+        return "Relax"
+    if status == "FAST":
+        return "Turbo" if said == "Turbo" else "Fast"
+    return said
 
 
 # --- token objects ----------------------------------------------------------------------------
@@ -170,6 +106,11 @@ class DiscordToken:
         return mask_token(self.token)
 
     @property
+    def mode(self) -> str:
+        """ "Fast", "Relax" or "Turbo" as the provider reports it (job_mode), or ""."""
+        return job_mode(self.status, self.info)
+
+    @property
     def fast_time(self) -> FastTime | None:
         return parse_fast_time(self.info.get("fastTimeRemaining"))
 
@@ -237,6 +178,11 @@ class LinkedAccount:
     @property
     def fast_time(self) -> FastTime | None:
         return parse_fast_time(self.info.get("fastTimeRemaining"))
+
+    @property
+    def mode(self) -> str:
+        """The account's mode as the provider reports it (job_mode), or ""."""
+        return job_mode(self.status, self.info)
 
 
 def parse_accounts(data: Any) -> list[LinkedAccount]:
@@ -330,12 +276,15 @@ def parse_account_queue(data: Any, account_id: str) -> AccountQueue:
 class QueueState:
     """GET /diy/queue/count and the answers to pause/resume/reboot (provisional): jobs
     waiting (`count`), running (None when not told), paused (None when not told), and for
-    a reboot how many running jobs it stopped."""
+    a reboot how many running jobs it stopped, with the messageIds it names: `failed` (the
+    running jobs it failed) and `kept` (the waiting jobs it left queued); None when not told."""
 
     count: int
     running: int | None = None
     paused: bool | None = None
     rebooted: int | None = None
+    failed: tuple[str, ...] | None = None
+    kept: tuple[str, ...] | None = None
 
 
 def parse_queue_state(data: Any) -> QueueState:
@@ -359,7 +308,22 @@ def parse_queue_state(data: Any) -> QueueState:
         running=_int(data.get("running")),
         paused=_bool(data.get("paused")),
         rebooted=_int(data.get("rebooted")),
+        failed=_ids(data.get("failed")),
+        kept=_ids(data.get("kept")),
     )
+
+
+def _ids(value: Any) -> tuple[str, ...] | None:
+    """A list of messageIds (strings, numbers or `{"messageId"}` objects); None otherwise."""
+    if not isinstance(value, list):
+        return None
+    ids = []
+    for item in value:
+        if isinstance(item, dict):
+            item = item.get("messageId") or item.get("id")
+        if isinstance(item, (str, int)) and not isinstance(item, bool) and str(item).strip():
+            ids.append(str(item).strip())
+    return tuple(ids)
 
 
 # --- trace and ban words ------------------------------------------------------------------------
@@ -378,6 +342,11 @@ class Trace:
     @property
     def fast_time(self) -> FastTime | None:
         return parse_fast_time(self.token_info.get("fastTimeRemaining"))
+
+    @property
+    def mode(self) -> str:
+        """The token's mode as the provider reports it (job_mode), or ""."""
+        return job_mode(self.token_status, self.token_info)
 
 
 def parse_trace(data: Any) -> Trace:

@@ -9,6 +9,7 @@ and remembers which family answered (FamilyMemory) so that it is tried first nex
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -42,7 +43,7 @@ PATHS: dict[str, tuple[str, str | None]] = {
     "discord_token": ("/discord/token/{token_id}", None),
     "message_trace": ("/message/trace/{message_id}", None),
     "commands": ("/nova/commands", None),
-    # …and the provisional ones of docs/architecture.md "Providers" (the provider publishes none).
+    # …and the provisional ones of docs/architecture.md "Providers" (PROVISIONAL says why).
     "diy_queue_count": ("/diy/queue/count", None),
     "diy_queue_pause": ("/diy/queue/pause", None),
     "diy_queue_resume": ("/diy/queue/resume", None),
@@ -51,6 +52,53 @@ PATHS: dict[str, tuple[str, str | None]] = {
     "diy_accounts": ("/diy/accounts", None),
     "diy_account_queue": ("/diy/accounts/{account_id}/queue", None),
 }
+
+
+@dataclass(frozen=True)
+class Provisional:
+    """A DIY route whose path the provider's pages do not give: its method(s) and why the
+    path is the studio's own (what an admin with a real key should check first)."""
+
+    method: str
+    reason: str
+
+
+# The DIY routes the provider's pages do not publish (docs/provider-contract.md §2 rows 30–32):
+# its docs menu lists them, but only `POST /nova/commands` among the DIY plan's new pages has
+# a path. The sandbox serves exactly these paths; a real provider may not.
+_MENU_ONLY = "The docs menu lists it, but no page gives its method, path or answer"
+PROVISIONAL: dict[str, Provisional] = {
+    "diy_queue_count": Provisional("GET", f"“Queue count”: {_MENU_ONLY}."),
+    "diy_queue_pause": Provisional("POST", f"“Queue pause”: {_MENU_ONLY}."),
+    "diy_queue_resume": Provisional("POST", f"“Queue resume”: {_MENU_ONLY}."),
+    "diy_queue_reboot": Provisional(
+        "POST", f"“Queue reboot”: {_MENU_ONLY}; what a reboot does to jobs is not published."
+    ),
+    "diy_ban_words": Provisional(
+        "GET|POST",
+        "“Get/Update Ban Words”: the menu's badges say GET and POST; the path and the "
+        '`{"words": [...]}` body are the studio\'s.',
+    ),
+    "diy_accounts": Provisional(
+        "GET",
+        "“Get Linked Account List”: the menu's badge says GET; the path and the answer's "
+        "fields are the studio's.",
+    ),
+    "diy_account_queue": Provisional(
+        "GET",
+        "“Get Linked Account queue status”: the menu's badge says GET; the path and the "
+        "answer's fields are the studio's.",
+    ),
+}
+
+
+def provisional(*routes: str) -> list[tuple[str, str, Provisional]]:
+    """(route, path, Provisional) for those of `routes` that are provisional, in order."""
+    return [
+        (route, PATHS[route][0], PROVISIONAL[route]) for route in routes if route in PROVISIONAL
+    ]
+
+
 # Routes that start a job and answer with a messageId (what `submit` accepts).
 SUBMIT_ROUTES = frozenset(
     {

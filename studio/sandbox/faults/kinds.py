@@ -10,9 +10,26 @@ from ..models import SandboxFault
 
 Kind = SandboxFault.Kind
 On = SandboxFault.On
+Provider = SandboxFault.Provider
 
 KINDS = tuple(Kind.values)
 ONS = tuple(On.values)
+# What each simulated API can be made to do.
+LAB_KINDS = (
+    Kind.WALLET_402,
+    Kind.HTTP_429,
+    Kind.TOKEN_EXPIRED,
+    Kind.HTTP_500,
+    Kind.HTTP_502,
+    Kind.LATENCY,
+    Kind.FAIL,
+)
+PRO_KINDS = tuple(k for k in KINDS if k not in (Kind.WALLET_402, Kind.TOKEN_EXPIRED))
+KINDS_OF = {Provider.IMAGINEPRO: PRO_KINDS, Provider.IMAGINELAB: LAB_KINDS}
+# ImagineLab's request classes: POST generations (submit), GET one generation or its status
+# (fetch), GET generations (history), output files (files); the rest only match "any".
+LAB_ONS = (On.ANY, On.SUBMIT, On.FETCH, On.HISTORY, On.FILES)
+ONS_OF = {Provider.IMAGINEPRO: ONS, Provider.IMAGINELAB: LAB_ONS}
 DELAY_KINDS = frozenset({Kind.LATENCY})
 # Faults that answer instead of the endpoint (nothing is done) …
 BEFORE_KINDS = frozenset(
@@ -24,7 +41,7 @@ JOB_KINDS = frozenset({Kind.FAIL, Kind.NEVER_FINISH})
 WEBHOOK_KINDS = frozenset(
     {Kind.WEBHOOK_LATE, Kind.WEBHOOK_DUPLICATE, Kind.WEBHOOK_OUT_OF_ORDER, Kind.WEBHOOK_NEVER}
 )
-SUBMIT_ONLY = JOB_KINDS | WEBHOOK_KINDS | {Kind.LOST_ANSWER}
+SUBMIT_ONLY = JOB_KINDS | WEBHOOK_KINDS | {Kind.LOST_ANSWER, Kind.WALLET_402}
 
 DEFAULT_FAIL_TEXT = "Job failed"
 DEFAULT_WEBHOOK_DELAY = 5.0
@@ -55,6 +72,25 @@ ADVICE = {
     Kind.WEBHOOK_NEVER: "No webhook: polling, the backstop, finishes the job.",
 }
 
+# What the studio should do under each ImagineLab kind (FastAPI's answers, https://api.imagineview.art).
+LAB_ADVICE = {
+    Kind.WALLET_402: "The wallet reads the level given; a generation costing more answers 402 "
+    "“Insufficient credits” and nothing is created: the form refuses it before submitting "
+    "when the wallet was read in the last minute, and a 402 card says what was needed and "
+    "links “Wallet and packages”.",
+    Kind.HTTP_429: 'Rate limited ({"detail": "Rate limit exceeded"}, Retry-After): wait, then '
+    "try again; nothing was created.",
+    Kind.TOKEN_EXPIRED: "The sign-in token has expired (401 “Could not validate "
+    "credentials”): sign in again with the stored email and password, or ask the person to "
+    "sign in again on the key's page. Requests made with an API key are not affected.",
+    Kind.HTTP_500: "Internal server error (plain text, not JSON): nothing was created; retry "
+    "with backoff.",
+    Kind.HTTP_502: "Bad gateway (an HTML page): nothing was created; retry with backoff.",
+    Kind.LATENCY: "Slow answers: the studio waits within its read timeout and carries on.",
+    Kind.FAIL: "The generation is created and charged, then ends failed with the text: show "
+    "the words; ImagineLab refunds it, so the card says refunded.",
+}
+
 
 def check_fields(
     kind: str,
@@ -62,12 +98,25 @@ def check_fields(
     remaining: int | None,
     probability: float,
     seconds: float | None,
+    *,
+    provider: str = Provider.IMAGINEPRO,
+    credits: int | None = None,
 ) -> str:
     """Validate one fault's fields; return `on` as stored. ValueError with a sentence."""
-    if kind not in KINDS:
-        raise ValueError(f"Unknown fault kind {kind!r}; choose one of {', '.join(KINDS)}.")
-    if on not in ONS:
-        raise ValueError(f"Unknown request class on={on!r}; choose one of {', '.join(ONS)}.")
+    if provider not in KINDS_OF:
+        raise ValueError(f"Unknown provider {provider!r}; choose imaginepro or imaginelab.")
+    kinds, ons = KINDS_OF[provider], ONS_OF[provider]
+    name = Provider(provider).label
+    if kind not in kinds:
+        raise ValueError(
+            f"Unknown fault kind {kind!r} for {name}; choose one of {', '.join(kinds)}."
+        )
+    if on not in ons:
+        raise ValueError(
+            f"Unknown request class on={on!r} for {name}; choose one of {', '.join(ons)}."
+        )
+    if kind == Kind.WALLET_402 and (credits is None or int(credits) < 0):
+        raise ValueError("Give the wallet level: the credits the wallet reads, 0 or more.")
     if kind in SUBMIT_ONLY:
         if on not in (On.SUBMIT, On.ANY):
             raise ValueError(f"A {kind} fault concerns submits only: use on=submit.")

@@ -22,6 +22,7 @@ from .kinds import (
     JOB_KINDS,
     Kind,
     On,
+    Provider,
 )
 
 
@@ -58,9 +59,9 @@ def plan_for(account: SandboxAccount | None, on: str) -> Plan:
     if account is not None:
         scope |= Q(account=account)
     stored = list(
-        SandboxFault.objects.filter(scope, on__in=(on, On.ANY)).filter(
-            Q(remaining__isnull=True) | Q(remaining__gt=0)
-        )
+        SandboxFault.objects.filter(
+            scope, provider=Provider.IMAGINEPRO, on__in=(on, On.ANY)
+        ).filter(Q(remaining__isnull=True) | Q(remaining__gt=0))
     )
     stored.sort(key=lambda f: (f.account_id is None, f.created_at, f.pk))
     candidates = stored + [f for f in env_faults() if f.on in (on, On.ANY)]

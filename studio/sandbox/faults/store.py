@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ..keys import hash_key
-from ..models import SandboxAccount, SandboxFault
-from .kinds import check_fields
+from ..models import SandboxAccount, SandboxFault, SandboxLabAccount
+from .kinds import Provider, check_fields
 
 
 def inject(
@@ -17,17 +17,31 @@ def inject(
     seconds: float | None = None,
     text: str = "",
     note: str = "",
+    provider: str = Provider.IMAGINEPRO,
+    lab_account: SandboxLabAccount | None = None,
+    credits: int | None = None,
 ) -> SandboxFault:
     """Store a fault and return it; it applies from the next request (any process).
 
-    `account`: a SandboxAccount (see `account_for_key`) or None for the whole sandbox.
-    Raises ValueError (a sentence) for an unknown kind or `on`, a job/webhook kind on
-    requests other than submits, probability outside 0–1, negative remaining or seconds.
+    `provider`: "imaginepro" (default) or "imaginelab"; a `lab_account` implies ImagineLab.
+    `account`: a SandboxAccount (see `account_for_key`), `lab_account` a SandboxLabAccount
+    (see `find_lab_account`), or None for that provider's whole sandbox. `credits`: the
+    wallet level of an ImagineLab "wallet_402" fault.
+    Raises ValueError (a sentence) for a kind or `on` the provider does not have, a
+    job/webhook/wallet kind on requests other than submits, probability outside 0–1,
+    negative remaining or seconds, a wallet fault without its level.
     """
-    on = check_fields(kind, on, remaining, probability, seconds)
+    if lab_account is not None:
+        provider = Provider.IMAGINELAB
+    if provider == Provider.IMAGINELAB and account is not None:
+        raise ValueError("An ImagineLab fault is for an ImagineLab sandbox account.")
+    on = check_fields(kind, on, remaining, probability, seconds, provider=provider, credits=credits)
     return SandboxFault.objects.create(
+        provider=provider,
         kind=kind,
         account=account,
+        lab_account=lab_account,
+        credits=None if credits is None else int(credits),
         on=on,
         remaining=remaining,
         probability=float(probability),
@@ -38,12 +52,25 @@ def inject(
 
 
 def clear(account: SandboxAccount | None = None, *, all: bool = False) -> int:  # noqa: A002
-    """Remove the faults of `account` (None: the whole-sandbox ones), or every stored fault
-    with `all=True`; return how many were removed. Faults from SANDBOX_FAULTS stay."""
+    """Remove the ImaginePro faults of `account` (None: the whole-sandbox ones), or every
+    stored fault of both providers with `all=True`; return how many were removed. Faults
+    from SANDBOX_FAULTS stay."""
     faults = SandboxFault.objects.all()
     if not all:
-        faults = faults.filter(account=account)
+        faults = faults.filter(provider=Provider.IMAGINEPRO, account=account)
     return faults.delete()[0]
+
+
+def find_lab_account(email: str) -> SandboxLabAccount:
+    """The ImagineLab sandbox account with this email (as shown on the key's page); ValueError
+    with a sentence when there is none."""
+    wanted = (email or "").strip()
+    if not wanted:
+        raise ValueError("Give the ImagineLab sandbox account's email.")
+    found = SandboxLabAccount.objects.filter(email__iexact=wanted).first()
+    if found is None:
+        raise ValueError(f"No ImagineLab sandbox account has the email “{wanted}”.")
+    return found
 
 
 def account_for_key(api_key) -> SandboxAccount | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -152,7 +153,8 @@ def expire_tokens(email: str) -> int:
 
 
 def authenticate(authorization: str | None) -> SandboxLabAccount:
-    """The account named by `Authorization: Bearer <token or API key>`. No header: 401 "Not
+    """The account named by `Authorization: Bearer <token or API key>`, with `token_id` set
+    on it: the sign-in token's id, or None for an API key. No header: 401 "Not
     authenticated"; unknown or expired: 401 "Could not validate credentials" (FastAPI)."""
     scheme, _, credential = (authorization or "").strip().partition(" ")
     credential = credential.strip()
@@ -163,10 +165,12 @@ def authenticate(authorization: str | None) -> SandboxLabAccount:
     if token is not None:
         if token.expires_at <= clock.now():
             raise _unauthorized()
+        token.account.token_id = token.pk
         return token.account
     account = SandboxLabAccount.objects.filter(api_key_hash=digest).first()
     if account is None:
         raise _unauthorized()
+    account.token_id = None
     return account
 
 
@@ -307,22 +311,31 @@ def failure_reason(prompt: str) -> str:
     return ""
 
 
-def generation_create(account: SandboxLabAccount, req: CreateRequest) -> SandboxLabGeneration:
+def generation_create(
+    account: SandboxLabAccount,
+    req: CreateRequest,
+    *,
+    fail_text: str = "",
+    refuse: Callable[[int], bool] | None = None,
+) -> SandboxLabGeneration:
     """Reserve the model's cost and store a pending generation with its timeline, in one
     transaction: a short wallet answers 402 "Insufficient credits" and nothing is created
     or charged. A prompt with a banned word fails a little into processing (and is refunded
-    then, by `settle`)."""
+    then, by `settle`). Injected faults (studio/sandbox/faults/lab.py): `fail_text` makes it
+    fail the same way with that text; `refuse(cost)` True answers 402 as a short wallet."""
     try:
         resolved = catalog.resolve(req.generation_type, req.model_name, req.settings)
     except catalog.SettingsError as exc:
         raise LabError(400, str(exc)) from exc
     cost = int(resolved.model["credit_cost"])
+    if refuse is not None and refuse(cost):
+        raise LabError(402, "Insufficient credits")
     scale = float(settings.SANDBOX_TIME_SCALE)
     pending, processing = DURATIONS[req.generation_type]
     now = clock.now()
     processing_at = now + timedelta(seconds=pending * scale)
     done_at = processing_at + timedelta(seconds=processing * scale)
-    error = failure_reason(req.prompt)
+    error = failure_reason(req.prompt) or fail_text
     if error:
         outcome = SandboxLabGeneration.Outcome.FAILED
         ends_at = processing_at + (done_at - processing_at) * FAIL_AT

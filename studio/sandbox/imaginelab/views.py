@@ -8,6 +8,7 @@ errors, 201 on create, 204 on delete, 401 with `WWW-Authenticate: Bearer`.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from functools import wraps
 
@@ -19,6 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from studio.web.ranges import file_response
 
 from .. import clock
+from ..faults import lab as lab_faults
 from . import catalog, outputs, services
 from .models import SandboxLabAccount, SandboxLabGeneration
 from .services import LabError
@@ -39,10 +41,12 @@ def _error(exc: LabError) -> JsonResponse:
     return _json({"detail": exc.detail}, status=exc.status, headers=exc.headers)
 
 
-def lab_api(*methods: str, auth: bool = True) -> Callable:
+def lab_api(*methods: str, auth: bool = True, on: str | dict | None = None) -> Callable:
     """Wrap a view `view(request, account, **kwargs) -> (data, status)`; with `auth=False`
-    the view gets no account. Order: method (405), bearer auth (401), rate limit (429),
-    refunds of failed generations, the view; LabError → `{"detail"}`."""
+    the view gets no account. Order: method (405), bearer auth (401), injected faults
+    (studio/sandbox/faults/lab.py; `on`: the request class, or one per method), rate limit
+    (429), refunds of failed generations, the view; LabError → `{"detail"}`. The view finds
+    the request's faults in `request.lab_faults`."""
 
     def decorator(view: Callable) -> Callable:
         @csrf_exempt
@@ -55,6 +59,13 @@ def lab_api(*methods: str, auth: bool = True) -> Callable:
                     data, status = view(request, *args, **kwargs)
                 else:
                     account = services.authenticate(request.headers.get("Authorization"))
+                    kind = on.get(request.method) if isinstance(on, dict) else on
+                    plan = lab_faults.plan(account, kind, via_token=account.token_id is not None)
+                    request.lab_faults = plan
+                    if plan.delay is not None:
+                        time.sleep(lab_faults.seconds_of(plan.delay, 1.0))
+                    if plan.answer is not None:
+                        return lab_faults.answer_instead(plan.answer, account.token_id)
                     services.check_rate(account)
                     services.settle(account)
                     data, status = view(request, account, *args, **kwargs)
@@ -201,7 +212,7 @@ def models(request: HttpRequest, account: SandboxLabAccount):
     return catalog.public_models(), 200
 
 
-@lab_api("GET", "POST")
+@lab_api("GET", "POST", on={"POST": "submit", "GET": "history"})
 def generations(request: HttpRequest, account: SandboxLabAccount):
     """POST generations: create (201, `status: "pending"`, cost reserved; 402 when short).
     GET generations?page=&page_size=: history, newest first,
@@ -213,7 +224,13 @@ def generations(request: HttpRequest, account: SandboxLabAccount):
             raise LabError(
                 422, [{"loc": ["body"], "msg": "JSON decode error", "type": "json_invalid"}]
             ) from exc
-        generation = services.generation_create(account, services.read_create(data))
+        faults = request.lab_faults
+        generation = services.generation_create(
+            account,
+            services.read_create(data),
+            fail_text=faults.fail_text,
+            refuse=lambda cost: lab_faults.wallet_refuses(faults, cost),
+        )
         return generation_payload(request, generation, clock.now()), 201
     page = _query_int(request, "page", 1, 1, None)
     page_size = _query_int(request, "page_size", 20, 1, PAGE_SIZE_MAX)
@@ -251,7 +268,7 @@ def _query_int(request: HttpRequest, name: str, default: int, low: int, high: in
     return value
 
 
-@lab_api("GET", "DELETE")
+@lab_api("GET", "DELETE", on={"GET": "fetch"})
 def generation(request: HttpRequest, account: SandboxLabAccount, generation_id: str):
     """GET generations/<id>: the full record with `outputs`; DELETE: 204. 404 "Generation
     not found" for an unknown id or another account's."""
@@ -265,7 +282,7 @@ def generation(request: HttpRequest, account: SandboxLabAccount, generation_id: 
     return generation_payload(request, item, now), 200
 
 
-@lab_api("GET")
+@lab_api("GET", on="fetch")
 def generation_status(request: HttpRequest, account: SandboxLabAccount, generation_id: str):
     """GET generations/<id>/status → `{"id", "status", "progress"}` (https://api.imagineview.art)."""
     item = services.find_generation(account, generation_id)
@@ -278,8 +295,13 @@ def generation_status(request: HttpRequest, account: SandboxLabAccount, generati
 
 @lab_api("GET")
 def wallet(request: HttpRequest, account: SandboxLabAccount):
-    """GET credits/wallet → `{"balance", "currency": "credits"}`."""
-    return {"balance": services.balance(account), "currency": "credits"}, 200
+    """GET credits/wallet → `{"balance", "currency": "credits"}`; an injected wallet fault
+    caps the balance shown at its level."""
+    balance = services.balance(account)
+    level = lab_faults.wallet_level(account)
+    if level is not None:
+        balance = min(balance, level)
+    return {"balance": balance, "currency": "credits"}, 200
 
 
 @lab_api("GET")
@@ -300,6 +322,11 @@ def index(request: HttpRequest) -> JsonResponse:
 def file(request: HttpRequest, file_key, name: str) -> HttpResponse:
     """A public output file, like a CDN: no auth, 404 until the generation completed."""
     item = SandboxLabGeneration.objects.filter(file_key=file_key).first()
+    plan = lab_faults.plan(item.account if item else None, "files", via_token=False)
+    if plan.delay is not None:
+        time.sleep(lab_faults.seconds_of(plan.delay, 1.0))
+    if plan.answer is not None:
+        return lab_faults.answer_instead(plan.answer, None)
     if (
         request.method not in ("GET", "HEAD")
         or item is None

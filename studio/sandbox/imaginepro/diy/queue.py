@@ -90,11 +90,11 @@ def _queue_jobs(account: SandboxAccount):
     )
 
 
-def queue_count(account: SandboxAccount) -> dict:
+def queue_count(account: SandboxAccount, now: datetime | None = None) -> dict:
     """GET /diy/queue/count (provisional): `{"count": queued jobs, "running": n,
-    "paused": bool, "pausedAt": iso or null}`."""
+    "paused": bool, "pausedAt": iso or null}` at `now` (default: the clock's now)."""
     account.refresh_from_db(fields=["queue_paused_at"])
-    now = clock.now()
+    now = now or clock.now()
     unfinished = _queue_jobs(account).filter(ends_at__gt=now)
     return {
         "count": unfinished.filter(processing_at__gt=now).count(),
@@ -151,14 +151,16 @@ def queue_resume(account: SandboxAccount) -> dict:
 
 
 def queue_reboot(account: SandboxAccount) -> dict:
-    """POST /diy/queue/reboot: running jobs FAIL now with REBOOTED (their webhooks go out);
-    queued ones stay queued; a paused queue stays paused. `rebooted` = how many failed."""
+    """POST /diy/queue/reboot: at one instant, jobs running then FAIL with REBOOTED (their
+    webhooks go out) and jobs waiting then stay queued; a paused queue stays paused.
+    Answers queue_count at that same instant plus `rebooted` (how many failed) and the
+    messageIds of both groups, `failed` and `kept`, so the counts and the jobs agree."""
     now = clock.now()
+    unfinished = _queue_jobs(account).filter(ends_at__gt=now).order_by("created_at")
     running = list(
-        _queue_jobs(account)
-        .filter(held_at__isnull=True, processing_at__lte=now, ends_at__gt=now)
-        .values_list("pk", flat=True)
+        unfinished.filter(held_at__isnull=True, processing_at__lte=now).values_list("pk", flat=True)
     )
+    kept = [str(pk) for pk in unfinished.filter(processing_at__gt=now).values_list("pk", flat=True)]
     failed = []
     for pk in running:
         # Conditional: a job that ended meanwhile keeps its own ending.
@@ -168,7 +170,13 @@ def queue_reboot(account: SandboxAccount) -> dict:
             failed.append(pk)
     for job in SandboxJob.objects.filter(pk__in=failed):
         schedule_delivery(job)
-    return {"success": True, "rebooted": len(failed), **queue_count(account)}
+    return {
+        "success": True,
+        "rebooted": len(failed),
+        "failed": [str(pk) for pk in failed],
+        "kept": kept,
+        **queue_count(account, now),
+    }
 
 
 # --- placing a job on a token (called by services.create_job) ----------------------------------
