@@ -35,10 +35,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_moto(port: int) -> subprocess.Popen:
-    """`python -m moto.server` on 127.0.0.1:`port`, answering before this returns."""
+def start_moto(port: int, **env: str) -> subprocess.Popen:
+    """`python -m moto.server` on 127.0.0.1:`port` (`env`: moto's own settings, e.g.
+    INITIAL_NO_AUTH_ACTION_COUNT="0" for a store that checks credentials), answering before
+    this returns."""
     process = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        env={**os.environ, **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,

@@ -1,0 +1,66 @@
+"""Links the provider fetches when files live on an object store: presigned GET links to the
+bucket's objects, for the job's lifetime, and the form's warning only when the store itself
+is out of the provider's reach. Against a real S3 API on loopback (tests/s3.py)."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from django.core.files.storage import default_storage
+
+from studio.accounts.models import ProviderKey
+from studio.uploads.public import public_address_problem, public_url
+from studio.uploads.services import upload_create
+from tests.factories import AssetFactory
+from tests.sandbox.conftest import api, api_base, make_api  # noqa: F401 - fixtures
+from tests.uploads.conftest import image_file
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_an_upload_link_is_a_presigned_link_to_the_private_object(alice, object_storage, settings):
+    settings.PUBLIC_URL_MAX_AGE = 3 * 3600
+    upload = upload_create(user=alice, file=image_file("ref.png", size=(120, 80)))
+
+    url = public_url(upload)
+    parts = urlsplit(url)
+    assert url.startswith(f"{object_storage.endpoint}/{object_storage.bucket}/uploads/")
+    assert parts.path.endswith(".jpg")  # the path still ends in the file's extension
+    assert parse_qs(parts.query)["X-Amz-Expires"] == ["10800"]  # the job's lifetime
+    with default_storage.open(upload.file.name, "rb") as handle:
+        assert requests.get(url, timeout=10).content == handle.read()
+
+
+def test_a_presigned_link_lasts_at_most_seven_days(alice, object_storage, settings):
+    settings.PUBLIC_URL_MAX_AGE = 30 * 24 * 3600
+    asset = AssetFactory(generation__user=alice)
+    query = parse_qs(urlsplit(public_url(asset)).query)
+    assert query["X-Amz-Expires"] == [str(7 * 24 * 3600)]
+
+
+def test_the_sandbox_fetches_a_presigned_reference(api, alice, object_storage):
+    upload = upload_create(user=alice, file=image_file("ref.png", size=(120, 80)))
+    message = api.wait(api.submit("flux/upscale", {"image": public_url(upload), "scale": 2}))
+    assert message["status"] == "DONE", message.get("error")
+
+
+def test_the_form_warns_only_when_the_store_is_out_of_reach(alice, object_storage, settings):
+    real = ProviderKey(user=alice, provider="imaginepro", is_sandbox=False)
+    settings.PUBLIC_BASE_URL = "http://127.0.0.1:8000"  # no public address for the studio
+    # The loopback store is out of the provider's reach too: the sentence names it.
+    problem = public_address_problem(real)
+    assert problem and object_storage.endpoint in problem and "S3_ENDPOINT_URL" in problem
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            **settings.STORAGES["default"],
+            "OPTIONS": {
+                **settings.STORAGES["default"]["OPTIONS"],
+                "endpoint_url": "https://objects.example.com",
+            },
+        },
+    }
+    assert public_address_problem(real) is None  # a public store: no warning, any address
