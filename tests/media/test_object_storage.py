@@ -122,7 +122,7 @@ def test_a_job_done_on_another_machine_is_seen_from_a_third(
 
     picture = image.assets.get(role=Asset.Role.IMAGE)
     movie = video.assets.get(role=Asset.Role.VIDEO)
-    keys = object_storage.keys()
+    keys = object_storage.object_keys()
     for asset in (picture, movie):
         assert asset.file.name in keys and asset.thumbnail.name in keys
 

@@ -157,7 +157,7 @@ def test_media_to_storage_copies_verifies_and_can_run_again(alice, settings, req
     assert f"{len(names)} copied and verified, 0 already there (verified), 0 failed." in (
         out.getvalue()
     )
-    assert store.keys() == names
+    assert store.object_keys() == names
     client = store.client()
     body = client.get_object(Bucket=store.bucket, Key=upload.file.name)["Body"].read()
     assert _hash(body) == upload.sha256
@@ -182,7 +182,7 @@ def test_media_to_storage_copies_verifies_and_can_run_again(alice, settings, req
     assert f"{assets[2].file.name}: FAILED: the local file differs from its recorded sha256" in (
         err.getvalue()
     )
-    assert assets[2].file.name not in store.keys()
+    assert assets[2].file.name not in store.object_keys()
 
 
 @pytest.mark.django_db

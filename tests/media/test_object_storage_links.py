@@ -14,7 +14,7 @@ from studio.accounts.models import ProviderKey
 from studio.uploads.public import public_address_problem, public_url
 from studio.uploads.services import upload_create
 from tests.factories import AssetFactory
-from tests.sandbox.conftest import api, api_base, make_api  # noqa: F401 - fixtures
+from tests.sandbox.conftest import SandboxClient, api_base, make_api  # noqa: F401 - fixtures
 from tests.uploads.conftest import image_file
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -40,7 +40,13 @@ def test_a_presigned_link_lasts_at_most_seven_days(alice, object_storage, settin
     assert query["X-Amz-Expires"] == [str(7 * 24 * 3600)]
 
 
-def test_the_sandbox_fetches_a_presigned_reference(api, alice, object_storage):
+@pytest.fixture
+def sandbox_api(make_api) -> SandboxClient:  # noqa: F811 - make_api is the imported fixture
+    return make_api()
+
+
+def test_the_sandbox_fetches_a_presigned_reference(sandbox_api, alice, object_storage):
+    api = sandbox_api
     upload = upload_create(user=alice, file=image_file("ref.png", size=(120, 80)))
     message = api.wait(api.submit("flux/upscale", {"image": public_url(upload), "scale": 2}))
     assert message["status"] == "DONE", message.get("error")
