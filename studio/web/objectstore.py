@@ -10,6 +10,7 @@ subclass or a test double of S3Storage counts too.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.core.files.storage import Storage
@@ -42,16 +43,46 @@ def presigned_url(storage: Storage, name: str, *, seconds: int) -> str:
     return storage.url(name, expire=max(1, min(int(seconds), PRESIGNED_MAX_SECONDS)))
 
 
-def read_range(storage: Storage, name: str, first: int | None = None, last: int | None = None):
-    """Stream bytes first..last (inclusive; None, None: the whole object) of `name` from the
-    store in one GET with a Range header, so a video seek reads only what it shows.
-    Returns an iterator of byte chunks; raises botocore's ClientError (404 for a missing
-    object)."""
+_MISSING = {"404", "NoSuchKey", "NotFound"}
+
+
+@dataclass(frozen=True)
+class ObjectRead:
+    """An object's bytes as the store sends them: `chunks` (iterate once, then it is
+    closed), `length` in bytes, and for a byte range the store's `content_range`
+    ("bytes 1000-1999/52340"), else None."""
+
+    chunks: Iterator[bytes]
+    length: int
+    content_range: str | None
+
+
+class RangeNotSatisfiable(Exception):
+    """A byte range past the object's end (HTTP 416); `size` is the object's size."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(f"range past the end of {size} bytes")
+        self.size = size
+
+
+def open_object(storage: Storage, name: str, byte_range: str | None = None) -> ObjectRead:
+    """One GET of `name` from the store, with `byte_range` ("bytes=1000-1999", "bytes=-500",
+    "bytes=1000-") as its Range header when given, so a video seek reads only what it shows
+    and the size comes with the answer (no HEAD first). Raises FileNotFoundError for a
+    missing object, RangeNotSatisfiable for a range past its end, botocore's errors else."""
     params = {"Bucket": storage.bucket_name, "Key": object_key(storage, name)}
-    if first is not None:
-        params["Range"] = f"bytes={first}-{'' if last is None else last}"
-    body = storage.connection.meta.client.get_object(**params)["Body"]
-    return _chunks(body)
+    if byte_range:
+        params["Range"] = byte_range
+    try:
+        answer = storage.connection.meta.client.get_object(**params)
+    except ClientError as exc:
+        code = str(exc.response.get("Error", {}).get("Code", ""))
+        if code in _MISSING:
+            raise FileNotFoundError(name) from exc
+        if code == "InvalidRange":
+            raise RangeNotSatisfiable(storage.size(name)) from exc
+        raise
+    return ObjectRead(_chunks(answer["Body"]), answer["ContentLength"], answer.get("ContentRange"))
 
 
 def _chunks(body, size: int = 64 * 1024) -> Iterator[bytes]:

@@ -8,10 +8,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from botocore.exceptions import ClientError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 
-from studio.web.objectstore import is_object_store, read_range
+from studio.web.objectstore import RangeNotSatisfiable, is_object_store, open_object
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 CHUNK = 64 * 1024
@@ -49,34 +48,49 @@ def file_response(request: HttpRequest, storage, name: str, content_type: str) -
     """The stored file `name` of `storage`, or the one byte range the request asks for (206,
     or 416 when it lies past the end). Always says `Accept-Ranges: bytes`. Raises Http404
     when the file is missing from the storage."""
+    header = request.headers.get("Range", "").strip()
     try:
+        if is_object_store(storage):
+            return _object_response(storage, name, header, content_type)
         size = storage.size(name)
     except FileNotFoundError as exc:  # the row outlived its file: "not found", never a 500
         raise Http404 from exc
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-            raise Http404 from exc
-        raise
-    header = request.headers.get("Range", "")
     wanted = _wanted(header, size) if header else None
-    if header and wanted is None and _RANGE.match(header.strip()):
-        response = HttpResponse(status=416)
-        response["Content-Range"] = f"bytes */{size}"
-        return response
-    remote = is_object_store(storage)
+    if header and wanted is None and _RANGE.match(header):
+        return _unsatisfiable(size)
     if wanted is None:
-        if remote:
-            response = StreamingHttpResponse(read_range(storage, name), content_type=content_type)
-            response["Content-Length"] = str(size)
-        else:
-            response = FileResponse(storage.open(name, "rb"), content_type=content_type)
+        response = FileResponse(storage.open(name, "rb"), content_type=content_type)
     else:
         first, last = wanted
-        chunks = read_range(storage, name, first, last) if remote else None
         response = StreamingHttpResponse(
-            chunks or _chunks(storage, name, first, last), status=206, content_type=content_type
+            _chunks(storage, name, first, last), status=206, content_type=content_type
         )
         response["Content-Range"] = f"bytes {first}-{last}/{size}"
         response["Content-Length"] = str(last - first + 1)
+    response["Accept-Ranges"] = "bytes"
+    return response
+
+
+def _unsatisfiable(size: int) -> HttpResponse:
+    response = HttpResponse(status=416)
+    response["Content-Range"] = f"bytes */{size}"
+    response["Accept-Ranges"] = "bytes"
+    return response
+
+
+def _object_response(storage, name: str, header: str, content_type: str) -> HttpResponse:
+    """As file_response, from an object store in one GET: the range goes to the store."""
+    match = _RANGE.match(header)
+    if match and match.groups() == ("", ""):  # "bytes=-": no range at all
+        return _unsatisfiable(storage.size(name))
+    try:
+        read = open_object(storage, name, header if match else None)
+    except RangeNotSatisfiable as exc:
+        return _unsatisfiable(exc.size)
+    status = 206 if read.content_range else 200
+    response = StreamingHttpResponse(read.chunks, status=status, content_type=content_type)
+    response["Content-Length"] = str(read.length)
+    if read.content_range:
+        response["Content-Range"] = read.content_range
     response["Accept-Ranges"] = "bytes"
     return response

@@ -182,3 +182,35 @@ def test_a_job_done_on_another_machine_is_seen_from_a_third(
     # No machine wrote a file on its own disk.
     for folder in (cluster_media, web_media, Path(django_settings.MEDIA_ROOT)):
         assert _files_under(folder) == [], folder
+
+
+def test_byte_ranges_come_from_the_store(object_storage, rf):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.http import Http404
+
+    from studio.web.ranges import file_response
+
+    data = bytes(range(256)) * 40  # 10,240 bytes
+    name = default_storage.save("generations/x/video-1.mp4", ContentFile(data))
+
+    def get(**headers):
+        response = file_response(rf.get("/", headers=headers), default_storage, name, "video/mp4")
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        return response, body
+
+    whole, body = get()
+    assert (whole.status_code, whole["Content-Length"], body) == (200, "10240", data)
+    assert whole["Accept-Ranges"] == "bytes"
+    part, body = get(Range="bytes=100-199")
+    assert (part.status_code, part["Content-Range"], body) == (
+        206,
+        "bytes 100-199/10240",
+        data[100:200],
+    )
+    tail, body = get(Range="bytes=-40")
+    assert (tail["Content-Range"], body) == ("bytes 10200-10239/10240", data[-40:])
+    past, _ = get(Range="bytes=20000-")
+    assert (past.status_code, past["Content-Range"]) == (416, "bytes */10240")
+    with pytest.raises(Http404):
+        file_response(rf.get("/"), default_storage, "generations/x/gone.mp4", "video/mp4")
