@@ -73,7 +73,7 @@ def _s3(endpoint: str):
     )
 
 
-def _median(action, rounds: int = ROUNDS) -> float:
+def _median(action, rounds: int) -> float:
     times = []
     for n in range(rounds):
         start = time.perf_counter()
@@ -82,7 +82,7 @@ def _median(action, rounds: int = ROUNDS) -> float:
     return percentile(times, 0.5)
 
 
-def _figures(storage) -> dict[str, float]:
+def _figures(storage, rounds: int) -> dict[str, float]:
     from django.core.files.base import ContentFile
     from django.test import RequestFactory
     from PIL import Image
@@ -99,7 +99,7 @@ def _figures(storage) -> dict[str, float]:
         storage.save(f"generations/{n}/image-1.png", ContentFile(data))
         storage.save(f"generations/{n}/image-1-thumb.webp", ContentFile(thumb))
 
-    stored = _median(store)
+    stored = _median(store, rounds)
     factory = RequestFactory()
 
     def serve(name: str, **headers) -> bytes:
@@ -110,7 +110,7 @@ def _figures(storage) -> dict[str, float]:
 
     def gallery(_n: int) -> None:
         for n in range(24):
-            serve(f"generations/{n % ROUNDS}/image-1-thumb.webp")
+            serve(f"generations/{n % rounds}/image-1-thumb.webp")
 
     video = storage.save("generations/video/video-1.mp4", ContentFile(os.urandom(5_000_000)))
 
@@ -118,11 +118,17 @@ def _figures(storage) -> dict[str, float]:
         first = (n * 200_000) % 4_900_000
         assert len(serve(video, Range=f"bytes={first}-{first + 65535}")) == 65536
 
-    return {"stored": stored, "gallery": _median(gallery, 10), "seek": _median(seek)}
+    return {
+        "stored": stored,
+        "gallery": _median(gallery, max(1, rounds // 2)),
+        "seek": _median(seek, rounds),
+    }
 
 
-def run() -> list[Row]:
-    """Rows: each figure on the object store, the local disk as its baseline."""
+def run(rounds: int | None = None) -> list[Row]:
+    """Rows: each figure on the object store, the local disk as its baseline; `rounds`
+    measurements of each (default ROUNDS, 5 with BENCH_QUICK=1)."""
+    rounds = rounds or (5 if os.getenv("BENCH_QUICK") == "1" else ROUNDS)
     try:
         import moto.server  # noqa: F401
     except ImportError:
@@ -132,8 +138,8 @@ def run() -> list[Row]:
     process, endpoint = _moto()
     try:
         with tempfile.TemporaryDirectory() as folder:
-            local = _figures(FileSystemStorage(location=folder))
-        remote = _figures(_s3(endpoint))
+            local = _figures(FileSystemStorage(location=folder), rounds)
+        remote = _figures(_s3(endpoint), rounds)
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=10)
