@@ -70,3 +70,26 @@ def test_the_form_warns_only_when_the_store_is_out_of_reach(alice, object_storag
         },
     }
     assert public_address_problem(real) is None  # a public store: no warning, any address
+
+
+def test_a_share_link_serves_from_the_store_until_revoked(
+    alice, alice_key, alice_client, sandbox_url, object_storage
+):
+    from django.test import Client
+    from django.urls import reverse
+
+    from tests.sharing.test_links import flux, share
+
+    picture = flux(alice, alice_key, "a red apple")
+    [asset] = picture.images
+    assert asset.file.name in object_storage.object_keys()
+    link = share(alice_client, generation=picture.pk)
+    visitor = Client()
+    response = visitor.get(f"/s/{link.token}/a/{asset.pk}/file/")
+    assert response.status_code == 200
+    assert (
+        b"".join(response.streaming_content) == requests.get(public_url(asset), timeout=10).content
+    )
+
+    alice_client.post(reverse("sharing:revoke", args=[link.pk]))
+    assert visitor.get(f"/s/{link.token}/a/{asset.pk}/file/").status_code == 404
