@@ -85,14 +85,17 @@ def public_url(obj: Upload | Asset) -> str:
     "https://studio.example.com/r/u/1kq3Zx.AbC…/7c9e…e1.jpg", built from
     settings.PUBLIC_BASE_URL (workers have no request). On an object store
     (STORAGE_BACKEND=s3): a presigned GET link to the object itself (its path still ends in
-    the file's extension), so a studio with no public address can send images too. Either
-    is valid PUBLIC_URL_MAX_AGE seconds from now (a presigned link at most 7 days). Raises
+    the file's extension), so a studio with no public address can send images too. A signed
+    link is valid PUBLIC_URL_MAX_AGE seconds from now; a presigned one S3_LINK_SECONDS (2 h:
+    the longest job, a 900 s timeout sent within its 5-minute start margin, reaches its
+    deadline 37 minutes after the form at most; the rest is the stated margin). Raises
     TypeError for any other object. Whether the provider can reach that address is
     public_address_problem's question.
     """
     path = public_path(obj)  # TypeError for anything else
     if is_object_store(obj.file.storage):
-        return presigned_url(obj.file.storage, obj.file.name, seconds=settings.PUBLIC_URL_MAX_AGE)
+        seconds = settings.STORE.link_seconds
+        return presigned_url(obj.file.storage, obj.file.name, seconds=seconds)
     return f"{settings.PUBLIC_BASE_URL}{path}"
 
 

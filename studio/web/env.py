@@ -45,11 +45,13 @@ class ObjectStoreConfig:
     """The stored files' backend as the environment chooses it (README "Several machines").
 
     storage: STORAGES["default"]; trusted_inputs: URL prefixes the sandbox may fetch from
-    although internal (a store on loopback or a private network, e.g. MinIO in compose)."""
+    although internal (a store on loopback or a private network, e.g. MinIO in compose);
+    link_seconds: how long a presigned link sent to a provider lasts (S3_LINK_SECONDS)."""
 
     backend: str
     storage: dict
     trusted_inputs: list[str]
+    link_seconds: int = 7200
 
 
 def object_store_config() -> ObjectStoreConfig:
@@ -84,6 +86,5 @@ def object_store_config() -> ObjectStoreConfig:
         "location": os.getenv("S3_PREFIX", ""),
     }
     trusted = [f"{endpoint}/{bucket}/"] if endpoint else []
-    return ObjectStoreConfig(
-        backend, {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}, trusted
-    )
+    storage = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+    return ObjectStoreConfig(backend, storage, trusted, envint("S3_LINK_SECONDS", 7200))
