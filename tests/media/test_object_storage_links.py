@@ -142,3 +142,12 @@ def test_a_share_link_serves_from_the_store_until_revoked(
 
     alice_client.post(reverse("sharing:revoke", args=[link.pk]))
     assert visitor.get(f"/s/{link.token}/a/{asset.pk}/file/").status_code == 404
+
+
+def test_deleting_a_generation_removes_its_objects(alice, alice_client, object_storage):
+    asset = AssetFactory(generation__user=alice, generation__status=Status.DONE)
+    assert {asset.file.name, asset.thumbnail.name} <= set(object_storage.object_keys())
+    response = alice_client.post("/library/delete/", {"ids": [asset.generation_id], "confirm": "1"})
+    assert response.status_code == 302
+    assert not Generation.objects.filter(pk=asset.generation_id).exists()
+    assert object_storage.object_keys() == []
