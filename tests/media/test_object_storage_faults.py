@@ -191,3 +191,33 @@ def test_media_to_storage_on_the_local_disk_has_nothing_to_do(settings):
     settings.MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
     call_command("media_to_storage", stdout=out)
     assert "nothing to copy" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_an_upload_the_store_refuses_brings_the_form_back_with_one_sentence(
+    alice, alice_key, alice_client, object_storage
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from studio.uploads.models import Upload
+
+    object_storage.client().delete_bucket(Bucket=object_storage.bucket)  # the store lost it
+    prompt = "the same cat, in snow"
+    response = alice_client.post(
+        reverse("generation:nano_banana_new"),
+        {
+            "prompt": prompt,
+            "reference_images_files": [
+                SimpleUploadedFile("cat.png", image_bytes((96, 64)), content_type="image/png")
+            ],
+            "reference_images_urls": "",
+            "model": "nano-banana-2",
+            "key": alice_key.pk,
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "The studio could not store your image just now" in page
+    assert prompt in page  # the form as typed
+    assert not Upload.objects.exists() and not Generation.objects.exists()
