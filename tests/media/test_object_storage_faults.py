@@ -221,3 +221,25 @@ def test_an_upload_the_store_refuses_brings_the_form_back_with_one_sentence(
     assert "The studio could not store your image just now" in page
     assert prompt in page  # the form as typed
     assert not Upload.objects.exists() and not Generation.objects.exists()
+
+
+@pytest.mark.django_db
+def test_gunicorn_does_not_start_on_a_missing_bucket(object_storage, tmp_path):
+    env = qcluster_env(
+        site_url="http://127.0.0.1:8000",
+        media_root=tmp_path / "media",
+        **{**object_storage.env, "S3_BUCKET": "no-such-bucket"},
+        GUNICORN_BIND=f"127.0.0.1:{free_port()}",
+        GUNICORN_WORKERS="1",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "-c", "docker/gunicorn.conf.py", "studio.wsgi"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert "The bucket 'no-such-bucket' does not exist" in done.stderr + done.stdout
+    assert "Booting worker" not in done.stderr + done.stdout
