@@ -5,6 +5,8 @@ Providers only take image links, and they fetch them without our session. A link
 extension (ImaginePro wants a direct link ending in .jpg/.png/.webp; a query string may
 break that check), and the token is a TimestampSigner signature of the uuid, salted per
 kind, valid settings.PUBLIC_URL_MAX_AGE seconds (at least the provider's 24 h history).
+With an object store (STORAGE_BACKEND=s3) a link is a presigned GET link to the object
+instead: its path still ends in the extension, its signature is in the query string.
 """
 
 from __future__ import annotations
