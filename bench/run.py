@@ -7,10 +7,12 @@ Two halves, each on throw-away files under var/bench/, never the development dat
   provider's DONE to the gallery with and without webhooks, generations in flight per key
   against the official SDK's loop, form submit time, memory;
 - gallery (bench/gallery.py, in this process): the first page on a 100,000-generation
-  database built once (`BENCH_REBUILD=1` builds it again).
+  database built once (`BENCH_REBUILD=1` builds it again);
+- storage (bench/storage.py, in this process): storing a result, serving thumbnails and a
+  video seek on an S3 API on loopback beside the local disk.
 
 Run from the repository root: `python bench/run.py`. `BENCH_QUICK=1` runs smaller sizes;
-`BENCH_ONLY=live` or `BENCH_ONLY=gallery` runs one half. The settings are the production ones
+`BENCH_ONLY=live`, `gallery` or `storage` runs one part. The settings are the production ones
 (DEBUG off, cached templates) pointed at var/bench/ by environment. Exit status 1 when a goal
 is missed.
 """
@@ -85,6 +87,19 @@ def main() -> int:
         notes.append(
             "Gallery: the view through Django's test client on var/bench/bench.sqlite3; the"
             " baseline is the same page with no finished card cached."
+        )
+    if only in ("", "storage"):
+        configure()
+        import django
+
+        django.setup()
+
+        from bench import storage
+
+        rows += storage.run()
+        notes.append(
+            "Object store: moto in server mode on loopback (a real S3 API over HTTP); the"
+            " baseline is the local disk in the same run. A remote store adds its round trips."
         )
     from bench.table import print_table
 

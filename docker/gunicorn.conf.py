@@ -18,12 +18,19 @@ The sandbox, served by the studio itself, runs inside these workers: its webhook
 daemon threads of the worker that took the submit, and every sandbox request sweeps late
 webhooks as a backstop, so a recycled worker loses no delivery. The app is not preloaded:
 nothing (threads, connections) is opened before the fork.
+
+With STORAGE_BACKEND=s3 the object store is checked before any worker starts (`manage.py
+check --tag storage` in a child process, as `runserver` and `qcluster` check it): a missing
+bucket, an unreachable store or refused credentials stop gunicorn with that one sentence.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 
 def _int(name: str, default: int) -> int:
@@ -50,3 +57,19 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+
+def on_starting(server) -> None:
+    """The object store's start-up check (system check media.E001) when it is in use."""
+    if os.environ.get("STORAGE_BACKEND", "local").strip().lower() != "s3":
+        return
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check", "--tag", "storage"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        server.log.error("The studio cannot start: %s", done.stderr.strip())
+        raise SystemExit(1)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Throw-away PostgreSQL and Redis on loopback, for the test pass that runs on them.
+# Throw-away PostgreSQL, Redis and an S3 API on loopback, for the test pass that runs on them.
 #
 #   bash scripts/ci-services.sh run COMMAND [ARG...]
 #
@@ -7,8 +7,11 @@
 # password-less sudo, like scripts/install-chromium.sh), starts a fresh PostgreSQL cluster
 # (initdb in a temporary directory, a role `studio` with CREATEDB, because pytest-django
 # creates and drops its own test database) and a Redis without persistence, each on a free
-# port (5432 / 6379 when free), runs COMMAND with DATABASE_URL and REDIS_URL set, then stops
-# both and deletes their files, whatever COMMAND did. Exits with COMMAND's status.
+# port (5432 / 6379 when free), and an S3-compatible server (moto in server mode, from
+# requirements-dev.txt, run by $S3_PYTHON, default .venv/bin/python) on a free port, runs
+# COMMAND with DATABASE_URL, REDIS_URL and TEST_S3_ENDPOINT_URL set (the storage tests make
+# their buckets there, tests/s3.py), then stops all three and deletes their files, whatever
+# COMMAND did. Exits with COMMAND's status.
 #
 # Durability is off (fsync, full_page_writes, synchronous_commit; Redis saves nothing): the
 # data lives for one run and speed matters more.
@@ -100,8 +103,10 @@ fi
 
 pg_port="$(free_port 5432)"
 redis_port="$(free_port 6379)"
+s3_port="$(free_port 8400)"
 pg_started=false
 redis_started=false
+s3_pid=""
 
 cleanup() {
     local status=$?
@@ -114,6 +119,10 @@ cleanup() {
             kill -0 "$(cat "$work/redis.pid" 2>/dev/null)" 2>/dev/null || break
             sleep 0.1
         done
+    fi
+    if [ -n "$s3_pid" ]; then
+        kill "$s3_pid" 2>/dev/null || true
+        wait "$s3_pid" 2>/dev/null || true
     fi
     rm -rf "$work"
     exit "$status"
@@ -148,6 +157,22 @@ redis-cli -p "$redis_port" ping >/dev/null 2>&1 || {
     cat "$work/redis.log" >&2
     die "Redis did not start"
 }
+
+s3_python="${S3_PYTHON:-.venv/bin/python}"
+if "$s3_python" -c "import moto.server" 2>/dev/null; then
+    say "S3 API (moto $("$s3_python" -c 'import moto; print(moto.__version__)')) on 127.0.0.1:$s3_port"
+    "$s3_python" -m moto.server -H 127.0.0.1 -p "$s3_port" >"$work/s3.log" 2>&1 &
+    s3_pid=$!
+    for _ in $(seq 100); do
+        python3 -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$s3_port/', timeout=1)" \
+            >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    kill -0 "$s3_pid" 2>/dev/null || { cat "$work/s3.log" >&2; die "the S3 API did not start"; }
+    export TEST_S3_ENDPOINT_URL="http://127.0.0.1:$s3_port"
+else
+    say "no moto in $s3_python: the storage tests start their own S3 API"
+fi
 
 export DATABASE_URL="postgres://studio:studio@127.0.0.1:$pg_port/studio"
 export REDIS_URL="redis://127.0.0.1:$redis_port/0"

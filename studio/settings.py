@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from studio.web.env import envbool, envfloat, envint, envlist, envsecret
+from studio.web.env import envbool, envfloat, envint, envlist, envsecret, object_store_config
 from studio.web.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -58,8 +58,7 @@ if not FIELD_ENCRYPTION_KEYS:
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 
-# The address people use to reach the studio. Workers have no request, so absolute URLs
-# (the sandbox's base URL, webhooks) are built from this.
+# How people reach the studio; workers (no request) build absolute URLs from it.
 SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # The simulator of both providers (studio.sandbox, mounted at /sandbox/): on with DEBUG, off
@@ -90,6 +89,7 @@ INSTALLED_APPS = [
     "studio.console",
     "studio.banwords",
     "studio.imaginelab",
+    "studio.media",
 ]
 
 MIDDLEWARE = [
@@ -182,8 +182,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(os.getenv("MEDIA_ROOT", VAR_DIR / "media"))
 # Media is private: served by views that check access, never by a static URL.
 MEDIA_URL = "/media-not-public/"
+STORE = object_store_config()  # STORAGE_BACKEND=s3: an object store (README "Several machines")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": STORE.storage,
     "staticfiles": {
         "BACKEND": os.getenv(
             "STATICFILES_BACKEND",
@@ -207,8 +208,7 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "True")
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
-# Per-process memory cache: finished gallery cards' HTML, provider balances, models lists.
-# Several hundred cards make one busy gallery, hence more than the default 300 entries.
+# Per-process memory cache (cards' HTML, balances, model lists): a busy gallery has hundreds.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
@@ -388,7 +388,7 @@ if CACHES[RATELIMIT_USE_CACHE]["BACKEND"].endswith("LocMemCache"):
 # the studio's own /r/ links (under PUBLIC_BASE_URL or SITE_URL) and the prefixes of
 # SANDBOX_TRUSTED_INPUT_URLS (e.g. a developer's local image server); nothing internal else.
 SANDBOX_ALLOW_PRIVATE_URLS = envbool("SANDBOX_ALLOW_PRIVATE_URLS", "True" if DEBUG else "False")
-SANDBOX_TRUSTED_INPUT_URLS = envlist("SANDBOX_TRUSTED_INPUT_URLS")
+SANDBOX_TRUSTED_INPUT_URLS = envlist("SANDBOX_TRUSTED_INPUT_URLS") + STORE.trusted_inputs
 # Origins ("http://host:port") whose result links the worker fetches although they resolve to
 # an internal address (studio.web.outbound, docs/architecture.md "Outbound fetches"). Unset:
 # the studio's own SITE_URL and sandbox origins while SANDBOX_ENABLED is on, else none.

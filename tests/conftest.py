@@ -12,6 +12,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from tests.factories import ProviderKeyFactory, UserFactory
+from tests.s3 import object_storage, s3_endpoint  # noqa: F401 - fixtures (a loopback S3 API)
 
 # Playwright's sync API runs an event loop in the test thread (docs/architecture.md "Pitfalls" §7).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -21,7 +21,13 @@ from django.utils import timezone
 from PIL import Image, ImageOps
 
 from studio.generation import transitions
-from studio.generation.fetch import DownloadError, DownloadRefused, fetch_bytes
+from studio.generation.fetch import (
+    DownloadError,
+    DownloadRefused,
+    StoreFailed,
+    fetch_bytes,
+    storing,
+)
 from studio.generation.models import Action, Asset, Generation, Status
 from studio.generation.providers import capabilities_of
 from studio.media.video import VideoError, encode_mp4, poster_frame, probe_video
@@ -31,6 +37,7 @@ log = logging.getLogger(__name__)
 
 THUMBNAIL_SIDE = 512  # px, longest side
 MAX_DOWNLOAD_FAILURES = 5
+STORE_RETRY_SECONDS = 30  # a file store that refused a file is asked again this much later
 _FORMATS = {
     "PNG": ("png", "image/png"),
     "JPEG": ("jpg", "image/jpeg"),
@@ -87,10 +94,11 @@ def _save(
     asset.bytes = len(data)
     asset.sha256 = hashlib.sha256(data).hexdigest()
     asset.source_url = url
-    asset.file.save(f"{name}.{ext}", ContentFile(data), save=False)
-    asset.thumbnail.save(
-        f"{name}-{thumb_suffix}.webp", ContentFile(make_thumbnail(thumbnail)), save=False
-    )
+    with storing(asset.file, asset.thumbnail):
+        asset.file.save(f"{name}.{ext}", ContentFile(data), save=False)
+        asset.thumbnail.save(
+            f"{name}-{thumb_suffix}.webp", ContentFile(make_thumbnail(thumbnail)), save=False
+        )
     try:
         asset.save()
     except IntegrityError:
@@ -233,9 +241,10 @@ def store_audio(generation: Generation, *, index: int, url: str) -> Asset | None
         sha256=hashlib.sha256(data).hexdigest(),
         source_url=url,
     )
-    asset.file.save(
-        f"{role}-{index}.{_AUDIO_EXTENSIONS[content_type]}", ContentFile(data), save=False
-    )
+    with storing(asset.file, asset.thumbnail):
+        asset.file.save(
+            f"{role}-{index}.{_AUDIO_EXTENSIONS[content_type]}", ContentFile(data), save=False
+        )
     try:
         asset.save()
     except IntegrityError:
@@ -344,8 +353,10 @@ def generation_download(generation_id) -> bool:
 
     Outputs come from the stored Message: `images` (1-based index, like U1–U4), for a
     Midjourney grid `uri` as the grid, for a video `results`/`videoUrl`, for a describe the
-    prompts in `prompt`; for ImagineLab also audio (voice, music) and text results. On failure the generation stays DOWNLOADING and the poller retries
-    later; after MAX_DOWNLOAD_FAILURES it is closed as failed. A link to a private address
+    prompts in `prompt`; for ImagineLab also audio (voice, music) and text results. On failure
+    the generation stays DOWNLOADING and the poller retries later; after MAX_DOWNLOAD_FAILURES
+    it is closed as failed, except when the file store refused the files (StoreFailed: asked
+    again every STORE_RETRY_SECONDS, never DONE without them). A link to a private address
     (DownloadRefused) closes it as failed at once, with fetch.PRIVATE_RESULT as its error.
     Returns True when the generation is DONE.
     """
@@ -360,11 +371,12 @@ def generation_download(generation_id) -> bool:
         log.warning("download of generation %s refused: %s", generation.pk, exc)
         return False
     except DownloadError as exc:
-        failures = generation.poll_failures + 1
-        if failures >= MAX_DOWNLOAD_FAILURES:
+        stored = isinstance(exc, StoreFailed)  # the provider's files are fine: ask again
+        failures = generation.poll_failures + (0 if stored else 1)
+        if failures >= MAX_DOWNLOAD_FAILURES and not stored:
             transitions.fail(generation.pk, f"Could not save the results: {exc}.")
         else:
-            delay = 5 * 2**failures
+            delay = STORE_RETRY_SECONDS if stored else 5 * 2**failures
             transitions.advance(
                 generation.pk,
                 (Status.DOWNLOADING,),

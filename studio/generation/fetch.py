@@ -8,10 +8,12 @@ before any connection, unless its origin is trusted by configuration.
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 from django.conf import settings
 
+from studio.web.objectstore import STORE_ERRORS
 from studio.web.outbound import (
     AddressRefused,
     FetchError,
@@ -24,6 +26,11 @@ from studio.web.outbound import (
 
 class DownloadError(Exception):
     """A result file that could not be stored; the message says why, for a card."""
+
+
+class StoreFailed(DownloadError):
+    """A result file fetched but not saved: the file store (disk or object store) refused
+    it or could not be reached. Tried again until it works; never counts toward giving up."""
 
 
 class DownloadRefused(DownloadError):
@@ -82,3 +89,17 @@ def fetch_bytes(url: str) -> bytes:
         raise DownloadError(f"a result file {exc}") from exc
     except FetchError as exc:
         raise DownloadError(f"could not fetch a result file ({exc})") from exc
+
+
+@contextlib.contextmanager
+def storing(*fields):
+    """Around saving a result's files (FieldFiles): a store error (studio.web.objectstore.
+    STORE_ERRORS) removes what was saved and becomes StoreFailed."""
+    try:
+        yield
+    except STORE_ERRORS as exc:
+        for field in fields:
+            if field:
+                with contextlib.suppress(*STORE_ERRORS):
+                    field.delete(save=False)
+        raise StoreFailed(f"the file store did not take a result file: {exc}") from exc

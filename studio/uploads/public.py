@@ -5,6 +5,8 @@ Providers only take image links, and they fetch them without our session. A link
 extension (ImaginePro wants a direct link ending in .jpg/.png/.webp; a query string may
 break that check), and the token is a TimestampSigner signature of the uuid, salted per
 kind, valid settings.PUBLIC_URL_MAX_AGE seconds (at least the provider's 24 h history).
+With an object store (STORAGE_BACKEND=s3) a link is a presigned GET link to the object
+instead: its path still ends in the extension, its signature is in the query string.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import signing
+from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from studio.generation.models import Asset
 from studio.uploads.models import Upload
+from studio.web.objectstore import is_object_store, presigned_url
 from studio.web.outbound import is_internal
 
 if TYPE_CHECKING:
@@ -79,13 +83,22 @@ def public_path(obj: Upload | Asset) -> str:
 def public_url(obj: Upload | Asset) -> str:
     """An absolute URL anyone (the provider) can GET `obj`'s file at, without a session.
 
-    obj: an Upload, or a generation Asset (its main file). Returns e.g.
+    obj: an Upload, or a generation Asset (its main file). On the local file system: e.g.
     "https://studio.example.com/r/u/1kq3Zx.AbC…/7c9e…e1.jpg", built from
-    settings.PUBLIC_BASE_URL (workers have no request), valid PUBLIC_URL_MAX_AGE seconds from
-    now. Raises TypeError for any other object. Whether the provider can reach that address
-    is public_address_problem's question.
+    settings.PUBLIC_BASE_URL (workers have no request). On an object store
+    (STORAGE_BACKEND=s3): a presigned GET link to the object itself (its path still ends in
+    the file's extension), so a studio with no public address can send images too. A signed
+    link is valid PUBLIC_URL_MAX_AGE seconds from now; a presigned one S3_LINK_SECONDS (2 h:
+    the longest job, a 900 s timeout sent within its 5-minute start margin, reaches its
+    deadline 37 minutes after the form at most; the rest is the stated margin). Raises
+    TypeError for any other object. Whether the provider can reach that address is
+    public_address_problem's question.
     """
-    return f"{settings.PUBLIC_BASE_URL}{public_path(obj)}"
+    path = public_path(obj)  # TypeError for anything else
+    if is_object_store(obj.file.storage):
+        seconds = settings.STORE.link_seconds
+        return presigned_url(obj.file.storage, obj.file.name, seconds=seconds)
+    return f"{settings.PUBLIC_BASE_URL}{path}"
 
 
 def _literal_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -190,11 +203,21 @@ def public_address_problem(provider_key: ProviderKey) -> str | None:
 
     None for a sandbox key (the sandbox runs inside the studio and reaches any address).
     For a real key: a plain sentence when settings.PUBLIC_BASE_URL is empty, not http(s), or
-    points at localhost, a 127.x/private/link-local address or a local-only name. Forms use
+    points at localhost, a 127.x/private/link-local address or a local-only name; with an
+    object store, when its S3_ENDPOINT_URL is such an address (unset: AWS, always public). Forms use
     it to refuse image inputs up front instead of letting the job fail at the provider.
     """
     if provider_key.is_sandbox:
         return None
+    if is_object_store(default_storage):  # the provider fetches from the store instead
+        endpoint = default_storage.endpoint_url
+        if not endpoint or is_public_base(endpoint):
+            return None
+        return (
+            f"ImaginePro cannot fetch images from this studio: its object store ({endpoint}) "
+            "is not reachable from the internet. Ask whoever runs the studio to set "
+            "S3_ENDPOINT_URL to a public address of the store, or use a sandbox key."
+        )
     base = settings.PUBLIC_BASE_URL
     if is_public_base(base):
         return None

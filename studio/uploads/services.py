@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from django.core.files.base import ContentFile
@@ -12,6 +13,7 @@ from studio.generation.models import Asset
 from studio.uploads.images import PreparedImage, UploadRejected, prepare_image
 from studio.uploads.models import Upload
 from studio.uploads.public import public_url
+from studio.web.objectstore import STORE_ERRORS
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -21,14 +23,28 @@ if TYPE_CHECKING:
 __all__ = ["UploadRejected", "materialize", "upload_create", "upload_store"]
 
 NOT_AVAILABLE = "One of the gallery images you picked is no longer available. Pick it again."
+STORE_DOWN = (
+    "The studio could not store your image just now (its file store did not answer). "
+    "Nothing was sent; try again in a minute."
+)
+log = logging.getLogger(__name__)
 
 
 def upload_store(*, user: AbstractBaseUser, prepared: PreparedImage) -> Upload:
     """Store an already prepared image for `user`. The same bytes stored before by the same
-    person reuse that row (and file) instead of adding a copy."""
+    person reuse that row (and file) instead of adding a copy. Raises UploadRejected
+    (STORE_DOWN) when the file store fails; nothing is kept then."""
     existing = Upload.objects.filter(user=user, sha256=prepared.sha256).first()
-    if existing is not None and existing.file.storage.exists(existing.file.name):
-        return existing
+    try:
+        if existing is not None and existing.file.storage.exists(existing.file.name):
+            return existing
+        return _stored(user, prepared)
+    except STORE_ERRORS as exc:  # the disk or the object store: not the person's fault
+        log.warning("could not store an upload: %s", exc)
+        raise UploadRejected(STORE_DOWN) from exc
+
+
+def _stored(user: AbstractBaseUser, prepared: PreparedImage) -> Upload:
     upload = Upload(
         user=user,
         width=prepared.width,

@@ -35,7 +35,11 @@ def _env_example() -> dict[str, str]:
 
 
 def test_four_services_and_a_one_shot_migration(compose):
-    services = compose["services"]
+    services = {
+        name: service
+        for name, service in compose["services"].items()
+        if "profiles" not in service  # optional services (the S3-compatible store)
+    }
     assert set(services) == {"web", "worker", "postgres", "redis", "migrate"}
     assert services["postgres"]["image"].startswith("postgres:")
     assert services["redis"]["image"].startswith("redis:")
@@ -57,7 +61,23 @@ def test_four_services_and_a_one_shot_migration(compose):
     for name in ("postgres", "redis"):
         assert services[name]["healthcheck"]["test"]
     assert "postgres:/var/lib/postgresql/data" in services["postgres"]["volumes"]
-    assert set(compose["volumes"]) == {"data", "postgres"}
+    assert set(compose["volumes"]) == {"data", "postgres", "objects"}
+
+
+def test_an_optional_s3_compatible_store(compose):
+    """`docker compose --profile s3` adds MinIO and a one-shot bucket maker; the default
+    `up` starts neither, and the studio's services do not wait for them."""
+    services = compose["services"]
+    assert services["minio"]["profiles"] == ["s3"] and services["minio-bucket"]["profiles"] == [
+        "s3"
+    ]
+    assert "objects:/data" in services["minio"]["volumes"]
+    assert services["minio-bucket"]["depends_on"] == {"minio": {"condition": "service_healthy"}}
+    for name in ("web", "worker", "migrate"):
+        assert not set(services[name].get("depends_on", {})) & {"minio", "minio-bucket"}
+    commented = (ROOT / "studio.env.example").read_text()
+    for name in ("STORAGE_BACKEND=s3", "S3_BUCKET=", "S3_ENDPOINT_URL=http://minio:9000"):
+        assert f"# {name}" in commented
 
 
 def test_env_example_points_at_the_services_and_hides_no_real_secret():
