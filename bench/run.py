@@ -1,17 +1,22 @@
 """`make bench`: the studio's measured figures as one table (measure, value, goal, baseline).
 
-Two halves, each on throw-away files under var/bench/, never the development database:
+Three parts, each on throw-away files under var/bench/, never the development database:
 
 - live (bench/live.py, run as a child process on var/bench/live/): the studio started as real
   processes (gunicorn + qcluster) and measured against its sandbox — added latency from the
   provider's DONE to the gallery with and without webhooks, generations in flight per key
   against the official SDK's loop, form submit time, memory;
+- polling (bench/polling.py, a child process on var/bench/polling/): the poller with 100
+  then 1,000 generations in flight on one key beside a light key, as the sandbox counts its
+  requests: longest stretch without a fetch, fetches per second, 429s, the light key's
+  DONE → known, DONE → stored (`BENCH_POLL_SECONDS` shortens its 5-minute run);
 - gallery (bench/gallery.py, in this process): the first page on a 100,000-generation
   database built once (`BENCH_REBUILD=1` builds it again).
 
 Run from the repository root: `python bench/run.py`. `BENCH_QUICK=1` runs smaller sizes;
-`BENCH_ONLY=live` or `BENCH_ONLY=gallery` runs one half. The settings are the production ones
-(DEBUG off, cached templates) pointed at var/bench/ by environment. Exit status 1 when a goal
+`BENCH_ONLY=live`, `BENCH_ONLY=polling` or `BENCH_ONLY=gallery` runs one part. The
+settings are the production ones (DEBUG off, cached templates) pointed at var/bench/ by
+environment. Exit status 1 when a goal
 is missed.
 """
 
@@ -50,22 +55,28 @@ def configure() -> None:
     os.environ["SECURE_SSL_REDIRECT"] = "False"  # the test client speaks plain HTTP
 
 
-def live() -> tuple[list, list[str]]:
-    """Run bench/live.py in its own process (its own database); its rows and notes."""
+def part(name: str = "live") -> tuple[list, list[str]]:
+    """Run bench/<name>.py in its own process (its own database); its rows and notes."""
     from bench.table import Row
 
     with tempfile.TemporaryDirectory() as scratch:
-        out = Path(scratch) / "live.json"
+        out = Path(scratch) / f"{name}.json"
         env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
         done = subprocess.run(
-            [sys.executable, str(ROOT / "bench" / "live.py"), "--json", str(out)],
+            [sys.executable, str(ROOT / "bench" / f"{name}.py"), "--json", str(out)],
             cwd=ROOT,
             env=env,
         )
         if done.returncode != 0 or not out.exists():
-            return [Row("live figures", f"the run failed (exit {done.returncode})", "", False)], []
+            failed = f"the run failed (exit {done.returncode})"
+            return [Row(f"{name} figures", failed, "", False)], []
         data = json.loads(out.read_text())
     return [Row(**row) for row in data["rows"]], data["notes"]
+
+
+def live() -> tuple[list, list[str]]:
+    """bench/live.py's rows and notes."""
+    return part("live")
 
 
 def main() -> int:
@@ -73,6 +84,9 @@ def main() -> int:
     rows, notes = [], []
     if only in ("", "live"):
         rows, notes = live()
+    if only in ("", "polling"):
+        more, more_notes = part("polling")
+        rows, notes = rows + more, notes + more_notes
     if only in ("", "gallery"):
         configure()
         import django
