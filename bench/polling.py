@@ -27,7 +27,8 @@ Figures (goals 1–4):
    phase (a job still not stored at the end counts with its age then).
 
 `python bench/polling.py [--json FILE]`. BENCH_POLL_SECONDS, BENCH_POLL_SMALL_SECONDS,
-BENCH_POLL_IN_FLIGHT set the phases (a shorter run for a quick look); BENCH_PORT the port.
+BENCH_POLL_IN_FLIGHT set the phases (a shorter run for a quick look; BENCH_QUICK=1: 30 s
+and 60 s); BENCH_PORT the port.
 """
 
 from __future__ import annotations
@@ -48,8 +49,9 @@ from bench import harness  # noqa: E402
 from bench.table import Row, percentile  # noqa: E402
 
 DIRECTORY = harness.VAR / "polling"
-SECONDS = float(os.getenv("BENCH_POLL_SECONDS", "300"))
-SMALL_SECONDS = float(os.getenv("BENCH_POLL_SMALL_SECONDS", "60"))
+QUICK = os.getenv("BENCH_QUICK") == "1"  # a one-minute look instead of the goals' five
+SECONDS = float(os.getenv("BENCH_POLL_SECONDS", "60" if QUICK else "300"))
+SMALL_SECONDS = float(os.getenv("BENCH_POLL_SMALL_SECONDS", "30" if QUICK else "60"))
 IN_FLIGHT = int(os.getenv("BENCH_POLL_IN_FLIGHT", "1000"))
 SMALL_IN_FLIGHT = 100
 LIGHT_KEY_JOBS = 5
