@@ -1,19 +1,26 @@
 """`make bench`: the studio's measured figures as one table (measure, value, goal, baseline).
 
-Two halves, each on throw-away files under var/bench/, never the development database:
+Five parts, each on throw-away files under var/bench/, never the development database:
 
 - live (bench/live.py, run as a child process on var/bench/live/): the studio started as real
   processes (gunicorn + qcluster) and measured against its sandbox — added latency from the
   provider's DONE to the gallery with and without webhooks, generations in flight per key
   against the official SDK's loop, form submit time, memory;
+- polling (bench/polling.py, a child process on var/bench/polling/): the poller with 100
+  then 1,000 generations in flight on one key beside a light key, as the sandbox counts its
+  requests: longest stretch without a fetch, fetches per second, 429s, the light key's
+  DONE → known, DONE → stored (`BENCH_POLL_SECONDS` shortens its 5-minute run);
+- visible (bench/visible.py, a child process on var/bench/visible/): DONE → the image's load
+  event on the gallery in chromium, for one job and 100 in flight;
 - gallery (bench/gallery.py, in this process): the first page on a 100,000-generation
   database built once (`BENCH_REBUILD=1` builds it again);
 - storage (bench/storage.py, in this process): storing a result, serving thumbnails and a
   video seek on an S3 API on loopback beside the local disk.
 
 Run from the repository root: `python bench/run.py`. `BENCH_QUICK=1` runs smaller sizes;
-`BENCH_ONLY=live`, `gallery` or `storage` runs one part. The settings are the production ones
-(DEBUG off, cached templates) pointed at var/bench/ by environment. Exit status 1 when a goal
+`BENCH_ONLY` names the parts to run, comma-separated (`live`, `polling`, `visible`,
+`gallery`, `storage`). The settings are the production ones (DEBUG off, cached templates)
+pointed at var/bench/ by environment. Exit status 1 when a goal
 is missed.
 """
 
@@ -52,30 +59,42 @@ def configure() -> None:
     os.environ["SECURE_SSL_REDIRECT"] = "False"  # the test client speaks plain HTTP
 
 
-def live() -> tuple[list, list[str]]:
-    """Run bench/live.py in its own process (its own database); its rows and notes."""
+def part(name: str = "live") -> tuple[list, list[str]]:
+    """Run bench/<name>.py in its own process (its own database); its rows and notes."""
     from bench.table import Row
 
     with tempfile.TemporaryDirectory() as scratch:
-        out = Path(scratch) / "live.json"
+        out = Path(scratch) / f"{name}.json"
         env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
         done = subprocess.run(
-            [sys.executable, str(ROOT / "bench" / "live.py"), "--json", str(out)],
+            [sys.executable, str(ROOT / "bench" / f"{name}.py"), "--json", str(out)],
             cwd=ROOT,
             env=env,
         )
         if done.returncode != 0 or not out.exists():
-            return [Row("live figures", f"the run failed (exit {done.returncode})", "", False)], []
+            failed = f"the run failed (exit {done.returncode})"
+            return [Row(f"{name} figures", failed, "", False)], []
         data = json.loads(out.read_text())
     return [Row(**row) for row in data["rows"]], data["notes"]
 
 
+def live() -> tuple[list, list[str]]:
+    """bench/live.py's rows and notes."""
+    return part("live")
+
+
 def main() -> int:
-    only = os.getenv("BENCH_ONLY", "")
+    only = {name.strip() for name in os.getenv("BENCH_ONLY", "").split(",") if name.strip()}
+
+    def wanted(name: str) -> bool:
+        return not only or name in only
+
     rows, notes = [], []
-    if only in ("", "live"):
-        rows, notes = live()
-    if only in ("", "gallery"):
+    for name in ("live", "polling", "visible"):  # each in its own process and database
+        if wanted(name):
+            more, more_notes = part(name)
+            rows, notes = rows + more, notes + more_notes
+    if wanted("gallery"):
         configure()
         import django
 
@@ -88,7 +107,7 @@ def main() -> int:
             "Gallery: the view through Django's test client on var/bench/bench.sqlite3; the"
             " baseline is the same page with no finished card cached."
         )
-    if only in ("", "storage"):
+    if wanted("storage"):
         configure()
         import django
 

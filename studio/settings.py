@@ -76,9 +76,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "studio.generation",  # before django_q: its `qcluster` adds the poll service
     "django_q",
     "studio.accounts",
-    "studio.generation",
     *(["studio.sandbox"] if SANDBOX_ENABLED else []),
     "studio.uploads",
     "studio.web",

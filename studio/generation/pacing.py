@@ -129,10 +129,14 @@ class SlidingWindowLimiter:
         with self._changed:
             return self._try(key, self.clock())
 
-    def acquire(self, key: object, *, skip_if_held: bool = False) -> int | None:
+    def acquire(
+        self, key: object, *, skip_if_held: bool = False, timeout: float | None = None
+    ) -> int | None:
         """Wait for a place and take it; returns the ticket for `release`. With
-        `skip_if_held`, returns None instead of waiting while the key is held."""
+        `skip_if_held`, returns None instead of waiting while the key is held; with
+        `timeout` (seconds of `clock`), None once that long has passed without a place."""
         with self._changed:
+            give_up = None if timeout is None else self.clock() + timeout
             while True:
                 now = self.clock()
                 if skip_if_held and self._held.get(key, 0.0) > now:
@@ -140,8 +144,13 @@ class SlidingWindowLimiter:
                 ticket, wait = self._try(key, now)
                 if ticket is not None:
                     return ticket
+                if give_up is not None and now >= give_up:
+                    return None
                 # A release notifies; the cap re-reads the clock should one never come.
-                self._changed.wait(self.window if wait is None else min(wait, self.window))
+                cap = self.window if wait is None else min(wait, self.window)
+                if give_up is not None:
+                    cap = min(cap, max(0.0, give_up - now))
+                self._changed.wait(cap)
 
     def release(self, key: object, ticket: int) -> None:
         """The request of `ticket` has its answer (or failed): its place frees `window` +
@@ -196,4 +205,7 @@ class SlidingWindowLimiter:
 
 
 # The provider's documented rate, exactly: the window above already absorbs network jitter.
-progress_limiter = SlidingWindowLimiter(int(PROGRESS_RATE))
+# A place is kept a window + margin after its answer, so one key sends PROGRESS_RATE ÷ (1 s
+# + margin + round trip) a second: the margin only covers the clocks' resolution, since
+# every second the provider (or the sandbox's ten 100 ms buckets) counts in is at most 1 s.
+progress_limiter = SlidingWindowLimiter(int(PROGRESS_RATE), margin=0.01)

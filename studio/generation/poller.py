@@ -124,7 +124,7 @@ def _quiet_note(generation: Generation, now) -> str:
     )
 
 
-def _webhook_keys(now) -> set:
+def webhook_keys_since(now) -> set:
     """Keys whose webhooks reached us within WEBHOOK_EVIDENCE: their jobs expecting one are
     only polled as a backstop (WEBHOOK_POLL_INTERVAL). A key whose webhooks never arrive
     (a base address the provider cannot reach) keeps the fast poll."""
@@ -135,13 +135,15 @@ def _webhook_keys(now) -> set:
     )
 
 
-def _spacing(generation: Generation, in_flight: dict, webhook_keys: set) -> float:
+def spacing_of(generation: Generation, in_flight: dict, webhook_keys: set) -> float:
     """Seconds to the job's next poll: its interval (the webhook backstop's when a webhook
-    is expected), stretched so all the key's in-flight jobs fit in PROGRESS_RATE × 0.9."""
+    is expected), stretched to the key's in-flight jobs ÷ PROGRESS_RATE. The limiter sends
+    a little under PROGRESS_RATE, so a key with more jobs than its interval allows always
+    has some due: its lane never idles, and the longest-waiting job goes first."""
     interval = poll_interval(generation)
     if generation.webhook_expected and generation.provider_key_id in webhook_keys:
         interval = max(interval, settings.WEBHOOK_POLL_INTERVAL)
-    share = in_flight.get(generation.provider_key_id, 0) / PROGRESS_RATE * 1.1
+    share = in_flight.get(generation.provider_key_id, 0) / PROGRESS_RATE
     return max(interval, share)
 
 
@@ -166,19 +168,23 @@ def _close_past_deadline(now) -> int:
     return touched
 
 
-def poll_once(*, start_download: Callable[[object], None], limit: int = 2000) -> int:
-    """One pass over everything that is due. Returns how many generations it touched.
+def housekeeping(
+    now,
+    *,
+    start_download: Callable[[object], None],
+    start_submit: Callable[[object], object] = generation_submit,
+) -> int:
+    """Everything of a pass but the progress fetches. Returns how many generations it touched.
 
     - closes generations past their deadline (an ImaginePro one caught SUBMITTING is looked
       up first);
     - makes submits left SUBMITTING by a dead worker outcome-unknown, and looks up the due
       outcome-unknown ones in the provider's history;
-    - submits QUEUED ones whose retry time has come (or that no task picked up);
-    - hands DOWNLOADING ones whose download stalled to a new download task;
-    - fetches due SUBMITTED/PROCESSING jobs in parallel, paced only by each key's rate
-      limiter (PROGRESS_RATE), at most PASS_SECONDS' worth per key.
+    - hands QUEUED ones whose retry time has come (or that no task picked up) to
+      `start_submit`;
+    - hands DOWNLOADING ones whose download stalled to a new download;
+    - fails running jobs whose key was deleted.
     """
-    now = timezone.now()
     touched = _close_past_deadline(now)
     touched += recover_stale_submits(now)
     due = Q(next_poll_at__lte=now) | Q(next_poll_at__isnull=True)
@@ -186,7 +192,7 @@ def poll_once(*, start_download: Callable[[object], None], limit: int = 2000) ->
     for pk in Generation.objects.filter(due, status=Status.QUEUED).values_list("pk", flat=True)[
         :20
     ]:
-        generation_submit(pk)
+        start_submit(pk)
         touched += 1
     for pk in Generation.objects.filter(due, status=Status.DOWNLOADING).values_list(
         "pk", flat=True
@@ -203,6 +209,54 @@ def poll_once(*, start_download: Callable[[object], None], limit: int = 2000) ->
             touched += 1
     for generation in Generation.objects.filter(due, status__in=POLLED, provider_key=None):
         transitions.fail(generation.pk, "The API key for this generation was deleted.")
+    return touched
+
+
+def in_flight_per_key(key_ids) -> dict:
+    """{key id: its generations being polled (SUBMITTED or PROCESSING)}."""
+    return dict(
+        Generation.objects.filter(status__in=POLLED, provider_key_id__in=list(key_ids))
+        .values("provider_key_id")
+        .annotate(n=Count("pk"))
+        .values_list("provider_key_id", "n")
+    )
+
+
+def handle_result(
+    generation: Generation,
+    result: Message | ProviderError,
+    spacing: float,
+    *,
+    start_download: Callable[[object], None],
+) -> None:
+    """Store what one progress fetch of `generation` brought: the provider's Message
+    (transitions.apply_message, the download started on DONE) or its error (backoff, the
+    wait for a sign-in, or failure after MAX_POLL_FAILURES). The next poll is `spacing` s
+    away. A 429's hold of the key is the caller's (hold_key)."""
+    if isinstance(result, ProviderError):
+        _poll_failed(generation, result, spacing)
+        return
+    news = _moved(generation, result)
+    note = "" if news else _quiet_note(generation, timezone.now())
+    moved = transitions.apply_message(
+        generation.pk, result, next_poll_in=spacing, note=note, news=news
+    )
+    if moved == Status.DOWNLOADING:
+        start_download(generation.pk)
+
+
+def poll_once(*, start_download: Callable[[object], None], limit: int = 2000) -> int:
+    """One pass over everything that is due (`housekeeping`, then the progress fetches).
+    Returns how many generations it touched.
+
+    Due SUBMITTED/PROCESSING jobs are fetched in parallel, paced only by each key's rate
+    limiter (PROGRESS_RATE), at most PASS_SECONDS' worth per key. The cluster's poll service
+    (pollservice.py) does the same continuously, one lane per key; this pass serves the
+    poll task (a cluster without the service) and tests.
+    """
+    now = timezone.now()
+    touched = housekeeping(now, start_download=start_download)
+    due = Q(next_poll_at__lte=now) | Q(next_poll_at__isnull=True)
     rows = (
         Generation.objects.filter(due, status__in=POLLED)
         .exclude(provider_key=None)
@@ -221,34 +275,20 @@ def poll_once(*, start_download: Callable[[object], None], limit: int = 2000) ->
             batch.append(generation)
     if not batch:
         return touched
-    in_flight = dict(
-        Generation.objects.filter(status__in=POLLED, provider_key_id__in=list(taken))
-        .values("provider_key_id")
-        .annotate(n=Count("pk"))
-        .values_list("provider_key_id", "n")
-    )
-    webhook_keys = _webhook_keys(now)
+    in_flight = in_flight_per_key(taken)
+    webhook_keys = webhook_keys_since(now)
     with ThreadPoolExecutor(max_workers=min(POLL_THREADS, len(batch))) as pool:
         results = list(pool.map(_fetch, batch))
     limited: dict[object, float] = {}
     for generation, result in zip(batch, results, strict=True):
-        spacing = _spacing(generation, in_flight, webhook_keys)
         if result is SKIPPED:
             continue  # its key's schedule is pushed back below
-        if isinstance(result, ProviderError):
-            if result.status == 429:
-                limited[generation.provider_key_id] = max(
-                    limited.get(generation.provider_key_id, 0.0), result.retry_after or 1.0
-                )
-            _poll_failed(generation, result, spacing)
-        else:
-            news = _moved(generation, result)
-            note = "" if news else _quiet_note(generation, timezone.now())
-            moved = transitions.apply_message(
-                generation.pk, result, next_poll_in=spacing, note=note, news=news
+        if isinstance(result, ProviderError) and result.status == 429:
+            limited[generation.provider_key_id] = max(
+                limited.get(generation.provider_key_id, 0.0), result.retry_after or 1.0
             )
-            if moved == Status.DOWNLOADING:
-                start_download(generation.pk)
+        spacing = spacing_of(generation, in_flight, webhook_keys)
+        handle_result(generation, result, spacing, start_download=start_download)
         touched += 1
     for key_id, seconds in limited.items():
         hold_key(key_id, seconds)  # its submits and every job's next poll wait too

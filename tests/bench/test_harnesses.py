@@ -70,6 +70,24 @@ def test_live_bench_reports_every_figure(tmp_path):
     assert any(m.startswith("memory under load") for m in rows)
 
 
+def test_polling_bench_reports_every_goal(tmp_path):
+    out = tmp_path / "polling.json"
+    done = _run(
+        "polling.py",
+        tmp_path,
+        "--json",
+        str(out),
+        BENCH_POLL_SECONDS="20",
+        BENCH_POLL_SMALL_SECONDS="8",
+        BENCH_POLL_IN_FLIGHT="150",
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    measures = [row["measure"] for row in json.loads(out.read_text())["rows"]]
+    for goal in ("1. never idle", "2. fetches per second", "2. 429s", "3. fair keys"):
+        assert any(m.startswith(goal) for m in measures), measures
+    assert sum(m.startswith("4. DONE → stored") for m in measures) == 2, measures
+
+
 def test_form_fields_are_what_a_browser_would_send():
     html = """<form method="post"><input type="hidden" name="csrfmiddlewaretoken" value="t">
     <textarea name="prompt">a fox</textarea><select name="speed"><option value="fast">F

@@ -334,7 +334,8 @@ def test_many_jobs_of_one_key_stay_within_its_progress_rate(
     """40 running jobs of one key, all due at once: the poller fetches them all within the
     provider's 10 requests/s (the sandbox answers 429 above it: none is seen, also when a busy
     machine delays sends and releases them together) and spaces each job's next poll by
-    in-flight / rate × 1.1 s."""
+    in-flight / rate s (the limiter sends a little under the rate, so the key always has a
+    job due and its lane never idles)."""
     settings.SANDBOX_PROGRESS_RATE = 10
     # Pacing is under test, not timeouts: a busy machine must not turn a slow answer into a
     # lookup (a submit) or a failed poll.
@@ -351,4 +352,4 @@ def test_many_jobs_of_one_key_stay_within_its_progress_rate(
     for generation in Generation.objects.all():
         assert generation.status == Status.PROCESSING  # every one of them was asked
         gap = (generation.next_poll_at - generation.updated_at).total_seconds()
-        assert gap >= 40 / 10 * 1.1 - 0.01
+        assert gap >= 40 / 10 - 0.01

@@ -1,0 +1,46 @@
+"""`manage.py qcluster`: django-q2's cluster, plus the poll service in its main process.
+
+This app is listed before django_q in INSTALLED_APPS, so this command replaces django-q2's
+own. The cluster is started first (its sentinel is forked before any thread of ours
+exists: forking a process with threads copies their locks), then the poll service
+(generation/pollservice.py) runs beside it until SIGTERM or SIGINT, which stops the service
+(letting its lease go at once, so another cluster takes over) and then the cluster.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+from django.conf import settings
+from django_q.cluster import Cluster
+from django_q.management.commands.qcluster import Command as ClusterCommand
+
+from studio.generation.enqueue import enqueue_download
+from studio.generation.pollservice import PollService
+
+
+class Command(ClusterCommand):
+    help = "Starts the task cluster and, beside it, the poll service that keeps jobs current."
+
+    def handle(self, *args, **options):
+        if options.get("run_once"):
+            return super().handle(*args, **options)
+        settings.SECRET_KEY  # noqa: B018 (django-q2 signs tasks with it: fail early)
+        if options.get("cluster_name"):
+            os.environ["Q_CLUSTER_NAME"] = options["cluster_name"]
+        cluster = Cluster()
+        cluster.start()
+        service = PollService(start_download=enqueue_download).start()
+
+        def stop(signum, frame) -> None:
+            service.stop()
+            cluster.sig_handler(signum, frame)
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        try:
+            while cluster.sentinel is not None and cluster.sentinel.is_alive():
+                cluster.sentinel.join(0.5)
+        finally:
+            service.stop()
