@@ -64,17 +64,25 @@ def parse_time(value: str | None, default: datetime) -> datetime:
     return min(max(moment, now - LONGEST_CATCH_UP), now)
 
 
+# What a polled (SUBMITTED or PROCESSING) card shows: a poll that moved none of these, only
+# `updated_at` and the next poll time, is not announced (a page would refetch for nothing).
+SHOWN = ("status", "progress", "status_note", "error", "news_at", "cancel_requested_at")
+POLLED = ("submitted", "processing")
+
+
 @dataclass
 class Watch:
     """What one stream has seen: `cursor` (the latest `updated_at` read), `opened` (when the
-    page was drawn; later jobs of others are `new`) and the (id, updated_at) pairs sent
-    within the overlap, so a row is announced once per change."""
+    page was drawn; later jobs of others are `new`), the (id, updated_at) pairs sent within
+    the overlap (a row is announced once per change) and what each polled row showed when
+    it was last announced (`shown`)."""
 
     user: object
     workspace: Workspace
     cursor: datetime
     opened: datetime
     sent: dict = field(default_factory=dict)
+    shown: dict = field(default_factory=dict)
 
     def check(self) -> dict | None:
         """One look at the database: `{"changed": {id: stamp}, "new": [id, …]}`, or None
@@ -83,15 +91,20 @@ class Watch:
             selectors.visible_generations(self.user)
             .filter(updated_at__gt=self.cursor - OVERLAP)
             .order_by("updated_at")
-            .values_list("pk", "updated_at", "created_at", "team_id", "user_id")[:ROWS_PER_CHECK]
+            .values_list("pk", "updated_at", "created_at", "team_id", "user_id", *SHOWN)[
+                :ROWS_PER_CHECK
+            ]
         )
         changed, new = {}, []
         team_id = self.workspace.team.pk if self.workspace.team else None
-        for pk, updated_at, created_at, row_team, maker in rows:
+        for pk, updated_at, created_at, row_team, maker, *showing in rows:
             self.cursor = max(self.cursor, updated_at)
             if self.sent.get(pk) == updated_at:
                 continue
             self.sent[pk] = updated_at
+            if showing[0] in POLLED and self.shown.get(pk) == showing:
+                continue  # polled, nothing new to show
+            self.shown[pk] = showing
             changed[str(pk)] = stamp(updated_at)
             if created_at > self.opened and row_team == team_id and maker != self.user.pk:
                 new.append(str(pk))

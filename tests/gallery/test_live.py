@@ -154,3 +154,25 @@ def test_cards_are_drawn_many_at_once_for_whom_may_see_them(alice, charlie):
     assert json.loads(response["HX-Trigger"]) == {"generation-finished": {"ids": [str(done.pk)]}}
     only_running = client_for(alice).get(f"/cards/?id={running.pk}")
     assert "HX-Trigger" not in only_running
+
+
+def test_a_poll_that_shows_nothing_new_is_not_announced():
+    alice = UserFactory()
+    generation = GenerationFactory(user=alice, status=Status.PROCESSING, progress=20)
+    now = timezone.now()
+    watch = live.Watch(
+        user=alice, workspace=Workspace(team=None, role=None), cursor=now, opened=now
+    )
+    touch(generation, status_note="creating, 20 %")
+    assert list(watch.check()["changed"]) == [str(generation.pk)]
+    # The poller asked again and heard nothing new: only the next poll time moved.
+    touch(generation, next_poll_at=timezone.now() + timedelta(seconds=3))
+    assert watch.check() is None
+    # Progress moved: announced.
+    touch(generation, progress=45)
+    assert list(watch.check()["changed"]) == [str(generation.pk)]
+    # Once it is saving its files, every change counts (the files move updated_at only).
+    touch(generation, status=Status.DOWNLOADING)
+    assert watch.check() is not None
+    touch(generation, next_poll_at=timezone.now())
+    assert watch.check() is not None
