@@ -31,7 +31,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _moto() -> tuple[subprocess.Popen, str]:
+def moto_server() -> tuple[subprocess.Popen, str]:
+    """`python -m moto.server` on a free loopback port, in its own session, answering before
+    this returns: (the process, its URL). Raises RuntimeError when it does not answer in 30 s."""
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
@@ -135,7 +137,7 @@ def run(rounds: int | None = None) -> list[Row]:
         return [Row("object store figures", "skipped: moto is in requirements-dev.txt", "")]
     from django.core.files.storage import FileSystemStorage
 
-    process, endpoint = _moto()
+    process, endpoint = moto_server()
     try:
         with tempfile.TemporaryDirectory() as folder:
             local = _figures(FileSystemStorage(location=folder), rounds)
