@@ -1,6 +1,6 @@
 """`make bench`: the studio's measured figures as one table (measure, value, goal, baseline).
 
-Five parts, each on throw-away files under var/bench/, never the development database:
+Six parts, each on throw-away files under var/bench/, never the development database:
 
 - live (bench/live.py, run as a child process on var/bench/live/): the studio started as real
   processes (gunicorn + qcluster) and measured against its sandbox — added latency from the
@@ -15,13 +15,16 @@ Five parts, each on throw-away files under var/bench/, never the development dat
 - gallery (bench/gallery.py, in this process): the first page on a 100,000-generation
   database built once (`BENCH_REBUILD=1` builds it again);
 - storage (bench/storage.py, in this process): storing a result, serving thumbnails and a
-  video seek on an S3 API on loopback beside the local disk.
+  video seek on an S3 API on loopback beside the local disk;
+- storage_live (bench/storage_live.py, a child process on var/bench/storage_live/): the
+  studio as real processes, once on the local disk and once on an S3 API on loopback:
+  DONE → stored with 30 Flux jobs in flight, and the gallery's first page with its 24
+  thumbnails over HTTP (`BENCH_STORE_JOBS`, `BENCH_STORE_ROUNDS` set the sizes).
 
 Run from the repository root: `python bench/run.py`. `BENCH_QUICK=1` runs smaller sizes;
 `BENCH_ONLY` names the parts to run, comma-separated (`live`, `polling`, `visible`,
-`gallery`, `storage`). The settings are the production ones (DEBUG off, cached templates)
-pointed at var/bench/ by environment. Exit status 1 when a goal
-is missed.
+`gallery`, `storage`, `storage_live`). The settings are the production ones (DEBUG off,
+cached templates) pointed at var/bench/ by environment. Exit status 1 when a goal is missed.
 """
 
 from __future__ import annotations
@@ -107,6 +110,9 @@ def main() -> int:
             "Gallery: the view through Django's test client on var/bench/bench.sqlite3; the"
             " baseline is the same page with no finished card cached."
         )
+    if wanted("storage_live"):  # a child process: it starts the studio, local then S3
+        more, more_notes = part("storage_live")
+        rows, notes = rows + more, notes + more_notes
     if wanted("storage"):
         configure()
         import django

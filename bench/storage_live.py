@@ -40,8 +40,14 @@ if __package__ in (None, ""):  # run as a script: `python bench/storage_live.py`
 import requests  # noqa: E402
 
 from bench import harness  # noqa: E402
-from bench.live import FLUX_SECONDS, PER_KEY, close_active, make_flux, new_keys  # noqa: E402
-from bench.live import wait_final  # noqa: E402
+from bench.live import (  # noqa: E402
+    FLUX_SECONDS,
+    PER_KEY,
+    close_active,
+    make_flux,
+    new_keys,
+    wait_final,
+)
 from bench.table import Row, ms, percentile  # noqa: E402
 
 DIRECTORY = harness.VAR / "storage_live"

@@ -114,3 +114,23 @@ def test_table_prints_goal_baseline_and_verdict():
     assert lines[0].split() == ["measure", "value", "goal", "baseline"]
     assert lines[2].split()[-2:] == ["ms", "ok"] and "12 ms" in lines[2]
     assert lines[3].endswith("MISSED")
+
+
+def test_storage_live_bench_reports_s3_beside_local(tmp_path):
+    out = tmp_path / "storage_live.json"
+    done = _run(
+        "storage_live.py",
+        tmp_path,
+        "--json",
+        str(out),
+        BENCH_STORE_JOBS="2",
+        BENCH_STORE_ROUNDS="2",
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = json.loads(out.read_text())["rows"]
+    measures = [row["measure"] for row in rows]
+    assert any(m.startswith("DONE → stored, 2 Flux in flight") for m in measures), measures
+    assert any(m.startswith("gallery first page + 2 thumbnails") for m in measures), measures
+    for row in rows:
+        assert "(n=2, S3 on loopback)" in row["measure"], row
+        assert "(local disk, n=2)" in row["baseline"], row
