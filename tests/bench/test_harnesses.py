@@ -125,12 +125,14 @@ def test_storage_live_bench_reports_s3_beside_local(tmp_path):
         str(out),
         BENCH_STORE_JOBS="2",
         BENCH_STORE_ROUNDS="2",
+        BENCH_STORE_WARM_UP="1",
     )
     assert done.returncode == 0, done.stdout + done.stderr
     rows = json.loads(out.read_text())["rows"]
     measures = [row["measure"] for row in rows]
     assert any(m.startswith("DONE → stored, 2 Flux in flight") for m in measures), measures
-    assert any(m.startswith("gallery first page + 2 thumbnails") for m in measures), measures
+    # The page shows the warm-up's card beside the two measured ones.
+    assert any(m.startswith("gallery first page + 3 thumbnails") for m in measures), measures
     for row in rows:
         assert "(n=2, S3 on loopback)" in row["measure"], row
         assert "(local disk, n=2)" in row["baseline"], row
