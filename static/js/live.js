@@ -1,7 +1,8 @@
 // The live channel (studio/gallery/live.py): one EventSource per page instead of every
 // running card polling. When the server says a card moved (its version differs from the
 // card's data-updated), the cards are fetched again, many in one request (GET cards/); a
-// teammate's new job goes on top of the team's wall (first page, no filters).
+// new job in the workspace (a teammate's, or one's own from elsewhere) goes on top of the
+// wall (first page, no filters).
 // Opened on pages with the gallery's wall or a running card (<meta name="studio-live">).
 (function () {
   "use strict";
@@ -43,6 +44,7 @@
       } else if (wantedNew.has(id)) {
         const grid = document.getElementById("gallery-grid");
         if (grid && unfilteredFirstPage()) {
+          card.dataset.live = "added";
           window.htmx.swap(grid, card.outerHTML, { swapStyle: "afterbegin" });
           const empty = grid.querySelector(":scope > p.empty");
           if (empty) empty.remove();
@@ -100,6 +102,14 @@
     }
   }
 
+  // A card this channel added makes way for the same card brought by what the person did
+  // (the prompt bar, a press, an import): theirs answers the request, ours was early.
+  function dedupe() {
+    for (const added of document.querySelectorAll("article.card[data-live=added]")) {
+      if (document.querySelectorAll(`article.card[id="${added.id}"]`).length > 1) added.remove();
+    }
+  }
+
   function open() {
     if (source || !meta || !wanted() || !window.EventSource) return;
     source = new EventSource(meta.dataset.url);
@@ -111,6 +121,8 @@
     open();
     // A running card can arrive later (the prompt bar, a press on a detail page).
     document.addEventListener("htmx:load", open);
+    document.addEventListener("htmx:afterSwap", dedupe);
+    document.addEventListener("htmx:oobAfterSwap", dedupe);
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

@@ -11,8 +11,8 @@ studio.generation.querysets) and sends
     data: {"changed": {"<uuid>": "<stamp>", …}, "new": ["<uuid>", …]}
 
 `changed`: generations the person may see whose row moved, with the row's version (`stamp`;
-the page refetches a card it shows whose `data-updated` differs); `new`: those made by someone else in the page's workspace since the page was drawn
-(a teammate's job, put at the top of the team's wall). A stream lasts `LIVE_STREAM_SECONDS`
+the page refetches a card it shows whose `data-updated` differs); `new`: those made in the page's workspace since the page was drawn (a teammate's job, or
+one's own from another tab or device, put at the top of the wall). A stream lasts `LIVE_STREAM_SECONDS`
 (default 25 s) so a gunicorn thread is never held for long; the browser reconnects by itself
 and sends the last `id` as `Last-Event-ID`, so nothing is missed in between. Each open stream
 holds one server thread while it lasts (docs/architecture.md "Live updates").
@@ -73,7 +73,7 @@ POLLED = ("submitted", "processing")
 @dataclass
 class Watch:
     """What one stream has seen: `cursor` (the latest `updated_at` read), `opened` (when the
-    page was drawn; later jobs of others are `new`), the (id, updated_at) pairs sent within
+    page was drawn; later jobs in its workspace are `new`), the (id, updated_at) pairs sent within
     the overlap (a row is announced once per change) and what each polled row showed when
     it was last announced (`shown`)."""
 
@@ -91,13 +91,13 @@ class Watch:
             selectors.visible_generations(self.user)
             .filter(updated_at__gt=self.cursor - OVERLAP)
             .order_by("updated_at")
-            .values_list("pk", "updated_at", "created_at", "team_id", "user_id", *SHOWN)[
+            .values_list("pk", "updated_at", "created_at", "team_id", *SHOWN)[
                 :ROWS_PER_CHECK
             ]
         )
         changed, new = {}, []
         team_id = self.workspace.team.pk if self.workspace.team else None
-        for pk, updated_at, created_at, row_team, maker, *showing in rows:
+        for pk, updated_at, created_at, row_team, *showing in rows:
             self.cursor = max(self.cursor, updated_at)
             if self.sent.get(pk) == updated_at:
                 continue
@@ -106,7 +106,7 @@ class Watch:
                 continue  # polled, nothing new to show
             self.shown[pk] = showing
             changed[str(pk)] = stamp(updated_at)
-            if created_at > self.opened and row_team == team_id and maker != self.user.pk:
+            if created_at > self.opened and row_team == team_id:
                 new.append(str(pk))
         horizon = self.cursor - OVERLAP
         self.sent = {pk: at for pk, at in self.sent.items() if at > horizon}

@@ -57,6 +57,10 @@ def test_a_teammates_job_reaches_the_team_wall_and_finishes_in_place(
         assert page.evaluate("window.sameDocument") is True
         assert page.locator(f"#card-{job.pk}").count() == 1  # added once
 
+        # Bob's own job from elsewhere (another tab, another device) appears too.
+        own = GenerationFactory(user=bob, team=team, running=True, prompt="bob's own kite")
+        expect(page.locator(f"#card-{own.pk}")).to_be_visible()
+
         # A filtered page shows what matches only: a new job is not pushed onto it.
         page.goto(f"{live_server.url}/?q=harbour")
         other = GenerationFactory(user=alice, team=team, running=True, prompt="a kite")

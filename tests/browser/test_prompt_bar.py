@@ -44,6 +44,9 @@ def test_the_creator_path_on_the_gallery_page_alone(
     expect(bar.locator("#prompt-bar-status")).to_have_text("Sent.")
     expect(prompt).to_have_value("a lighthouse at dusk")  # the bar keeps the prompt
     card = f"#{tile.get_attribute('id')}"
+    # The live channel also hears of the new job: still one tile for it.
+    page.wait_for_timeout(1000)
+    assert page.locator(f"#gallery-grid article[id='{card[1:]}']").count() == 1
 
     # The progress bar moves: two different values seen before the job is done (each look
     # at the page records the bar's value; the card replaces itself every 2 s).
@@ -102,6 +105,8 @@ def test_compare_with_permutations_shows_the_count_and_one_row(page: Page, live_
     row = page.locator("#gallery-grid > .batch-row")
     expect(row.locator("article")).to_have_count(4)
     expect(bar.locator("#prompt-bar-status")).to_have_text("Sent 4 jobs.")
+    page.wait_for_timeout(1000)  # the live channel hears of the four too: no copies
+    expect(page.locator("#gallery-grid article")).to_have_count(4)
     tops = row.locator("article").evaluate_all("els => els.map(e => e.offsetTop)")
     assert len(set(tops)) == 1  # side by side
     assert re.fullmatch(r"/", page.evaluate("location.pathname"))
