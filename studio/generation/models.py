@@ -191,7 +191,10 @@ class Generation(models.Model):
         indexes = [
             models.Index(fields=["status", "next_poll_at"]),
             models.Index(fields=["user", "-created_at"]),
-            models.Index(fields=["team", "-created_at"]),
+            # The wall's keyset pages (studio.gallery.pages): a team's, a person's own.
+            models.Index(fields=["team", "-created_at", "-id"], name="generation_team_wall"),
+            models.Index(fields=["user", "-created_at", "-id"], name="generation_personal_wall",
+                         condition=models.Q(team__isnull=True)),  # fmt: skip
         ]
 
     def __str__(self) -> str:
