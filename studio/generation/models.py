@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from studio.generation.buttons import name as button_name
-from studio.generation.querysets import AssetQuerySet, GenerationQuerySet
+from studio.generation.querysets import WALL_INDEXES, AssetQuerySet, GenerationQuerySet
 from studio.generation.titles import lab_title
 
 
@@ -191,10 +191,7 @@ class Generation(models.Model):
         indexes = [
             models.Index(fields=["status", "next_poll_at"]),
             models.Index(fields=["user", "-created_at"]),
-            # The wall's keyset pages (studio.gallery.pages): a team's, a person's own.
-            models.Index(fields=["team", "-created_at", "-id"], name="generation_team_wall"),
-            models.Index(fields=["user", "-created_at", "-id"], name="generation_personal_wall",
-                         condition=models.Q(team__isnull=True)),  # fmt: skip
+            *WALL_INDEXES,  # the gallery's wall (studio.generation.querysets)
         ]
 
     def __str__(self) -> str:
