@@ -6,8 +6,9 @@ Two halves, each on throw-away files under var/bench/, never the development dat
   processes (gunicorn + qcluster) and measured against its sandbox — added latency from the
   provider's DONE to the gallery with and without webhooks, generations in flight per key
   against the official SDK's loop, form submit time, memory;
-- gallery (bench/gallery.py, in this process): the first page on a 100,000-generation
-  database built once (`BENCH_REBUILD=1` builds it again).
+- gallery (bench/gallery.py, gunicorn started by this process): first pages, a deep page and
+  prompt searches on a 1,000,000-generation database (BENCH_GALLERY_GENERATIONS) built once
+  (`BENCH_REBUILD=1` builds it again).
 
 Run from the repository root: `python bench/run.py`. `BENCH_QUICK=1` runs smaller sizes;
 `BENCH_ONLY=live` or `BENCH_ONLY=gallery` runs one half. The settings are the production ones
@@ -83,8 +84,9 @@ def main() -> int:
 
         rows += gallery.run(rebuild=os.getenv("BENCH_REBUILD") == "1")
         notes.append(
-            "Gallery: the view through Django's test client on var/bench/bench.sqlite3; the"
-            " baseline is the same page with no finished card cached."
+            "Gallery: over HTTP against gunicorn (docker/gunicorn.conf.py) on"
+            " var/bench/bench.sqlite3; cold = the first requests after a start, gunicorn"
+            " restarted before each page; baseline = no card cached, or the old ?page= link."
         )
     from bench.table import print_table
 

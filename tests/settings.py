@@ -15,6 +15,8 @@ os.environ.setdefault("POLL_LOOP_SECONDS", "20")
 os.environ.setdefault("SANDBOX_PROGRESS_RATE", "100")
 # The tests talk to the simulator, whatever DEBUG says (tests/without_sandbox turns it off).
 os.environ.setdefault("SANDBOX_ENABLED", "True")
+# Cards drawn by one test must not serve another run's: each process keeps its own.
+os.environ.setdefault("CARD_CACHE", "memory")
 
 from studio.settings import *  # noqa: E402
 
