@@ -49,3 +49,11 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+
+def post_worker_init(worker) -> None:
+    """Load the URLconf and the first pages' templates before the worker takes a request
+    (studio.web.warm), so nobody's first gallery page pays for them."""
+    from studio.web.warm import warm_process
+
+    warm_process()
