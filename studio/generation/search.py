@@ -8,8 +8,8 @@
   UPPER(prompt) answers (pg_trgm, https://www.postgresql.org/docs/current/pgtrgm.html), the
   planner choosing between it and the wall's index.
 
-On SQLite the matching ids are read first, at most RARE of them: a rarer text is then fetched
-by id (a few rows at any depth); a more common one is searched along the wall's own index
+On SQLite the matching rows of the index are read first, at most RARE of them: a rarer text
+is then fetched by id (a few rows at any depth); a more common one is searched along the wall's own index
 newest first, where a page of matches comes after a few thousand rows at most. Both cost one
 query beside the page's, whatever the page's size or depth.
 """
@@ -18,15 +18,12 @@ from __future__ import annotations
 
 from django.db import connection
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 
 TRIGRAM = 3  # shorter texts have no trigram to look up: they are searched row by row
 RARE = 2000  # matches up to this many are fetched by id
 
-_MATCHES = (
-    "SELECT r.generation_id FROM generation_prompt_fts AS f"
-    " JOIN generation_prompt_row AS r ON r.rowid = f.rowid"
-    " WHERE generation_prompt_fts MATCH %s LIMIT %s"
-)
+_MATCHES = "SELECT rowid FROM generation_prompt_fts WHERE generation_prompt_fts MATCH %s LIMIT %s"
 
 
 def _phrase(text: str) -> str:
@@ -60,9 +57,16 @@ def prompt_contains(queryset: QuerySet, text: str) -> QuerySet:
         return queryset.filter(prompt__icontains=text)
     with connection.cursor() as cursor:
         cursor.execute(_MATCHES, [_phrase(text), RARE + 1])
-        ids = [row[0] for row in cursor.fetchall()]
-    if len(ids) > RARE:  # common: the newest matches come soon along the wall's index
+        rowids = [row[0] for row in cursor.fetchall()]
+    if len(rowids) > RARE:  # common: the newest matches come soon along the wall's index
         return queryset.filter(prompt__icontains=text)
+    if not rowids:
+        return queryset.none()
+    # SQLite looks each one up by id (the planner drives the page from this list).
+    marks = ", ".join(["%s"] * len(rowids))
+    ids = RawSQL(
+        f"SELECT generation_id FROM generation_prompt_row WHERE rowid IN ({marks})", rowids
+    )
     return queryset.filter(pk__in=ids)
 
 
