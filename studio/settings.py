@@ -157,6 +157,8 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.getenv("SQLITE_PATH", str(VAR_DIR / "db.sqlite3")),
             "OPTIONS": SQLITE_OPTIONS,
+            # Kept per thread: a new one per request pays its PRAGMAs and a cold page cache.
+            "CONN_MAX_AGE": envint("DB_CONN_MAX_AGE", 600),
         }
     }
 
