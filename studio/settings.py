@@ -309,8 +309,8 @@ Q_CLUSTER = {
 # and the shared cache (rate limits, provider balances, model lists) on Redis, so every web
 # process and cluster sees the same counts. Finished gallery cards' HTML (the "cards" alias) is
 # shared by every process too, so a new worker finds the cards another drew: in files under
-# var/cache/cards by default, in Redis when REDIS_URL is set, or in each process's memory with
-# CARD_CACHE=memory (studio.web.cardcache). A card's key names everything it shows.
+# var/cache/cards with each process's memory in front (the default, Redis or not), in Redis with
+# CARD_CACHE=redis, or in each process's memory with CARD_CACHE=memory (studio.web.cardcache).
 REDIS_URL = os.getenv("REDIS_URL", "")
 CACHES["cards"] = card_cache(os.getenv("CARD_CACHE", ""), REDIS_URL, VAR_DIR)
 if REDIS_URL:

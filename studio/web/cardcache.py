@@ -83,10 +83,11 @@ class SharedCardCache(FileBasedCache):
 
 
 def card_cache(kind: str, redis_url: str, var_dir: Path) -> dict:
-    """The "cards" entry of CACHES for CARD_CACHE=`kind`: "files" (the default without
-    Redis: var/cache/cards, or CARD_CACHE_DIR), "redis" (the default with REDIS_URL), or
-    "memory" (each process its own, as tests use)."""
-    kind = kind or ("redis" if redis_url else "files")
+    """The "cards" entry of CACHES for CARD_CACHE=`kind`: "files" (the default, even with
+    Redis: var/cache/cards or CARD_CACHE_DIR, shared by the machine's processes, with each
+    process's memory in front), "redis" (REDIS_URL's, shared by every machine, but one round
+    trip per card), or "memory" (each process its own, as tests use)."""
+    kind = kind or "files"
     if kind == "redis" and redis_url:
         return {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",

@@ -50,5 +50,5 @@ def test_clear_empties_both_levels(tmp_path):
 
 def test_the_settings_choose_files_redis_or_memory(tmp_path):
     assert card_cache("", "", tmp_path)["BACKEND"] == "studio.web.cardcache.SharedCardCache"
-    assert card_cache("", "redis://r:6379/0", tmp_path)["BACKEND"].endswith("RedisCache")
+    assert card_cache("redis", "redis://r:6379/0", tmp_path)["BACKEND"].endswith("RedisCache")
     assert card_cache("memory", "redis://r:6379/0", tmp_path)["BACKEND"].endswith("LocMemCache")
