@@ -12,8 +12,9 @@ Six parts, each on throw-away files under var/bench/, never the development data
   DONE → known, DONE → stored (`BENCH_POLL_SECONDS` shortens its 5-minute run);
 - visible (bench/visible.py, a child process on var/bench/visible/): DONE → the image's load
   event on the gallery in chromium, for one job and 100 in flight;
-- gallery (bench/gallery.py, in this process): the first page on a 100,000-generation
-  database built once (`BENCH_REBUILD=1` builds it again);
+- gallery (bench/gallery.py, gunicorn started by this process): first pages, a deep page and
+  prompt searches on a 1,000,000-generation database (BENCH_GALLERY_GENERATIONS) built once
+  (`BENCH_REBUILD=1` builds it again);
 - storage (bench/storage.py, in this process): storing a result, serving thumbnails and a
   video seek on an S3 API on loopback beside the local disk;
 - storage_live (bench/storage_live.py, a child process on var/bench/storage_live/): the
@@ -107,8 +108,9 @@ def main() -> int:
 
         rows += gallery.run(rebuild=os.getenv("BENCH_REBUILD") == "1")
         notes.append(
-            "Gallery: the view through Django's test client on var/bench/bench.sqlite3; the"
-            " baseline is the same page with no finished card cached."
+            "Gallery: over HTTP against gunicorn (docker/gunicorn.conf.py) on"
+            " var/bench/bench.sqlite3; cold = the first requests after a start, gunicorn"
+            " restarted before each page; baseline = no card cached, or the old ?page= link."
         )
     if wanted("storage_live"):  # a child process: it starts the studio, local then S3
         more, more_notes = part("storage_live")

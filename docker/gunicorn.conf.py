@@ -73,3 +73,11 @@ def on_starting(server) -> None:
     if done.returncode != 0:
         server.log.error("The studio cannot start: %s", done.stderr.strip())
         raise SystemExit(1)
+
+
+def post_worker_init(worker) -> None:
+    """Load the URLconf and the first pages' templates before the worker takes a request
+    (studio.web.warm), so nobody's first gallery page pays for them."""
+    from studio.web.warm import warm_process
+
+    warm_process()

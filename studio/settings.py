@@ -11,6 +11,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from studio.web.cardcache import card_cache
 from studio.web.env import envbool, envfloat, envint, envlist, envsecret, object_store_config
 from studio.web.logging import logging_config
 
@@ -156,6 +157,8 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.getenv("SQLITE_PATH", str(VAR_DIR / "db.sqlite3")),
             "OPTIONS": SQLITE_OPTIONS,
+            # Kept per thread: a new one per request pays its PRAGMAs and a cold page cache.
+            "CONN_MAX_AGE": envint("DB_CONN_MAX_AGE", 600),
         }
     }
 
@@ -304,15 +307,12 @@ Q_CLUSTER = {
 # --- Scale-out: database, broker, cache (continued) -------------------------------------------
 # REDIS_URL (redis://host:6379/0) puts django-q2's queue on Redis instead of the database,
 # and the shared cache (rate limits, provider balances, model lists) on Redis, so every web
-# process and cluster sees the same counts. Finished gallery cards' HTML stays in each
-# process's memory (the "cards" alias): it is keyed by everything the card shows, so a
-# per-process copy is never stale, and a local hit costs no network round trip.
+# process and cluster sees the same counts. Finished gallery cards' HTML (the "cards" alias) is
+# shared by every process too, so a new worker finds the cards another drew: in files under
+# var/cache/cards with each process's memory in front (the default, Redis or not), in Redis with
+# CARD_CACHE=redis, or in each process's memory with CARD_CACHE=memory (studio.web.cardcache).
 REDIS_URL = os.getenv("REDIS_URL", "")
-CACHES["cards"] = {
-    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-    "LOCATION": "cards",
-    "OPTIONS": {"MAX_ENTRIES": envint("CACHE_MAX_ENTRIES", 5000)},
-}
+CACHES["cards"] = card_cache(os.getenv("CARD_CACHE", ""), REDIS_URL, VAR_DIR)
 if REDIS_URL:
     Q_CLUSTER.pop("orm", None)
     Q_CLUSTER["redis"] = REDIS_URL

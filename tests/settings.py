@@ -15,6 +15,8 @@ os.environ.setdefault("POLL_LOOP_SECONDS", "20")
 os.environ.setdefault("SANDBOX_PROGRESS_RATE", "100")
 # The tests talk to the simulator, whatever DEBUG says (tests/without_sandbox turns it off).
 os.environ.setdefault("SANDBOX_ENABLED", "True")
+# Cards drawn by one test must not serve another run's: each process keeps its own.
+os.environ.setdefault("CARD_CACHE", "memory")
 
 from studio.settings import *  # noqa: E402
 
@@ -37,6 +39,7 @@ if os.getenv("STUDIO_TEST_WORKER") != _WORKER:
 # One test database file per run, so parallel runs (several developers' shells, xdist
 # workers) never share one. A file, not memory: browser tests share it with a real qcluster.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # as the tests were written: one per request
     _FILE = VAR_DIR / f"{os.environ['STUDIO_TEST_RUN']}.sqlite3"
     DATABASES["default"]["TEST"] = {"NAME": str(_FILE)}
 

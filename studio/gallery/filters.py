@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from studio.gallery import services
 from studio.gallery.models import CollectionItem, Favourite
+from studio.generation import search
 from studio.generation.models import ACTIVE, Asset, Model, Status
 from studio.teams.access import Workspace
 from studio.web.dates import day_filter
@@ -51,8 +52,7 @@ class GalleryFilter(django_filters.FilterSet):
     favourites), the `workspace` (members, collections) and the `ratios` present in it."""
 
     q = django_filters.CharFilter(
-        field_name="prompt",
-        lookup_expr="icontains",
+        method="filter_prompt",
         label="Search prompts",
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "Search prompts"}),
     )
@@ -103,6 +103,10 @@ class GalleryFilter(django_filters.FilterSet):
                 .order_by("username")
                 .only("pk", "username")
             )
+
+    def filter_prompt(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """Prompts containing the text, any case, by the prompt index (studio.generation.search)."""
+        return search.prompt_contains(queryset, value) if value else queryset
 
     def filter_kind(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(_is_video()) if value == "video" else queryset.exclude(_is_video())

@@ -1,18 +1,26 @@
-"""One page of the gallery in a constant number of queries, whatever its size.
+"""One page of the gallery in a constant number of queries, whatever its size and depth.
 
 The page is read with one query for the generations (with the person's favourite mark as an
 `Exists` annotation) and one for their files (a `Prefetch`); it fetches one row more than it
 shows to know whether there is a next page, so no `COUNT(*)` runs over the whole gallery
 (infinite scroll never shows a total).
+
+Further pages are keyset pages: "more" asks for the cards older than the last one shown
+(`?after=<cursor>`, its `created_at` and id), which the wall's indexes (team or person,
+`-created_at`, `-id`) reach directly at any depth, where an OFFSET would read and drop every
+card before it. An old `?page=N` link still answers its page (an OFFSET, once) and goes on by
+cursor.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from studio.credits.models import Kind, LedgerEntry
 from studio.gallery.models import Favourite
@@ -29,13 +37,63 @@ class GalleryPage:
     """What the template needs of a page (the names of Django's `Page`)."""
 
     object_list: list
-    number: int
+    number: int  # 1-based; a keyset page (`?after=`) is counted as page 2
     per_page: int
     has_next: bool
 
     @property
     def next_page_number(self) -> int:
         return self.number + 1
+
+    @property
+    def is_first(self) -> bool:
+        return self.number == 1
+
+    @property
+    def next_after(self) -> str:
+        """The cursor of the next page: the last card shown ("" on the last page)."""
+        if not self.has_next or not self.object_list:
+            return ""
+        return cursor_of(self.object_list[-1])
+
+
+# --- keyset cursors ------------------------------------------------------------------------
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A place in the wall: the cards older than (created_at, id), newest first."""
+
+    created_at: datetime
+    id: uuid.UUID
+
+
+def cursor_of(generation) -> str:
+    """`generation`'s place as `?after=` carries it: "<µs since 1970>.<id hex>" (URL-safe)."""
+    micros = (generation.created_at - _EPOCH) // _MICROSECOND
+    return f"{micros}.{generation.pk.hex}"
+
+
+def cursor_from(value) -> Cursor | None:
+    """The place `value` (from `cursor_of`) names; None when it is missing or not one
+    (a hand-edited link): the caller shows the first page."""
+    try:
+        micros, _, hex_id = str(value or "").partition(".")
+        return Cursor(_EPOCH + int(micros) * _MICROSECOND, uuid.UUID(hex=hex_id))
+    except (ValueError, OverflowError):
+        return None
+
+
+def after(queryset: QuerySet, cursor: Cursor) -> QuerySet:
+    """The rows of `queryset` after `cursor` in the wall's order (-created_at, -id). The
+    first condition alone is a range on the wall's index; the second drops the cursor's
+    own second and the cards before it within that microsecond."""
+    return queryset.filter(created_at__lte=cursor.created_at).filter(
+        Q(created_at__lt=cursor.created_at) | Q(id__lt=cursor.id)
+    )
 
 
 def per_page_of(value) -> int:
@@ -80,13 +138,23 @@ def with_card_data(queryset: QuerySet, user: AbstractBaseUser) -> QuerySet:
 
 
 def gallery_page(
-    queryset: QuerySet, user: AbstractBaseUser, *, number: int, per_page: int
+    queryset: QuerySet,
+    user: AbstractBaseUser,
+    *,
+    number: int = 1,
+    per_page: int,
+    cursor: Cursor | None = None,
 ) -> GalleryPage:
-    """Page `number` (1-based) of `queryset`, newest first, `per_page` cards."""
-    start = (number - 1) * per_page
-    rows = list(
-        with_card_data(queryset, user).order_by("-created_at")[start : start + per_page + 1]
-    )
+    """`per_page` cards of `queryset`, newest first: those after `cursor` when given (a
+    keyset page, at the same cost at any depth), else page `number` (1-based; an OFFSET,
+    for old `?page=` links)."""
+    ordered = with_card_data(queryset, user).order_by("-created_at", "-id")
+    if cursor is not None:
+        number = max(number, 2)
+        rows = list(after(ordered, cursor)[: per_page + 1])
+    else:
+        start = (number - 1) * per_page
+        rows = list(ordered[start : start + per_page + 1])
     return GalleryPage(
         object_list=rows[:per_page],
         number=number,

@@ -23,6 +23,14 @@ def ensure_poll_schedule(**kwargs) -> None:
     )
 
 
+def ensure_prompt_index(using: str = "default", **kwargs) -> None:
+    """SQLite drops a table's triggers when a migration rebuilds it: put back those of the
+    prompt index (studio.generation.search)."""
+    from studio.generation.search import ensure_prompt_index as ensure
+
+    ensure(using)
+
+
 class GenerationConfig(AppConfig):
     name = "studio.generation"
     label = "generation"
@@ -34,6 +42,7 @@ class GenerationConfig(AppConfig):
         from studio.teams.services import team_deleting
 
         post_migrate.connect(ensure_poll_schedule, sender=self)
+        post_migrate.connect(ensure_prompt_index, sender=self)
         team_deleting.connect(team_files_delete, dispatch_uid="generation.team_files_delete")
         key_signed_in.connect(waiting_release, dispatch_uid="generation.waiting_release")
         # Start-up order: the reader imports models, which load once the registry is ready.

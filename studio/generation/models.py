@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from studio.generation.buttons import name as button_name
 from studio.generation.form_urls import form_url
-from studio.generation.querysets import AssetQuerySet, GenerationQuerySet
+from studio.generation.querysets import WALL_INDEXES, AssetQuerySet, GenerationQuerySet
 from studio.generation.titles import lab_title
 
 
@@ -192,7 +192,7 @@ class Generation(models.Model):
         indexes = [
             models.Index(fields=["status", "next_poll_at"]),
             models.Index(fields=["user", "-created_at"]),
-            models.Index(fields=["team", "-created_at"]),
+            *WALL_INDEXES,  # the gallery's wall (studio.generation.querysets)
             # studio.gallery.live's "what moved since": one range per branch of visible_q.
             models.Index(fields=["user", "updated_at"], name="generation_user_updated"),
             models.Index(fields=["team", "updated_at"], name="generation_team_updated"),

@@ -6,6 +6,17 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+# The gallery's wall, newest first with the id as tie-breaker, so a keyset page
+# (studio.gallery.pages) starts at its cursor at any depth: a team's, and a person's own.
+WALL_INDEXES = [
+    models.Index(fields=["team", "-created_at", "-id"], name="generation_team_wall"),
+    models.Index(
+        fields=["user", "-created_at", "-id"],
+        name="generation_personal_wall",
+        condition=models.Q(team__isnull=True),
+    ),
+]
+
 
 class GenerationQuerySet(models.QuerySet):
     def update(self, **fields) -> int:

@@ -41,6 +41,14 @@ EDGES = [
     "00000000-0000-0000-0000-000000000000",
     "true",
     "on",
+    # keyset cursors (studio.gallery.pages) and the prompt index's phrase syntax
+    "1765000000000000.00000000000000000000000000000000",
+    "-99999999999999999999.ffffffffffffffffffffffffffffffff",
+    "253402300800000000.0123456789abcdef0123456789abcdef",
+    "1.not-a-uuid",
+    '"',
+    'a"b "fox" OR NEAR(',
+    "*fox*",
 ]
 VALUES = st.one_of(st.sampled_from(EDGES), st.text(max_size=40))
 
@@ -65,7 +73,7 @@ def world(alice, alice_key):
 
 def pages(generation, asset, collection) -> list[tuple[str, list[str]]]:
     """(url, the query parameters it reads) for every page that reads a query string."""
-    gallery = [*GalleryFilter.base_filters, "page", "per_page"]
+    gallery = [*GalleryFilter.base_filters, "page", "per_page", "after"]
     return [
         (reverse("generation:gallery"), gallery),
         (reverse("library:collection", args=[collection.pk]), ["page", "per_page"]),
@@ -108,6 +116,11 @@ def test_no_query_string_makes_a_page_fail(world, data):
         {"date_from": "0001-01-01", "date_to": "0001-01-01"},
         {"page": "99999999999999999999"},
         {"q": "a\x00b"},
+        {"q": "fo\x00x"},
+        {"q": 'say "fox" OR NEAR(a b)'},
+        {"after": "253402300800000000.0123456789abcdef0123456789abcdef"},
+        {"after": "-99999999999999999999.0123456789abcdef0123456789abcdef"},
+        {"after": "12.zz", "page": "3"},
     ],
 )
 def test_the_gallery_answers_the_queries_that_once_failed(world, params):

@@ -34,12 +34,12 @@ def _gallery_filter(request) -> GalleryFilter:
 
 
 def _page_query(params: QueryDict) -> str:
-    """The filters of `params` without the page number and empty values, for "more" and
-    for the address bar."""
+    """The filters of `params` without the page number, the cursor and empty values, for
+    "more" and for the address bar."""
     query = QueryDict(mutable=True)
     for name, values in params.lists():
         kept = [value for value in values if value]
-        if name != "page" and kept:
+        if name not in ("page", "after") and kept:
             query.setlist(name, kept)
     return query.urlencode()
 
@@ -79,13 +79,15 @@ def _same_filters(one: str, other: str) -> bool:
 def gallery(request):
     """Newest first, filtered (studio.gallery.filters); htmx asks for further pages as you
     scroll, and swaps the grid when a filter changes. A constant number of queries per page,
-    whatever its size (studio.gallery.pages)."""
+    whatever its size and depth: "more" asks for the cards after the last one shown
+    (`?after=`, studio.gallery.pages); a cursor that is not one shows the first page."""
     filters = _gallery_filter(request)
     page = pages.gallery_page(
         filters.qs,
         request.user,
         number=pages.page_number_of(request.GET.get("page")),
         per_page=pages.per_page_of(request.GET.get("per_page")),
+        cursor=pages.cursor_from(request.GET.get("after")),
     )
     context = {
         "page": page,
@@ -95,13 +97,14 @@ def gallery(request):
         "workspace_keys": access.workspace_keys(request.workspace, request.user),
     }
     template = "gallery/gallery.html"
-    wants_grid = request.GET.get("page") or request.htmx.target == "gallery-grid"
+    further = request.GET.get("page") or request.GET.get("after")
+    wants_grid = further or request.htmx.target == "gallery-grid"
     if request.htmx and not request.htmx.history_restore_request and wants_grid:
         template += "#page"
     else:  # a whole page: with the prompt bar
         context["bar"] = bar.bar_context(request)
     response = TemplateResponse(request, template, context)
-    if request.htmx.trigger == FILTER_FORM and not request.GET.get("page"):
+    if request.htmx.trigger == FILTER_FORM and not further:
         # The filters' own request sets the address; "Load more" never does.
         response["HX-Push-Url"] = _push_url(request)
     # The same URL answers a whole page or only the grid: caches must tell them apart.
