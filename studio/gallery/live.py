@@ -91,9 +91,7 @@ class Watch:
             selectors.visible_generations(self.user)
             .filter(updated_at__gt=self.cursor - OVERLAP)
             .order_by("updated_at")
-            .values_list("pk", "updated_at", "created_at", "team_id", *SHOWN)[
-                :ROWS_PER_CHECK
-            ]
+            .values_list("pk", "updated_at", "created_at", "team_id", *SHOWN)[:ROWS_PER_CHECK]
         )
         changed, new = {}, []
         team_id = self.workspace.team.pk if self.workspace.team else None
