@@ -8,6 +8,7 @@ up instead (lookup.py).
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 from django.conf import settings
@@ -149,10 +150,12 @@ def generation_submit(generation_id) -> str:
         return Status.QUEUED
     wait = claim_submit_slot(key)
     if wait:
-        # Longer than the spacing: the key is held by a 429's Retry-After (pacing.hold_key).
+        # A spacing wait is never longer than the spacing (the slot was claimed before now);
+        # longer means a 429's Retry-After holds the key (pacing.hold_key). Whole seconds,
+        # rounded up: a wait of 0.3 s is "1 s", as the card recounts it.
         note = (
-            f"waiting: rate limited, next try in {wait:.0f} s"
-            if wait > settings.SUBMIT_SPACING + 0.5
+            f"waiting: rate limited, next try in {math.ceil(wait)} s"
+            if wait > settings.SUBMIT_SPACING
             else "waiting: one submit every few seconds per key"
         )
         _requeue(generation, wait, note, count_attempt=False)

@@ -99,6 +99,8 @@ def test_a_busy_key_never_holds_up_another_and_done_hands_the_download_over(
     poll = service(downloads, limiter).start()
     try:
         wait_for(lambda: statuses(light) == {Status.DOWNLOADING})
+        # The hand-over follows the status change: wait for it too, then compare.
+        wait_for(lambda: len(downloads) >= len(light))
         assert sorted(map(str, downloads)) == sorted(str(j.pk) for j in light)
         assert statuses(heavy) == {Status.SUBMITTED}  # nothing of key A was sent
     finally:
@@ -111,7 +113,9 @@ def test_a_429_holds_its_key_for_the_retry_after_and_the_other_key_goes_on(
     key_b = sandbox_key_create(user=alice)
     heavy, light = running(alice, alice_key, 2), running(alice, key_b, 2)
     fault = faults.inject(
-        "http_429", account=faults.account_for_key(alice_key), on="fetch", seconds=40, remaining=1
+        # Every fetch of key A answers 429 (its lane may send both jobs' fetches at once, in
+        # either order): the first 429 holds the key, so no later fetch is sent.
+        "http_429", account=faults.account_for_key(alice_key), on="fetch", seconds=40, remaining=10
     )
     sandbox_clock.advance(60)
     limiter = SlidingWindowLimiter(10, margin=0.01)
