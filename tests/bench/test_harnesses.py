@@ -86,6 +86,8 @@ def test_polling_bench_reports_every_goal(tmp_path):
     for goal in ("1. never idle", "2. fetches per second", "2. 429s", "3. fair keys"):
         assert any(m.startswith(goal) for m in measures), measures
     assert sum(m.startswith("4. DONE → stored") for m in measures) == 2, measures
+    assert any(m.startswith("8. memory at rest, web + cluster PSS (") for m in measures), measures
+    assert any(m.startswith("8. memory under 150 in flight") for m in measures), measures
 
 
 def test_form_fields_are_what_a_browser_would_send():
