@@ -118,6 +118,19 @@ def test_table_prints_goal_baseline_and_verdict():
     assert lines[3].endswith("MISSED")
 
 
+def test_anchor_bench_reports_the_studio_beside_the_sdk(tmp_path):
+    out = tmp_path / "anchor.json"
+    done = _run("anchor.py", tmp_path, "--json", str(out), BENCH_ANCHOR_N="2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = json.loads(out.read_text())["rows"]
+    assert len(rows) == 1, rows
+    (row,) = rows
+    assert row["measure"].startswith("9. anchor, N = 2 Midjourney jobs on one key"), row
+    assert row["value"].startswith("2/2, "), row  # the studio stored both
+    assert "SDK, one job at a time: 2/2" in row["baseline"], row
+    assert "SDK, one thread per job: 2/2" in row["baseline"], row
+
+
 def test_storage_live_bench_reports_s3_beside_local(tmp_path):
     out = tmp_path / "storage_live.json"
     done = _run(
