@@ -37,6 +37,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from functools import partial
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: `python bench/anchor.py`
@@ -82,8 +83,9 @@ def sdk_job(sdk, prompt: str) -> bool:
         return False
 
 
-def sdk_runs(base_url: str, api_key: str, n: int, tag: str) -> dict[str, tuple[int, float]]:
-    """The SDK's two ways for `n` jobs: {way: (jobs DONE, wall seconds)}."""
+def sdk_runs(base_url: str, api_key: str, n: int, tag: str, refused) -> dict[str, tuple]:
+    """The SDK's two ways for `n` jobs: {way: (jobs DONE, wall seconds, 429s)}; `refused()`
+    reads the sandbox's count of 429s on the key, before and after each way."""
     from imaginepro import ImagineProSDK, ImagineProSDKOptions
 
     sdk = ImagineProSDK(
@@ -93,9 +95,9 @@ def sdk_runs(base_url: str, api_key: str, n: int, tag: str) -> dict[str, tuple[i
     )
     out = {}
     with quiet():
-        started = time.monotonic()
+        before, started = refused(), time.monotonic()
         done = sum(sdk_job(sdk, f"an anchor card {tag} one {i}") for i in range(n))
-        out["one job at a time"] = (done, time.monotonic() - started)
+        out["one job at a time"] = (done, time.monotonic() - started, refused() - before)
 
         results: list[bool] = []
         threads = [
@@ -104,12 +106,12 @@ def sdk_runs(base_url: str, api_key: str, n: int, tag: str) -> dict[str, tuple[i
             )
             for i in range(n)
         ]
-        started = time.monotonic()
+        before, started = refused(), time.monotonic()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        out["one thread per job"] = (sum(results), time.monotonic() - started)
+        out["one thread per job"] = (sum(results), time.monotonic() - started, refused() - before)
     return out
 
 
@@ -164,14 +166,12 @@ def run() -> tuple[list[Row], list[str]]:
             print(f"  N = {n}: the studio …", flush=True)
             before = faults.rate_limited_count(account)
             done, wall = studio_run(user, key, n, str(n))
-            refused = faults.rate_limited_count(account) - before
-            results = {"studio": (done, wall, refused)}
+            studio_429 = faults.rate_limited_count(account) - before
+            results = {"studio": (done, wall, studio_429)}
             print(f"  N = {n}: the SDK, one job at a time, then one thread per job …", flush=True)
-            before = faults.rate_limited_count(account)
-            for way, (done, wall) in sdk_runs(base_url, key.api_key, n, str(n)).items():
-                after = faults.rate_limited_count(account)
-                results[f"SDK, {way}"] = (done, wall, after - before)
-                before = after
+            refused = partial(faults.rate_limited_count, account)
+            for way, figures in sdk_runs(base_url, key.api_key, n, str(n), refused).items():
+                results[f"SDK, {way}"] = figures
             rows += anchor_rows(n, results)
     finally:
         studio.stop()
