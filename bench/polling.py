@@ -24,7 +24,9 @@ Figures (goals 1–4):
 3. key B's DONE → known (Generation.news_at − SandboxJob.ends_at) p95 against its poll
    interval + 1 s;
 4. DONE → stored (Generation.finished_at − ends_at) p95 of key A's jobs ending in each
-   phase (a job still not stored at the end counts with its age then).
+   phase (a job still not stored at the end counts with its age then);
+8. memory: web (every gunicorn process) + cluster PSS at rest (after the warm-up, before any
+   job) and the highest PSS sampled every second of the large phase.
 
 `python bench/polling.py [--json FILE]`. BENCH_POLL_SECONDS, BENCH_POLL_SMALL_SECONDS,
 BENCH_POLL_IN_FLIGHT set the phases (a shorter run for a quick look; BENCH_QUICK=1: 30 s
@@ -59,6 +61,7 @@ WARM_UP = 15.0  # s of the large phase not judged: the poller meets 900 new jobs
 GAP_GOAL, RATE_GOAL = 2.0, 9.0
 STORED_GOAL = {SMALL_IN_FLIGHT: 1.0, IN_FLIGHT: 5.0}
 BUCKET = 0.1  # s, the sandbox's counting slot (studio/sandbox/imaginepro/progress_rate.py)
+MEMORY_GOAL = 400 * 1024 * 1024  # bytes of PSS, web + cluster
 
 
 class ShippedStudio(harness.Studio):
@@ -204,6 +207,43 @@ class Recorder(threading.Thread):
         )
 
 
+class Memory(threading.Thread):
+    """Samples the studio's PSS (web + cluster, harness.Studio.pss) every second and keeps
+    the highest."""
+
+    def __init__(self, studio: harness.Studio) -> None:
+        super().__init__(daemon=True)
+        self.studio, self.peak, self.samples = studio, 0, 0
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.wait(1.0):
+            self.peak = max(self.peak, self.studio.pss())
+            self.samples += 1
+
+
+def memory_rows(studio: ShippedStudio, rest: int, memory: Memory, label: str) -> list[Row]:
+    """Goal 8's rows: PSS at rest and the peak under load, with the processes counted."""
+    shape = (
+        f"{studio.web_processes - 1} gunicorn workers × {studio.env.get('GUNICORN_THREADS', 8)}"
+        f" threads + arbiter, cluster of {studio.cluster_processes} processes"
+    )
+    goal = f"≤ {MEMORY_GOAL / 2**20:.0f} MB"
+    return [
+        Row(f"8. memory at rest, web + cluster PSS ({shape})", mb(rest), goal, rest <= MEMORY_GOAL),
+        Row(
+            f"8. memory under {label} on key A, peak PSS (n = {memory.samples} 1-s samples)",
+            mb(memory.peak),
+            goal,
+            0 < memory.peak <= MEMORY_GOAL,
+        ),
+    ]
+
+
+def mb(value: int) -> str:
+    return f"{value / 2**20:.0f} MB"
+
+
 class Webhooks(threading.Thread):
     """The sandbox's webhook delivery (deliver_due_webhooks), every 50 ms: what its timers
     do for jobs submitted through its API."""
@@ -287,6 +327,11 @@ def run() -> tuple[list[Row], list[str]]:
     threads = []
     try:
         studio.warm_up()
+        time.sleep(2)  # the cluster's first scheduled tasks come and go
+        rest = studio.pss()
+        studio.web_processes = len(harness.session_members(studio.web.proc.pid))
+        studio.cluster_processes = len(harness.session_members(studio.cluster.proc.pid))
+        memory = Memory(studio)
         user, key_a = harness.make_person("bench-poll")
         from studio.accounts.services import sandbox_key_create
 
@@ -328,9 +373,10 @@ def run() -> tuple[list[Row], list[str]]:
             [random.uniform(3, 20) for _ in range(LIGHT_KEY_JOBS)],
             webhook=False,
         )
-        threads += [large, light]
+        threads += [large, light, memory]
         large.start()
         light.start()
+        memory.start()
         print(
             f"  {IN_FLIGHT} in flight on key A and {LIGHT_KEY_JOBS} on key B for {SECONDS:.0f} s …",
             flush=True,
@@ -338,6 +384,7 @@ def run() -> tuple[list[Row], list[str]]:
         large_start = time.time()
         time.sleep(SECONDS)
         large_end = time.time()
+        memory.stop.set()
         large.stop.set()
         light.stop.set()
         large.join()
@@ -393,6 +440,7 @@ def run() -> tuple[list[Row], list[str]]:
         ),
         p95_row(f"4. DONE → stored p95, {SMALL_IN_FLIGHT} in flight", stored_small, 1.0),
         p95_row(f"4. DONE → stored p95, {label}", stored_large, 5.0),
+        *memory_rows(studio, rest, memory, label),
     ]
     notes = [
         f"Polling (bench/polling.py): shipped server config (docker/gunicorn.conf.py, qcluster"

@@ -1,6 +1,6 @@
 """`make bench`: the studio's measured figures as one table (measure, value, goal, baseline).
 
-Six parts, each on throw-away files under var/bench/, never the development database:
+Seven parts, each on throw-away files under var/bench/, never the development database:
 
 - live (bench/live.py, run as a child process on var/bench/live/): the studio started as real
   processes (gunicorn + qcluster) and measured against its sandbox — added latency from the
@@ -12,6 +12,10 @@ Six parts, each on throw-away files under var/bench/, never the development data
   DONE → known, DONE → stored (`BENCH_POLL_SECONDS` shortens its 5-minute run);
 - visible (bench/visible.py, a child process on var/bench/visible/): DONE → the image's load
   event on the gallery in chromium, for one job and 100 in flight;
+- anchor (bench/anchor.py, a child process on var/bench/anchor/): the provider's own SDK
+  (PyPI `imaginepro` 0.1.0) as its README shows, one job at a time and one thread per job,
+  beside the studio on one sandbox key and the same Midjourney jobs: jobs finished, 429s,
+  wall time at N = 5, 30, 100 (`BENCH_ANCHOR_N` sets the sizes);
 - gallery (bench/gallery.py, gunicorn started by this process): first pages, a deep page and
   prompt searches on a 1,000,000-generation database (BENCH_GALLERY_GENERATIONS) built once
   (`BENCH_REBUILD=1` builds it again);
@@ -24,7 +28,7 @@ Six parts, each on throw-away files under var/bench/, never the development data
 
 Run from the repository root: `python bench/run.py`. `BENCH_QUICK=1` runs smaller sizes;
 `BENCH_ONLY` names the parts to run, comma-separated (`live`, `polling`, `visible`,
-`gallery`, `storage`, `storage_live`). The settings are the production ones (DEBUG off,
+`anchor`, `gallery`, `storage`, `storage_live`). The settings are the production ones (DEBUG off,
 cached templates) pointed at var/bench/ by environment. Exit status 1 when a goal is missed.
 """
 
@@ -94,7 +98,7 @@ def main() -> int:
         return not only or name in only
 
     rows, notes = [], []
-    for name in ("live", "polling", "visible"):  # each in its own process and database
+    for name in ("live", "polling", "visible", "anchor"):  # each in its own process and database
         if wanted(name):
             more, more_notes = part(name)
             rows, notes = rows + more, notes + more_notes

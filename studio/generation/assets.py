@@ -14,7 +14,6 @@ import wave
 from datetime import timedelta
 from math import gcd
 
-import av
 from django.core.files.base import ContentFile
 from django.db import IntegrityError
 from django.utils import timezone
@@ -204,6 +203,8 @@ def _wav_duration(data: bytes) -> float:
 def _probe_duration(data: bytes) -> float:
     """Seconds of the first audio stream, by PyAV: the container's duration, else the
     stream's, else the sum of its packets' durations."""
+    import av  # here, not at the top: ~8 MB in every process that imports it
+
     try:
         with av.open(io.BytesIO(data), mode="r") as container:
             streams = container.streams.audio

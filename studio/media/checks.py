@@ -4,16 +4,13 @@ before `runserver`, `runstudio`, `migrate` and `qcluster`, and `manage.py check`
 
 from __future__ import annotations
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from django.core import checks
 from django.core.files.storage import default_storage
 
 from studio.web.objectstore import is_object_store
 
 # Short: a start-up that waits a minute for an unreachable store helps nobody.
-_QUICK = Config(connect_timeout=3, read_timeout=5, retries={"max_attempts": 1})
+_QUICK = {"connect_timeout": 3, "read_timeout": 5, "retries": {"max_attempts": 1}}
 _REFUSED = {"403", "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "401"}
 _MISSING = {"404", "NoSuchBucket", "NotFound"}
 
@@ -24,6 +21,11 @@ def object_store_problem(storage=None) -> str | None:
     storage = default_storage if storage is None else storage
     if not is_object_store(storage):
         return None
+    # Imported here: boto3 costs every process ~11 MB, and only an object store needs it.
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
     bucket = storage.bucket_name
     where = storage.endpoint_url or "AWS S3"
     if not bucket:
@@ -36,7 +38,7 @@ def object_store_problem(storage=None) -> str | None:
         "s3",
         region_name=storage.region_name,
         endpoint_url=storage.endpoint_url,
-        config=storage.client_config.merge(_QUICK),
+        config=storage.client_config.merge(Config(**_QUICK)),
     )
     try:
         client.head_bucket(Bucket=bucket)

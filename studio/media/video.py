@@ -16,10 +16,12 @@ import time
 from dataclasses import dataclass
 from fractions import Fraction
 from numbers import Integral
+from typing import TYPE_CHECKING
 
-import av
-from av.video.reformatter import ColorPrimaries, ColorRange, Colorspace, ColorTrc
 from PIL import Image
+
+if TYPE_CHECKING:
+    import av
 
 __all__ = [
     "MAX_DURATION",
@@ -86,6 +88,9 @@ def encode_mp4(frames: list[Image.Image], *, fps: int = 24) -> bytes:
     downloading). Raises VideoError for no frames, mixed sizes, a side over MAX_SIDE, a
     duration over MAX_DURATION, or a bad fps.
     """
+    import av  # PyAV is imported where it is used: ~8 MB in every process that imports it
+    from av.video.reformatter import ColorPrimaries, ColorRange, Colorspace, ColorTrc
+
     if not frames:
         raise VideoError("A video needs at least one frame.")
     if isinstance(fps, bool) or not isinstance(fps, Integral) or not 1 <= fps <= MAX_FPS:
@@ -179,6 +184,8 @@ def last_frame(data: bytes) -> Image.Image:
     """The last frame (in display order) of the video in `data`, as an RGB PIL image of the
     video's width x height. Decodes only the last group of pictures (from the last keyframe).
     Raises VideoError like `probe_video`."""
+    import av
+
     scan = _scan(data, keep_last_gop=True)
     deadline = time.monotonic() + _TIME_BUDGET
     context = scan.context
@@ -215,6 +222,8 @@ def _scan(data: bytes, *, keep_last_gop: bool) -> _Scan:
     With keep_last_gop the container stays open (the caller closes it) and the packets from
     the last keyframe on are kept for decoding.
     """
+    import av
+
     if not data:
         raise VideoError("The video is empty.")
     deadline = time.monotonic() + _TIME_BUDGET
@@ -305,6 +314,8 @@ def _reason(error: Exception) -> str:
 
 def _duration(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> float:
     """Seconds the container or stream says the video lasts (0.0 if it does not say)."""
+    import av
+
     if stream.duration and stream.time_base:
         return float(stream.duration * stream.time_base)
     if container.duration:

@@ -86,6 +86,8 @@ def test_polling_bench_reports_every_goal(tmp_path):
     for goal in ("1. never idle", "2. fetches per second", "2. 429s", "3. fair keys"):
         assert any(m.startswith(goal) for m in measures), measures
     assert sum(m.startswith("4. DONE → stored") for m in measures) == 2, measures
+    assert any(m.startswith("8. memory at rest, web + cluster PSS (") for m in measures), measures
+    assert any(m.startswith("8. memory under 150 in flight") for m in measures), measures
 
 
 def test_form_fields_are_what_a_browser_would_send():
@@ -114,6 +116,19 @@ def test_table_prints_goal_baseline_and_verdict():
     assert lines[0].split() == ["measure", "value", "goal", "baseline"]
     assert lines[2].split()[-2:] == ["ms", "ok"] and "12 ms" in lines[2]
     assert lines[3].endswith("MISSED")
+
+
+def test_anchor_bench_reports_the_studio_beside_the_sdk(tmp_path):
+    out = tmp_path / "anchor.json"
+    done = _run("anchor.py", tmp_path, "--json", str(out), BENCH_ANCHOR_N="2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = json.loads(out.read_text())["rows"]
+    assert len(rows) == 1, rows
+    (row,) = rows
+    assert row["measure"].startswith("9. anchor, N = 2 Midjourney jobs on one key"), row
+    assert row["value"].startswith("2/2, "), row  # the studio stored both
+    assert "SDK, one job at a time: 2/2" in row["baseline"], row
+    assert "SDK, one thread per job: 2/2" in row["baseline"], row
 
 
 def test_storage_live_bench_reports_s3_beside_local(tmp_path):

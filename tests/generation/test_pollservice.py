@@ -115,7 +115,11 @@ def test_a_429_holds_its_key_for_the_retry_after_and_the_other_key_goes_on(
     fault = faults.inject(
         # Every fetch of key A answers 429 (its lane may send both jobs' fetches at once, in
         # either order): the first 429 holds the key, so no later fetch is sent.
-        "http_429", account=faults.account_for_key(alice_key), on="fetch", seconds=40, remaining=10
+        "http_429",
+        account=faults.account_for_key(alice_key),
+        on="fetch",
+        seconds=40,
+        remaining=10,
     )
     sandbox_clock.advance(60)
     limiter = SlidingWindowLimiter(10, margin=0.01)
