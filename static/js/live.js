@@ -78,10 +78,16 @@
         if (html) place(html);
         if (trigger) announce(trigger);
       })
-      .catch(() => ids.forEach((id) => pending.add(id))) // the next change retries them
-      .finally(() => {
+      .then(
+        () => 0,
+        () => {
+          ids.forEach((id) => pending.add(id)); // retried, after a pause: the server may be down
+          return 2000;
+        },
+      )
+      .then((pause) => {
         inFlight = false;
-        if (pending.size) timer = window.setTimeout(flush, 0);
+        if (pending.size && !timer) timer = window.setTimeout(flush, pause);
       });
   }
 

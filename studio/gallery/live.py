@@ -86,13 +86,19 @@ class Watch:
 
     def check(self) -> dict | None:
         """One look at the database: `{"changed": {id: stamp}, "new": [id, …]}`, or None
-        when nothing changed. One query (an index range on `updated_at`)."""
-        rows = list(
-            selectors.visible_generations(self.user)
-            .filter(updated_at__gt=self.cursor - OVERLAP)
-            .order_by("updated_at")
-            .values_list("pk", "updated_at", "created_at", "team_id", *SHOWN)[:ROWS_PER_CHECK]
-        )
+        when nothing changed. Two index ranges on `updated_at`: the rows after the cursor,
+        oldest first (so a burst of more than ROWS_PER_CHECK moves the cursor on at every
+        check), and those within OVERLAP before it (a late commit; mostly already sent)."""
+        mine = selectors.visible_generations(self.user)
+        fields = ("pk", "updated_at", "created_at", "team_id", *SHOWN)
+        fresh = mine.filter(updated_at__gt=self.cursor).order_by("updated_at")
+        late = mine.filter(
+            updated_at__gt=self.cursor - OVERLAP, updated_at__lte=self.cursor
+        ).order_by("-updated_at")
+        rows = [
+            *late.values_list(*fields)[:ROWS_PER_CHECK],
+            *fresh.values_list(*fields)[:ROWS_PER_CHECK],
+        ]
         changed, new = {}, []
         team_id = self.workspace.team.pk if self.workspace.team else None
         for pk, updated_at, created_at, row_team, *showing in rows:

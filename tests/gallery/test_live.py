@@ -176,3 +176,18 @@ def test_a_poll_that_shows_nothing_new_is_not_announced():
     assert watch.check() is not None
     touch(generation, next_poll_at=timezone.now())
     assert watch.check() is not None
+
+
+def test_a_burst_larger_than_one_check_is_read_over_several_checks():
+    alice = UserFactory()
+    now = timezone.now()
+    jobs = GenerationFactory.create_batch(live.ROWS_PER_CHECK + 50, user=alice, running=True)
+    watch = live.Watch(
+        user=alice, workspace=Workspace(team=None, role=None), cursor=now, opened=now
+    )
+    for n, job in enumerate(jobs):  # all within the look-back window
+        touch(job, status_note=f"step {n}", updated_at=now + timedelta(milliseconds=n + 1))
+    seen: set[str] = set()
+    for _ in range(3):
+        seen |= set((watch.check() or {"changed": {}})["changed"])
+    assert seen == {str(job.pk) for job in jobs}
