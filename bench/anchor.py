@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import os
 import sys
 import threading
@@ -45,7 +44,7 @@ if __package__ in (None, ""):  # run as a script: `python bench/anchor.py`
 
 from bench import harness  # noqa: E402
 from bench.polling import ShippedStudio  # noqa: E402
-from bench.table import Row  # noqa: E402
+from bench.table import Row, report  # noqa: E402
 
 DIRECTORY = harness.VAR / "anchor"
 QUICK = os.getenv("BENCH_QUICK") == "1"
@@ -207,22 +206,7 @@ def anchor_rows(n: int, results: dict[str, tuple[int, float, int]]) -> list[Row]
 
 
 def main() -> int:
-    out = None
-    if "--json" in sys.argv:
-        out = Path(sys.argv[sys.argv.index("--json") + 1])
-    rows, notes = run()
-    if out:
-        out.write_text(
-            json.dumps({"rows": [r.__dict__ for r in rows], "notes": notes}, ensure_ascii=False)
-        )
-    else:
-        from bench.table import print_table
-
-        print()
-        print_table(rows, title="Studio bench, anchor")
-        for note in notes:
-            print(note)
-    return 0
+    return report(run, "Studio bench, anchor")
 
 
 if __name__ == "__main__":

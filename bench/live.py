@@ -25,7 +25,6 @@ BENCH_WINDOW (s) and BENCH_SUBMITS set them one by one; BENCH_VAR moves var/benc
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import sys
@@ -40,7 +39,7 @@ if __package__ in (None, ""):  # run as a script: `python bench/live.py`
 import requests  # noqa: E402
 
 from bench import harness  # noqa: E402
-from bench.table import Row, ms, percentile  # noqa: E402
+from bench.table import Row, ms, percentile, report  # noqa: E402
 
 QUICK = os.getenv("BENCH_QUICK") == "1"
 DIRECTORY = harness.VAR / "live"
@@ -567,22 +566,7 @@ def run() -> tuple[list[Row], list[str]]:
 
 
 def main() -> int:
-    out = None
-    if "--json" in sys.argv:
-        out = Path(sys.argv[sys.argv.index("--json") + 1])
-    rows, notes = run()
-    if out:
-        out.write_text(
-            json.dumps({"rows": [r.__dict__ for r in rows], "notes": notes}, ensure_ascii=False)
-        )
-    else:
-        from bench.table import print_table
-
-        print()
-        print_table(rows, title="Studio bench, live figures")
-        for note in notes:
-            print(note)
-    return 0
+    return report(run, "Studio bench, live figures")
 
 
 if __name__ == "__main__":

@@ -35,7 +35,6 @@ and 60 s); BENCH_PORT the port.
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import sys
@@ -48,7 +47,7 @@ if __package__ in (None, ""):  # run as a script: `python bench/polling.py`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import harness  # noqa: E402
-from bench.table import Row, percentile  # noqa: E402
+from bench.table import Row, percentile, report  # noqa: E402
 
 DIRECTORY = harness.VAR / "polling"
 QUICK = os.getenv("BENCH_QUICK") == "1"  # a one-minute look instead of the goals' five
@@ -454,22 +453,7 @@ def run() -> tuple[list[Row], list[str]]:
 
 
 def main() -> int:
-    out = None
-    if "--json" in sys.argv:
-        out = Path(sys.argv[sys.argv.index("--json") + 1])
-    rows, notes = run()
-    if out:
-        out.write_text(
-            json.dumps({"rows": [r.__dict__ for r in rows], "notes": notes}, ensure_ascii=False)
-        )
-    else:
-        from bench.table import print_table
-
-        print()
-        print_table(rows, title="Studio bench, polling")
-        for note in notes:
-            print(note)
-    return 0
+    return report(run, "Studio bench, polling")
 
 
 if __name__ == "__main__":

@@ -86,11 +86,6 @@ def part(name: str = "live") -> tuple[list, list[str]]:
     return [Row(**row) for row in data["rows"]], data["notes"]
 
 
-def live() -> tuple[list, list[str]]:
-    """bench/live.py's rows and notes."""
-    return part("live")
-
-
 def main() -> int:
     only = {name.strip() for name in os.getenv("BENCH_ONLY", "").split(",") if name.strip()}
 

@@ -20,7 +20,6 @@ no network distance here: a remote one adds its round trips.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
@@ -48,7 +47,7 @@ from bench.live import (  # noqa: E402
     new_keys,
     wait_final,
 )
-from bench.table import Row, ms, percentile  # noqa: E402
+from bench.table import Row, ms, percentile, report  # noqa: E402
 
 DIRECTORY = harness.VAR / "storage_live"
 JOBS = int(os.getenv("BENCH_STORE_JOBS", "30"))
@@ -216,19 +215,7 @@ def run() -> tuple[list[Row], list[str]]:
 
 
 def main() -> int:
-    rows, notes = run()
-    if "--json" in sys.argv:
-        out = Path(sys.argv[sys.argv.index("--json") + 1])
-        out.write_text(
-            json.dumps({"rows": [r.__dict__ for r in rows], "notes": notes}, ensure_ascii=False)
-        )
-    else:
-        from bench.table import print_table
-
-        print_table(rows, title="Studio bench, object store beside the local disk")
-        for note in notes:
-            print(note)
-    return 0
+    return report(run, "Studio bench, object store beside the local disk")
 
 
 if __name__ == "__main__":

@@ -55,3 +55,24 @@ def print_table(rows: list[Row], title: str = "", out=print) -> None:
     out(line("-" * w for w in widths))
     for cell in cells:
         out(line(cell))
+
+
+def report(run, title: str, argv: list[str] | None = None) -> int:
+    """A bench part's `main`: `run()` gives (rows, notes); with `--json FILE` they are written
+    for bench/run.py's `part()` to read, else printed as a table. Returns the exit status."""
+    import json
+    import sys
+    from pathlib import Path
+
+    argv = sys.argv if argv is None else argv
+    rows, notes = run()
+    if "--json" in argv:
+        out = Path(argv[argv.index("--json") + 1])
+        data = {"rows": [row.__dict__ for row in rows], "notes": notes}
+        out.write_text(json.dumps(data, ensure_ascii=False))
+        return 0
+    print()
+    print_table(rows, title=title)
+    for note in notes:
+        print(note)
+    return 0

@@ -13,7 +13,6 @@ studio runs as real processes (gunicorn, qcluster; bench/harness.py) on var/benc
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
@@ -24,7 +23,7 @@ if __package__ in (None, ""):  # run as a script
 
 from bench import harness  # noqa: E402
 from bench.live import close_active, make_flux, new_keys, wait_final  # noqa: E402
-from bench.table import Row, percentile  # noqa: E402
+from bench.table import Row, percentile, report  # noqa: E402
 
 DIRECTORY = harness.VAR / "visible"
 CHROMIUM = "/usr/bin/chromium"
@@ -195,19 +194,7 @@ def run() -> tuple[list[Row], list[str]]:
 
 
 def main() -> int:
-    rows, notes = run()
-    if "--json" in sys.argv:
-        out = Path(sys.argv[sys.argv.index("--json") + 1])
-        out.write_text(
-            json.dumps({"rows": [r.__dict__ for r in rows], "notes": notes}, ensure_ascii=False)
-        )
-    else:
-        from bench.table import print_table
-
-        print_table(rows, title="Studio bench, DONE → visible")
-        for note in notes:
-            print(note)
-    return 0
+    return report(run, "Studio bench, DONE → visible")
 
 
 if __name__ == "__main__":
