@@ -18,6 +18,8 @@ PORT ?= 8000
 # pytest-xdist processes per pass. Most of a test's time is waiting (the sandbox's clocks,
 # real clusters and servers, a browser), so three share two cores well; each process has its
 # own database, queue, cache prefix and files (tests/settings.py). PYTEST_WORKERS=0: one process.
+# `--dist worksteal`: an idle process takes tests queued for a busy one, so a few long tests
+# late in the run do not keep the others waiting.
 PYTEST_WORKERS ?= 3
 
 .PHONY: help run test test-pg lint fmt clean distclean venv deps dev-deps chromium check-migrations check-static bench load
@@ -90,14 +92,17 @@ check-migrations: dev-deps
 
 # Prerequisites run left to right (CI runs make without -j).
 test: dev-deps chromium lint check-migrations check-static
-	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # The same suite on PostgreSQL and Redis (DATABASE_URL, REDIS_URL), both installed from Debian
 # when missing and started on loopback for this run only by scripts/ci-services.sh. The browser
 # tests run on SQLite only (`make test`): they test pages, not the database (README
-# "Scale-out"). PYTEST_ARGS adds arguments, e.g. PYTEST_ARGS="tests/scale -x".
+# "Scale-out"); nor do the benches' smoke tests (tests/bench): `make bench` runs its studios on
+# SQLite files of its own (bench/harness.py). PYTEST_ARGS adds arguments, e.g.
+# PYTEST_ARGS="tests/scale -x".
 test-pg: dev-deps
-	bash scripts/ci-services.sh run $(PY) -m pytest -n $(PYTEST_WORKERS) -m "not browser" $(PYTEST_ARGS)
+	bash scripts/ci-services.sh run $(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal -m "not browser" \
+		--ignore=tests/bench $(PYTEST_ARGS)
 
 # --- measuring ------------------------------------------------------------------------------
 

@@ -3,22 +3,36 @@ URL conf."""
 
 from __future__ import annotations
 
+import time
+
+from django.conf import settings
 from django.test import Client
 from django.urls import URLPattern, URLResolver
 
 from studio.generation import assets, poller
-from studio.generation.models import Generation
+from studio.generation.models import ACTIVE, Generation, Status
 from studio.generation.submit import generation_submit
 from tests.factories import FluxJobFactory
 
 
 def run_to_final(generation: Generation, seconds: float = 15) -> Generation:
-    """Submit as the task would, then run the poller (downloads inline) until nothing is
-    active or `seconds` pass; return the generation as stored. Callers assert its status."""
+    """Submit as the task would, then run poller passes (downloads inline) until nothing is
+    active or `seconds` pass; return the generation as stored. Callers assert its status.
+
+    Once `generation` is final, other generations still QUEUED (waiting for a submit task
+    no test cluster runs) do not keep the passes going: the next run_to_final submits them.
+    """
     generation_submit(generation.pk)
-    poller.poll_loop(start_download=assets.generation_download, seconds=seconds)
-    generation.refresh_from_db()
-    return generation
+    end = time.monotonic() + seconds
+    while True:
+        poller.poll_once(start_download=assets.generation_download)
+        generation.refresh_from_db()
+        waiting = Generation.objects.filter(status__in=ACTIVE)
+        if generation.status not in ACTIVE:
+            waiting = waiting.exclude(status=Status.QUEUED)
+        if not waiting.exists() or time.monotonic() >= end:
+            return generation
+        time.sleep(settings.POLL_TICK)
 
 
 def client_for(user, team=None) -> Client:
