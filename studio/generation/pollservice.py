@@ -199,6 +199,23 @@ class KeyLane:
         handle_result(generation, result, spacing, start_download=self.service.start_download)
 
 
+def new_owner() -> str:
+    """A name for one poll service's hold of the lease."""
+    return f"service-{uuid.uuid4().hex}"
+
+
+def claim_lease(owner: str) -> bool:
+    """Take the poller lease for a service that is about to start, before the task cluster
+    forks its workers: a poll task they run (scheduled every minute, or enqueued after a
+    submit) then finds it held and returns, instead of polling for POLL_LOOP_SECONDS in one
+    shared pass while the service waits. Opens no thread and leaves no connection open (the
+    caller forks next). False when another cluster's service holds it."""
+    try:
+        return leases.take_lease(LEASE, owner, settings.POLL_LEASE_SECONDS)
+    finally:
+        connection.close()
+
+
 class _Submitter:
     """Retries of queued submits (their spacing or backoff over) on a thread of their own, so
     a slow provider never holds up the service's tick; each job is queued here once."""
@@ -241,8 +258,10 @@ class PollService:
 
     `start_download(generation_id)` hands a download to the task cluster
     (enqueue.enqueue_download); `start_submit(generation_id)` retries a queued submit (by
-    default on a thread of the service, submit.generation_submit); `limiter` paces each key's progress requests. Use `step()` alone
-    (no thread) to run one tick: take or renew the lease, housekeeping, start lanes.
+    default on a thread of the service, submit.generation_submit); `limiter` paces each key's
+    progress requests; `owner` names its hold of the lease (claim_lease may take it first).
+    Use `step()` alone (no thread) to run one tick: take or renew the lease, housekeeping,
+    start lanes.
     """
 
     def __init__(
@@ -253,6 +272,7 @@ class PollService:
         limiter: SlidingWindowLimiter = progress_limiter,
         lease_seconds: float | None = None,
         tick: float | None = None,
+        owner: str | None = None,
     ) -> None:
         self.start_download = start_download
         self._submitter = None if start_submit else _Submitter(generation_submit)
@@ -260,7 +280,7 @@ class PollService:
         self.limiter = limiter
         self.lease_seconds = lease_seconds or settings.POLL_LEASE_SECONDS
         self.tick = min(MAX_TICK, tick or settings.POLL_TICK)
-        self.owner = f"service-{uuid.uuid4().hex}"
+        self.owner = owner or new_owner()
         self.holding = False
         self.webhook_keys: set = set()
         self.lanes: dict[object, KeyLane] = {}

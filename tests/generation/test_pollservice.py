@@ -19,7 +19,8 @@ from studio.accounts.services import sandbox_key_create
 from studio.generation.models import Generation, Status
 from studio.generation.pacing import SlidingWindowLimiter
 from studio.generation.poller import spacing_of
-from studio.generation.pollservice import PollService
+from studio.generation import leases, tasks
+from studio.generation.pollservice import PollService, claim_lease, new_owner
 from studio.generation.submit import generation_submit
 from studio.sandbox import faults
 from tests.support import flux
@@ -72,6 +73,20 @@ def test_one_service_polls_and_the_next_takes_over_as_soon_as_it_is_let_go():
     first.stop()  # a cluster stopping lets the lease go
     assert second.step()
     second.stop()
+
+
+def test_a_lease_claimed_before_the_cluster_starts_is_the_services_and_no_poll_task_runs(
+    alice, alice_key
+):
+    running(alice, alice_key, 1)
+    owner = new_owner()
+    assert claim_lease(owner)  # as `manage.py qcluster` does before forking its workers
+    assert not leases.take_lease("poller", "a-poll-task", 15)  # a worker's task cannot
+    first = PollService(start_download=[].append, start_submit=lambda pk: None, owner=owner)
+    assert first.step()  # the service polls with the lease claimed for it
+    assert tasks.poll() == 0  # the scheduled poll task: not one pass beside the service
+    assert not service().step()
+    first.stop()
 
 
 def test_a_killed_holders_lease_is_taken_once_it_runs_out(settings):

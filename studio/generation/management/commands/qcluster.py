@@ -1,7 +1,8 @@
 """`manage.py qcluster`: django-q2's cluster, plus the poll service in its main process.
 
 This app is listed before django_q in INSTALLED_APPS, so this command replaces django-q2's
-own. The cluster is started first (its sentinel is forked before any thread of ours
+own. The poller lease is claimed for the service first (no thread, no connection left
+open), then the cluster is started (its sentinel is forked before any thread of ours
 exists: forking a process with threads copies their locks), then the poll service
 (generation/pollservice.py) runs beside it until SIGTERM or SIGINT, which stops the service
 (letting its lease go at once, so another cluster takes over) and then the cluster.
@@ -17,7 +18,7 @@ from django_q.cluster import Cluster
 from django_q.management.commands.qcluster import Command as ClusterCommand
 
 from studio.generation.enqueue import enqueue_download
-from studio.generation.pollservice import PollService
+from studio.generation.pollservice import PollService, claim_lease, new_owner
 
 
 class Command(ClusterCommand):
@@ -29,9 +30,13 @@ class Command(ClusterCommand):
         settings.SECRET_KEY  # noqa: B018 (django-q2 signs tasks with it: fail early)
         if options.get("cluster_name"):
             os.environ["Q_CLUSTER_NAME"] = options["cluster_name"]
+        # The lease first: the cluster's workers could otherwise run a scheduled poll task
+        # before the service's first tick and hold the lease through a whole loop.
+        owner = new_owner()
+        claim_lease(owner)
         cluster = Cluster()
         cluster.start()
-        service = PollService(start_download=enqueue_download).start()
+        service = PollService(start_download=enqueue_download, owner=owner).start()
 
         def stop(signum, frame) -> None:
             service.stop()
