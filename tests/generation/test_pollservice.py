@@ -16,10 +16,10 @@ from django.core.management import get_commands
 from django.utils import timezone
 
 from studio.accounts.services import sandbox_key_create
+from studio.generation import leases, tasks
 from studio.generation.models import Generation, Status
 from studio.generation.pacing import SlidingWindowLimiter
 from studio.generation.poller import spacing_of
-from studio.generation import leases, tasks
 from studio.generation.pollservice import PollService, claim_lease, new_owner
 from studio.generation.submit import generation_submit
 from studio.sandbox import faults
