@@ -16,11 +16,11 @@ PIP := $(PY) -m pip install --disable-pip-version-check --no-input --progress-ba
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # pytest-xdist processes per pass. Most of a test's time is waiting (the sandbox's clocks,
-# real clusters and servers, a browser), so three share two cores well; each process has its
+# real clusters and servers, a browser), so four share two cores well; each process has its
 # own database, queue, cache prefix and files (tests/settings.py). PYTEST_WORKERS=0: one process.
 # `--dist worksteal`: an idle process takes tests queued for a busy one, so a few long tests
 # late in the run do not keep the others waiting.
-PYTEST_WORKERS ?= 3
+PYTEST_WORKERS ?= 4
 
 .PHONY: help run test test-pg lint fmt clean distclean venv deps dev-deps chromium check-migrations check-static bench load
 
