@@ -1,5 +1,6 @@
-"""Drawing the result files of sandbox jobs into default storage, lazily: the first time they
-are needed (a fetch that sees DONE, the CDN), then kept.
+"""Drawing the result files of sandbox jobs into default storage, once, then kept: while the
+job runs (predraw.py, so they are ready at DONE as the real provider's), or else the first
+time they are needed (a fetch that sees DONE, the CDN).
 
 Midjourney imagine/button and Flux are drawn from the prompt; button results are derived
 from their parent's stored files (a U result really is the parent's tile, resized). The

@@ -1,8 +1,8 @@
 """Sandbox business logic: accounts and keys, credits, finding jobs, and submitting the
 Midjourney imagine/button (incl. image prompts, boost, Cancel Job) and Flux jobs.
 
-`create_job` (charge + store + inputs + webhook) is shared by the other submitting modules:
-universal.py, tools.py, mj_tools.py, video.py.
+`create_job` (charge + store + inputs + webhook + drawing) is shared by the other submitting
+modules: universal.py, tools.py, mj_tools.py, video.py.
 
 The contract is ImaginePro's (see docs/provider-contract.md): costs from §5 (https://platform.imaginepro.ai/ai-agent-skill),
 401 for a bad key *or* insufficient credits (§1.5), 404 for a message that is unknown,
@@ -30,6 +30,7 @@ from . import refunds
 from .diy.queue import place_job
 from .lifecycle import DONE, job_state, plan_timeline
 from .params import ButtonRequest, FluxRequest, ImagineRequest
+from .predraw import schedule_drawing
 from .validation import ApiError, BaseParams, bad_request
 from .webhooks import schedule_delivery
 
@@ -332,6 +333,7 @@ def create_job(
         # Inside the transaction: if storing fails, neither the charge nor the job remain.
         store_inputs(job, fetched)
         schedule_delivery(job)
+        schedule_drawing(job)  # its files ready by DONE, as the real provider's
     return job
 
 

@@ -1,0 +1,53 @@
+"""Result files are drawn while the job runs: at DONE they are already stored, as the real
+provider's image is ready when it says DONE, with the same paths, URLs and bytes as a draw
+on first request."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import requests
+from django.core.files.storage import default_storage
+
+from studio.sandbox.imaginepro.outputs import render
+from studio.sandbox.models import SandboxJob
+from studio.sandbox.render.files import file_names, storage_name
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _wait_drawn(message_id: str, limit: float = 30.0) -> SandboxJob:
+    """Wait (bounded) for the sandbox's background drawing; nobody requests the files."""
+    deadline = time.monotonic() + limit
+    while not SandboxJob.objects.filter(pk=message_id, files_ready=True).exists():
+        assert time.monotonic() < deadline, "the files were not drawn while the job ran"
+        time.sleep(0.05)
+    return SandboxJob.objects.get(pk=message_id)
+
+
+def test_files_are_stored_before_done_and_served_unchanged(api, live_server, sandbox_clock):
+    message_id = api.submit("flux/imagine", {"prompt": "a kettle", "width": 256, "height": 256})
+    job = _wait_drawn(message_id)  # the clock stands still: the job is still queued
+
+    [name] = file_names(job)
+    with default_storage.open(storage_name(job, name)) as handle:
+        stored = handle.read()
+    assert stored == render(job)[name]  # the bytes a draw on first request would give
+    url = f"{live_server.url}/sandbox/imaginepro/cdn/{message_id}/{name}"
+    assert api.fetch(message_id)["status"] == "QUEUED"
+    assert requests.get(url, timeout=10).status_code == 404  # still nothing until DONE
+
+    sandbox_clock.advance(60)
+    message = api.fetch(message_id)
+    assert message["status"] == "DONE" and message["uri"] == url
+    assert requests.get(url, timeout=10).content == stored
+
+
+def test_a_job_that_will_fail_is_not_drawn(api, sandbox_clock):
+    failing_id = api.submit("flux/imagine", {"prompt": "banned cup"})
+    drawn_id = api.submit("flux/imagine", {"prompt": "a cup", "width": 256, "height": 256})
+    _wait_drawn(drawn_id)  # the failing one ends first: it would have been drawn before
+    failing = SandboxJob.objects.get(pk=failing_id)
+    assert not failing.files_ready
+    assert not any(default_storage.exists(storage_name(failing, n)) for n in file_names(failing))
