@@ -5,6 +5,10 @@ own. The cluster is started first (its sentinel is forked before any thread of o
 exists: forking a process with threads copies their locks), then the poll service
 (generation/pollservice.py) runs beside it until SIGTERM or SIGINT, which stops the service
 (letting its lease go at once, so another cluster takes over) and then the cluster.
+
+Before the fork the main process loads the task modules (django-q2 would import them in each
+worker on its first task) and freezes its heap (web/prefork.py), so the sentinel and the task
+workers share those pages with it instead of each holding a copy.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from django_q.management.commands.qcluster import Command as ClusterCommand
 
 from studio.generation.enqueue import enqueue_download
 from studio.generation.pollservice import PollService
+from studio.web.prefork import prepare_fork
 
 
 class Command(ClusterCommand):
@@ -29,7 +34,11 @@ class Command(ClusterCommand):
         settings.SECRET_KEY  # noqa: B018 (django-q2 signs tasks with it: fail early)
         if options.get("cluster_name"):
             os.environ["Q_CLUSTER_NAME"] = options["cluster_name"]
+        # The tasks' modules (enqueue.py names them by path), loaded once for every worker.
+        import studio.generation.tasks  # noqa: F401
+
         cluster = Cluster()
+        prepare_fork()
         cluster.start()
         service = PollService(start_download=enqueue_download).start()
 
