@@ -16,7 +16,7 @@ The run then waits (bounded) until every generation is final and prints:
 
 Exit status 1 when lost > 0 or locked > 0. Sizes come from the environment: LOAD_USERS (50),
 LOAD_SUBMITS (20), LOAD_DRAIN_SECONDS (900, the bound on the wait), LOAD_TIME_SCALE (0.1:
-the sandbox's Midjourney grid then takes ~2.5 s); BENCH_VAR moves var/bench/. The login limit (10 a minute per address)
+the sandbox's Midjourney grid then takes ~2.5 s); BENCH_VAR moves var/bench/, BENCH_PORT sets the port. The login limit (10 a minute per address)
 is raised to 1000/m for the run, since all 50 people sign in from 127.0.0.1; the submit limit
 (RATELIMIT_SUBMIT, 30 a minute per person) is left as it is: 20 per person stay under it.
 """
@@ -94,7 +94,7 @@ def main() -> int:
     submits = _env_int("LOAD_SUBMITS", 20)
     bound = float(os.getenv("LOAD_DRAIN_SECONDS", "900"))
     scale = os.getenv("LOAD_TIME_SCALE", "0.1")
-    port = harness.free_port()
+    port = int(os.getenv("BENCH_PORT") or harness.free_port())
     env = harness.prepare(
         DIRECTORY,
         port,

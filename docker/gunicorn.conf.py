@@ -16,8 +16,15 @@ Read from the environment, so one image fits a small box and a big one:
 
 The sandbox, served by the studio itself, runs inside these workers: its webhook timers are
 daemon threads of the worker that took the submit, and every sandbox request sweeps late
-webhooks as a backstop, so a recycled worker loses no delivery. The app is not preloaded:
-nothing (threads, connections) is opened before the fork.
+webhooks as a backstop, so a recycled worker loses no delivery.
+
+The app is preloaded (GUNICORN_PRELOAD, default 1): the arbiter loads Django, the URLconf with
+every view and the first pages' templates once (`when_ready`), closes any database connection,
+then freezes what it holds out of the garbage collector's reach (`gc.freeze`, and again before
+each fork), so the workers share those pages instead of each loading its own copy (about half a
+worker's memory; README "Benchmarks"). Nothing opens a thread or a connection while loading: a
+fork copies only the thread that forks. A code change needs a restart, not a HUP.
+GUNICORN_PRELOAD=0 loads the app in each worker instead.
 
 With STORAGE_BACKEND=s3 the object store is checked before any worker starts (`manage.py
 check --tag storage` in a child process, as `runserver` and `qcluster` check it): a missing
@@ -26,6 +33,7 @@ bucket, an unreachable store or refused credentials stop gunicorn with that one 
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import subprocess
@@ -46,7 +54,7 @@ graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = _int("GUNICORN_KEEPALIVE", 5)
 max_requests = _int("GUNICORN_MAX_REQUESTS", 0)
 max_requests_jitter = max_requests // 10
-preload_app = False
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1").strip().lower() not in ("0", "false", "no")
 # Behind a proxy that sets X-Forwarded-Proto (settings trust it when DEBUG=False).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # Heartbeat files in memory, not on a possibly slow container overlay.
@@ -75,9 +83,29 @@ def on_starting(server) -> None:
         raise SystemExit(1)
 
 
+def when_ready(server) -> None:
+    """With the app preloaded: warm it in the arbiter (studio.web.warm) so the workers inherit
+    the URLconf and templates, close the database connections the load may have opened (a
+    connection must not be shared by two processes), and freeze the heap (see the docstring)."""
+    if not server.cfg.preload_app:
+        return
+    from studio.web.prefork import prepare_fork
+    from studio.web.warm import warm_process
+
+    warm_process()
+    prepare_fork()
+
+
+def pre_fork(server, worker) -> None:
+    """Freeze what the arbiter allocated since the last fork too (a replaced worker)."""
+    if server.cfg.preload_app:
+        gc.freeze()
+
+
 def post_worker_init(worker) -> None:
     """Load the URLconf and the first pages' templates before the worker takes a request
-    (studio.web.warm), so nobody's first gallery page pays for them."""
+    (studio.web.warm), so nobody's first gallery page pays for them: already done in the
+    arbiter when preloaded (then this finds them cached)."""
     from studio.web.warm import warm_process
 
     warm_process()
