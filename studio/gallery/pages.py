@@ -20,7 +20,15 @@ from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 
 from studio.credits.models import Kind, LedgerEntry
 from studio.gallery.models import Favourite
@@ -119,22 +127,30 @@ def page_number_of(value) -> int:
     return min(max(number, 1), MAX_PAGE)
 
 
-def with_card_data(queryset: QuerySet, user: AbstractBaseUser) -> QuerySet:
+def _files() -> Prefetch:
+    return Prefetch("assets", queryset=Asset.objects.order_by("role", "index"))
+
+
+def with_card_data(queryset: QuerySet, user: AbstractBaseUser, *, files: bool = True) -> QuerySet:
     """What a gallery card shows, loaded up front: the files (one prefetch query for the
-    whole page), the person's favourite mark (`is_favourite`, a subquery) and the credits
-    given back for a failed or cancelled job (`refunded_credits`, a positive int or None,
-    a subquery on the ledger's one refund entry per generation)."""
+    whole page; `files=False` leaves them to `load_files`), the person's favourite mark
+    (`is_favourite`, a subquery) and the credits given back for a failed or cancelled job
+    (`refunded_credits`, a positive int or None, a subquery on the ledger's one refund entry
+    per generation)."""
     mine = Favourite.objects.filter(user=user, generation=OuterRef("pk"))
     refund = LedgerEntry.objects.filter(generation=OuterRef("pk"), kind=Kind.REFUND)
-    files = Asset.objects.order_by("role", "index")
-    return (
-        queryset.defer("raw_message")  # the provider's whole message: never on a card
-        .annotate(
-            is_favourite=Exists(mine),
-            refunded_credits=-Subquery(refund.values("credits")[:1]),
-        )
-        .prefetch_related(Prefetch("assets", queryset=files))
+    # raw_message: the provider's whole message, never on a card.
+    queryset = queryset.defer("raw_message").annotate(
+        is_favourite=Exists(mine),
+        refunded_credits=-Subquery(refund.values("credits")[:1]),
     )
+    return queryset.prefetch_related(_files()) if files else queryset
+
+
+def load_files(generations: list) -> None:
+    """Load the files of `generations` (from a page read with `files=False`) in one query,
+    as the page's prefetch would have."""
+    prefetch_related_objects(generations, _files())
 
 
 def gallery_page(
@@ -144,11 +160,13 @@ def gallery_page(
     number: int = 1,
     per_page: int,
     cursor: Cursor | None = None,
+    files: bool = True,
 ) -> GalleryPage:
     """`per_page` cards of `queryset`, newest first: those after `cursor` when given (a
     keyset page, at the same cost at any depth), else page `number` (1-based; an OFFSET,
-    for old `?page=` links)."""
-    ordered = with_card_data(queryset, user).order_by("-created_at", "-id")
+    for old `?page=` links). `files=False`: the cards' files are not loaded (the wall's
+    `wall_cards` loads those of the cards it draws)."""
+    ordered = with_card_data(queryset, user, files=files).order_by("-created_at", "-id")
     if cursor is not None:
         number = max(number, 2)
         rows = list(after(ordered, cursor)[: per_page + 1])
