@@ -20,20 +20,12 @@ from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
-from django.db.models import (
-    Exists,
-    OuterRef,
-    Prefetch,
-    Q,
-    QuerySet,
-    Subquery,
-    prefetch_related_objects,
-)
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from studio.credits.models import Kind, LedgerEntry
 from studio.gallery.models import Favourite
 from studio.generation import selectors
-from studio.generation.models import Asset
+from studio.generation.models import Asset, Generation
 from studio.teams.access import Workspace
 
 PAGE_SIZES = (24, 96)
@@ -127,30 +119,43 @@ def page_number_of(value) -> int:
     return min(max(number, 1), MAX_PAGE)
 
 
-def _files() -> Prefetch:
-    return Prefetch("assets", queryset=Asset.objects.order_by("role", "index"))
+# What the wall reads of a card before it knows whether the card's HTML is cached: the
+# cache key (id, updated_at, rights: team, maker, star), whether it may be cached (status),
+# its age and the page's cursor (created_at). A card to draw is read again in full.
+KEY_FIELDS = ("id", "created_at", "updated_at", "status", "team_id", "user_id")
 
 
-def with_card_data(queryset: QuerySet, user: AbstractBaseUser, *, files: bool = True) -> QuerySet:
+def _favourite(user: AbstractBaseUser) -> Exists:
+    return Exists(Favourite.objects.filter(user=user, generation=OuterRef("pk")))
+
+
+def with_card_data(queryset: QuerySet, user: AbstractBaseUser) -> QuerySet:
     """What a gallery card shows, loaded up front: the files (one prefetch query for the
-    whole page; `files=False` leaves them to `load_files`), the person's favourite mark
-    (`is_favourite`, a subquery) and the credits given back for a failed or cancelled job
-    (`refunded_credits`, a positive int or None, a subquery on the ledger's one refund entry
-    per generation)."""
-    mine = Favourite.objects.filter(user=user, generation=OuterRef("pk"))
+    whole page), the person's favourite mark (`is_favourite`, a subquery) and the credits
+    given back for a failed or cancelled job (`refunded_credits`, a positive int or None,
+    a subquery on the ledger's one refund entry per generation)."""
     refund = LedgerEntry.objects.filter(generation=OuterRef("pk"), kind=Kind.REFUND)
+    files = Asset.objects.order_by("role", "index")
     # raw_message: the provider's whole message, never on a card.
-    queryset = queryset.defer("raw_message").annotate(
-        is_favourite=Exists(mine),
-        refunded_credits=-Subquery(refund.values("credits")[:1]),
+    return (
+        queryset.defer("raw_message")
+        .annotate(
+            is_favourite=_favourite(user),
+            refunded_credits=-Subquery(refund.values("credits")[:1]),
+        )
+        .prefetch_related(Prefetch("assets", queryset=files))
     )
-    return queryset.prefetch_related(_files()) if files else queryset
 
 
-def load_files(generations: list) -> None:
-    """Load the files of `generations` (from a page read with `files=False`) in one query,
-    as the page's prefetch would have."""
-    prefetch_related_objects(generations, _files())
+def full_cards(generations: list, user: AbstractBaseUser) -> list:
+    """`generations` (read with `light=True`) read again with everything their cards show
+    (`with_card_data`), in the same order; one that was deleted meanwhile is left out. Two
+    queries (the rows, their files), whatever their number."""
+    by_id = {
+        g.pk: g
+        for g in with_card_data(Generation.objects.filter(pk__in=[g.pk for g in generations]), user)
+    }
+    return [by_id[g.pk] for g in generations if g.pk in by_id]
 
 
 def gallery_page(
@@ -160,13 +165,18 @@ def gallery_page(
     number: int = 1,
     per_page: int,
     cursor: Cursor | None = None,
-    files: bool = True,
+    light: bool = False,
 ) -> GalleryPage:
     """`per_page` cards of `queryset`, newest first: those after `cursor` when given (a
     keyset page, at the same cost at any depth), else page `number` (1-based; an OFFSET,
-    for old `?page=` links). `files=False`: the cards' files are not loaded (the wall's
-    `wall_cards` loads those of the cards it draws)."""
-    ordered = with_card_data(queryset, user, files=files).order_by("-created_at", "-id")
+    for old `?page=` links). `light=True` reads only KEY_FIELDS and `is_favourite` (the
+    wall's `wall_cards` reads the cards it draws again with `full_cards`); otherwise
+    everything a card shows (`with_card_data`)."""
+    if light:
+        queryset = queryset.only(*KEY_FIELDS).annotate(is_favourite=_favourite(user))
+    else:
+        queryset = with_card_data(queryset, user)
+    ordered = queryset.order_by("-created_at", "-id")
     if cursor is not None:
         number = max(number, 2)
         rows = list(after(ordered, cursor)[: per_page + 1])

@@ -1,10 +1,12 @@
 """The wall's cards drawn in one go (`{% wall_cards page.object_list %}` in
-gallery/gallery.html): the cached ones are read with one `get_many` and only the others are
-drawn, with their files loaded in one query for just those.
+gallery/gallery.html): the page's rows carry only what a card's cache key needs
+(`pages.gallery_page(light=True)`), the cached cards are read with one `get_many`, and only
+the others are read in full (two queries: the rows and their files) and drawn.
 
-A page of 96 cards spent most of its time on work that a cached card does not need: the
-page's files (a query and a few hundred model instances) and, per card, the template's
-`{% with %}`, `{% filter %}` and `{% cache %}` nodes. The HTML is the same as the `card`
+A page of 96 cards spent most of its time on work that a cached card does not need: every
+column of every row (a dozen dates, four JSON fields), the page's files (a query and a few
+hundred model instances) and, per card, the template's `{% with %}`, `{% filter %}` and
+`{% cache %}` nodes. The HTML is the same as the `card`
 partial's (studio.gallery.templatetags.cards): a cached card is looked up under the key its
 `{% cache %}` tag uses, and a missing one is drawn by that partial, which stores it.
 """
@@ -35,23 +37,23 @@ def card_key(card: Card) -> str:
 
 @register.simple_tag(takes_context=True)
 def wall_cards(context, generations) -> SafeString:
-    """The HTML of `generations`' cards, in order, as the `card` partial draws each. The
-    generations need no prefetched files: those of the cards not in the cache are loaded
-    here (one query, none when every card is cached)."""
+    """The HTML of `generations`' cards, in order, as the `card` partial draws each.
+    `generations` may be light rows (KEY_FIELDS and `is_favourite`): the cards not in the
+    cache are read again in full here (`pages.full_cards`; no query when all are cached)."""
     cards = [Card(g, card_rights(context, g), context) for g in generations]
     keys = {card.pk: card_key(card) for card in cards if card.cached}
     found = caches[CACHE_ALIAS].get_many(list(keys.values())) if keys else {}
     missing = [card.generation for card in cards if keys.get(card.pk) not in found]
-    partial = None
+    full, partial = {}, None
     if missing:
-        pages.load_files(missing)
+        full = {g.pk: g for g in pages.full_cards(missing, context["request"].user)}
         partial = context.template.engine.get_template(CARD_PARTIAL)
     out = []
     for card in cards:
         html = found.get(keys.get(card.pk))
         if html is not None:
             out.append(fill_in(html, card))
-            continue
-        with context.push(generation=card.generation):
-            out.append(partial.render(context))
+        elif card.pk in full:  # else deleted since the page was read
+            with context.push(generation=full[card.pk]):
+                out.append(partial.render(context))
     return mark_safe("\n".join(out))
