@@ -28,11 +28,12 @@ FRAGMENT = "gallery-card"  # the `{% cache %}` fragment name in the `card` parti
 CACHE_ALIAS = "cards"
 
 
-def card_key(card: Card) -> str:
+def card_key(card: Card, locale: str) -> str:
     """The key under which the `card` partial's `{% cache %}` keeps `card`'s HTML (its
-    vary-on values in the same order: id, updated_at, rights, locale)."""
+    vary-on values in the same order: id, updated_at, rights, `locale` as `Card.locale`
+    gives it, the same for every card of a page)."""
     g = card.generation
-    return make_template_fragment_key(FRAGMENT, [g.pk, g.updated_at, card.rights, card.locale])
+    return make_template_fragment_key(FRAGMENT, [g.pk, g.updated_at, card.rights, locale])
 
 
 @register.simple_tag(takes_context=True)
@@ -41,7 +42,8 @@ def wall_cards(context, generations) -> SafeString:
     `generations` may be light rows (KEY_FIELDS and `is_favourite`): the cards not in the
     cache are read again in full here (`pages.full_cards`; no query when all are cached)."""
     cards = [Card(g, card_rights(context, g), context) for g in generations]
-    keys = {card.pk: card_key(card) for card in cards if card.cached}
+    locale = cards[0].locale if cards else ""
+    keys = {card.pk: card_key(card, locale) for card in cards if card.cached}
     found = caches[CACHE_ALIAS].get_many(list(keys.values())) if keys else {}
     missing = [card.generation for card in cards if keys.get(card.pk) not in found]
     full, partial = {}, None
