@@ -3,7 +3,9 @@
 The page is read with one query for the generations (with the person's favourite mark as an
 `Exists` annotation) and one for their files (a `Prefetch`); it fetches one row more than it
 shows to know whether there is a next page, so no `COUNT(*)` runs over the whole gallery
-(infinite scroll never shows a total).
+(infinite scroll never shows a total). The wall reads less (`light=True`): only what a
+card's cache key needs, then, when some card is not in the card cache, those cards' rows in
+full and their files (`full_cards`: two queries, whatever their number).
 
 Further pages are keyset pages: "more" asks for the cards older than the last one shown
 (`?after=<cursor>`, its `created_at` and id), which the wall's indexes (team or person,
