@@ -3,7 +3,9 @@
 The page is read with one query for the generations (with the person's favourite mark as an
 `Exists` annotation) and one for their files (a `Prefetch`); it fetches one row more than it
 shows to know whether there is a next page, so no `COUNT(*)` runs over the whole gallery
-(infinite scroll never shows a total).
+(infinite scroll never shows a total). The wall reads less (`light=True`): only what a
+card's cache key needs, then, when some card is not in the card cache, those cards' rows in
+full and their files (`full_cards`: two queries, whatever their number).
 
 Further pages are keyset pages: "more" asks for the cards older than the last one shown
 (`?after=<cursor>`, its `created_at` and id), which the wall's indexes (team or person,
@@ -25,7 +27,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from studio.credits.models import Kind, LedgerEntry
 from studio.gallery.models import Favourite
 from studio.generation import selectors
-from studio.generation.models import Asset
+from studio.generation.models import Asset, Generation
 from studio.teams.access import Workspace
 
 PAGE_SIZES = (24, 96)
@@ -119,22 +121,43 @@ def page_number_of(value) -> int:
     return min(max(number, 1), MAX_PAGE)
 
 
+# What the wall reads of a card before it knows whether the card's HTML is cached: the
+# cache key (id, updated_at, rights: team, maker, star), whether it may be cached (status),
+# its age and the page's cursor (created_at). A card to draw is read again in full.
+KEY_FIELDS = ("id", "created_at", "updated_at", "status", "team_id", "user_id")
+
+
+def _favourite(user: AbstractBaseUser) -> Exists:
+    return Exists(Favourite.objects.filter(user=user, generation=OuterRef("pk")))
+
+
 def with_card_data(queryset: QuerySet, user: AbstractBaseUser) -> QuerySet:
     """What a gallery card shows, loaded up front: the files (one prefetch query for the
     whole page), the person's favourite mark (`is_favourite`, a subquery) and the credits
     given back for a failed or cancelled job (`refunded_credits`, a positive int or None,
     a subquery on the ledger's one refund entry per generation)."""
-    mine = Favourite.objects.filter(user=user, generation=OuterRef("pk"))
     refund = LedgerEntry.objects.filter(generation=OuterRef("pk"), kind=Kind.REFUND)
     files = Asset.objects.order_by("role", "index")
+    # raw_message: the provider's whole message, never on a card.
     return (
-        queryset.defer("raw_message")  # the provider's whole message: never on a card
+        queryset.defer("raw_message")
         .annotate(
-            is_favourite=Exists(mine),
+            is_favourite=_favourite(user),
             refunded_credits=-Subquery(refund.values("credits")[:1]),
         )
         .prefetch_related(Prefetch("assets", queryset=files))
     )
+
+
+def full_cards(generations: list, user: AbstractBaseUser) -> list:
+    """`generations` (read with `light=True`) read again with everything their cards show
+    (`with_card_data`), in the same order; one that was deleted meanwhile is left out. Two
+    queries (the rows, their files), whatever their number."""
+    by_id = {
+        g.pk: g
+        for g in with_card_data(Generation.objects.filter(pk__in=[g.pk for g in generations]), user)
+    }
+    return [by_id[g.pk] for g in generations if g.pk in by_id]
 
 
 def gallery_page(
@@ -144,11 +167,18 @@ def gallery_page(
     number: int = 1,
     per_page: int,
     cursor: Cursor | None = None,
+    light: bool = False,
 ) -> GalleryPage:
     """`per_page` cards of `queryset`, newest first: those after `cursor` when given (a
     keyset page, at the same cost at any depth), else page `number` (1-based; an OFFSET,
-    for old `?page=` links)."""
-    ordered = with_card_data(queryset, user).order_by("-created_at", "-id")
+    for old `?page=` links). `light=True` reads only KEY_FIELDS and `is_favourite` (the
+    wall's `wall_cards` reads the cards it draws again with `full_cards`); otherwise
+    everything a card shows (`with_card_data`)."""
+    if light:
+        queryset = queryset.only(*KEY_FIELDS).annotate(is_favourite=_favourite(user))
+    else:
+        queryset = with_card_data(queryset, user)
+    ordered = queryset.order_by("-created_at", "-id")
     if cursor is not None:
         number = max(number, 2)
         rows = list(after(ordered, cursor)[: per_page + 1])

@@ -88,6 +88,7 @@ def gallery(request):
         number=pages.page_number_of(request.GET.get("page")),
         per_page=pages.per_page_of(request.GET.get("per_page")),
         cursor=pages.cursor_from(request.GET.get("after")),
+        light=True,  # the cards not in the card cache are read in full (wall_cards)
     )
     context = {
         "page": page,
