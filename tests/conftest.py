@@ -39,6 +39,19 @@ def _fresh_rate_limits(settings):
 
 
 @pytest.fixture
+def ratelimit_clock(monkeypatch):
+    """django-ratelimit's windows held still (tests.support.RateClock): a window cannot end
+    between two requests a test expects to be counted together."""
+    import django_ratelimit.core
+
+    from tests.support import RateClock
+
+    held = RateClock()
+    monkeypatch.setattr(django_ratelimit.core, "time", held)
+    return held
+
+
+@pytest.fixture
 def sandbox_url(live_server, settings) -> str:
     """Point sandbox keys at the live server (workers build URLs from settings)."""
     url = f"{live_server.url}/sandbox/imaginepro/api/v1"

@@ -146,7 +146,9 @@ def test_a_form_error_of_one_model_is_named(alice_client, alice_key):
     assert not Generation.objects.exists()
 
 
-def test_over_the_submit_rate_is_429_and_nothing_is_made(alice_client, alice_key, settings):
+def test_over_the_submit_rate_is_429_and_nothing_is_made(
+    alice_client, alice_key, settings, ratelimit_clock
+):
     settings.RATELIMIT_SUBMIT = "1/m"
     assert alice_client.post("/bar/", bar_post(alice_key), headers=HTMX).status_code == 200
     refused = alice_client.post("/bar/", bar_post(alice_key), headers=HTMX)

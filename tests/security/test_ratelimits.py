@@ -14,7 +14,7 @@ from studio.credits.models import LedgerEntry
 from studio.generation.models import Generation, Model, Status
 from studio.web import ratelimits
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ratelimit_clock")]
 
 PASSWORD = "correct-horse-42"  # tests/conftest.py's users
 FLUX = {"prompt": "a paper boat", "n": "1", "aspect_ratio": "1:1", "output_format": "png"}

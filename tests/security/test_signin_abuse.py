@@ -8,14 +8,14 @@ _RESET_ADDRESS, their defaults: 10 per 15 min, 40 per 15 min, 3 an hour, 10 an h
 from __future__ import annotations
 
 import re
-import time
 import zlib
 
-import django_ratelimit.core
 import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+
+from tests.support import RateClock
 
 pytestmark = pytest.mark.django_db
 
@@ -24,24 +24,9 @@ STRANGER = "10.0.0.66"
 ALICE_AT_HOME = "10.0.0.7"
 
 
-class Clock:
-    """django-ratelimit's clock (it reads time.time() for its windows), moved by hand."""
-
-    def __init__(self) -> None:
-        self.now = float(int(time.time()))
-
-    def time(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @pytest.fixture
-def clock(monkeypatch) -> Clock:
-    moved = Clock()
-    monkeypatch.setattr(django_ratelimit.core, "time", moved)
-    return moved
+def clock(ratelimit_clock) -> RateClock:
+    return ratelimit_clock
 
 
 def log_in(username: str, password: str, address: str):
