@@ -5,6 +5,7 @@ once, not after its lease runs out."""
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,14 @@ def finished(generation) -> bool:
     return generation.status == Status.DONE
 
 
+def queued_for_the_test(user, key, prompt):
+    """A queued Flux job whose submit the test makes: a service's housekeeping retries a
+    queued job only once its next_poll_at has come, an hour from now."""
+    job = flux(user, key, prompt)
+    Generation.objects.filter(pk=job.pk).update(next_poll_at=timezone.now() + timedelta(hours=1))
+    return job
+
+
 def test_a_cluster_polls_on_its_own_and_hands_over_when_it_stops(
     live_server, sandbox_url, settings, tmp_path, alice, alice_key
 ):
@@ -60,7 +69,7 @@ def test_a_cluster_polls_on_its_own_and_hands_over_when_it_stops(
         second = Cluster(env, tmp_path / "qcluster-2.log")
         second.wait_running()
 
-        job = flux(alice, alice_key, "a lighthouse at dusk")
+        job = queued_for_the_test(alice, alice_key, "a lighthouse at dusk")
         assert generation_submit(job.pk) == Status.SUBMITTED  # no poll task is queued
         wait_for(lambda: finished(job))
         assert Generation.objects.get(pk=job.pk).finished_by == "poll"
@@ -69,7 +78,7 @@ def test_a_cluster_polls_on_its_own_and_hands_over_when_it_stops(
         wait_for(lambda: holder() not in ("", owner), seconds=20)
         assert holder().startswith("service-")
 
-        later = flux(alice, alice_key, "a harbour in fog")
+        later = queued_for_the_test(alice, alice_key, "a harbour in fog")
         assert generation_submit(later.pk) == Status.SUBMITTED
         wait_for(lambda: finished(later))
     finally:
