@@ -208,12 +208,9 @@ def claim_lease(owner: str) -> bool:
     """Take the poller lease for a service that is about to start, before the task cluster
     forks its workers: a poll task they run (scheduled every minute, or enqueued after a
     submit) then finds it held and returns, instead of polling for POLL_LOOP_SECONDS in one
-    shared pass while the service waits. Opens no thread and leaves no connection open (the
-    caller forks next). False when another cluster's service holds it."""
-    try:
-        return leases.take_lease(LEASE, owner, settings.POLL_LEASE_SECONDS)
-    finally:
-        connection.close()
+    shared pass while the service waits. Opens no thread (the caller forks next, after
+    closing its connections: web/prefork.py). False when another cluster's service holds it."""
+    return leases.take_lease(LEASE, owner, settings.POLL_LEASE_SECONDS)
 
 
 class _Submitter:

@@ -15,18 +15,11 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from tests.support import RateClock
-
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct-horse-42"  # tests/conftest.py's users
 STRANGER = "10.0.0.66"
 ALICE_AT_HOME = "10.0.0.7"
-
-
-@pytest.fixture
-def clock(ratelimit_clock) -> RateClock:
-    return ratelimit_clock
 
 
 def log_in(username: str, password: str, address: str):
@@ -50,12 +43,14 @@ def minutes_to_wait(response) -> int:
 
 
 class TestStranger:
-    def test_twenty_failures_at_one_address_do_not_keep_alice_out_at_another(self, alice, clock):
+    def test_twenty_failures_at_one_address_do_not_keep_alice_out_at_another(
+        self, alice, ratelimit_clock
+    ):
         for _ in range(20):
             assert not signed_in(log_in("alice", "guess", STRANGER))
         assert signed_in(log_in("alice", PASSWORD, ALICE_AT_HOME))
 
-    def test_the_stranger_is_stopped_for_alice_at_their_address(self, alice, clock):
+    def test_the_stranger_is_stopped_for_alice_at_their_address(self, alice, ratelimit_clock):
         answers = [log_in("alice", "guess", STRANGER) for _ in range(11)]
         assert [a.status_code for a in answers] == [200] * 10 + [429]
         # Even the right password is not checked there now, and the page says when.
@@ -65,7 +60,9 @@ class TestStranger:
         # Another username from that address is not stopped by alice's count.
         assert log_in("bob", "guess", STRANGER).status_code == 200
 
-    def test_the_stranger_is_stopped_for_any_name_after_the_address_limit(self, alice, clock):
+    def test_the_stranger_is_stopped_for_any_name_after_the_address_limit(
+        self, alice, ratelimit_clock
+    ):
         for number in range(40):
             assert log_in(f"someone{number}", "guess", STRANGER).status_code == 200
         refused = log_in("alice", PASSWORD, STRANGER)
@@ -77,39 +74,43 @@ class TestStranger:
 
 
 class TestLimitsEnd:
-    def test_the_username_limit_at_one_address_ends_when_the_sentence_said(self, alice, clock):
+    def test_the_username_limit_at_one_address_ends_when_the_sentence_said(
+        self, alice, ratelimit_clock
+    ):
         for _ in range(10):
             log_in("alice", "guess", STRANGER)
         refused = log_in("alice", PASSWORD, STRANGER)
         wait = minutes_to_wait(refused)
-        clock.advance(wait * 60 - 61)  # a minute before: still refused, with a shorter wait
+        ratelimit_clock.advance(
+            wait * 60 - 61
+        )  # a minute before: still refused, with a shorter wait
         still = log_in("alice", PASSWORD, STRANGER)
         assert still.status_code == 429
         assert minutes_to_wait(still) <= max(1, wait - 1)
-        clock.advance(61)
+        ratelimit_clock.advance(61)
         assert signed_in(log_in("alice", PASSWORD, STRANGER))
 
-    def test_a_wait_of_whole_minutes_is_not_a_second_short(self, alice, clock):
+    def test_a_wait_of_whole_minutes_is_not_a_second_short(self, alice, ratelimit_clock):
         # Put the clock exactly 14 minutes before the end of the stranger's 15-minute window
         # (the library staggers each key's window by a CRC32 of the address).
         stagger = zlib.crc32(STRANGER.encode()) % 900
-        clock.now = float(1_800_000_000 - 1_800_000_000 % 900 + stagger - 14 * 60)
+        ratelimit_clock.now = float(1_800_000_000 - 1_800_000_000 % 900 + stagger - 14 * 60)
         for _ in range(10):
             log_in("alice", "guess", STRANGER)
         refused = log_in("alice", PASSWORD, STRANGER)
         wait = minutes_to_wait(refused)
-        clock.advance(wait * 60)
+        ratelimit_clock.advance(wait * 60)
         assert signed_in(log_in("alice", PASSWORD, STRANGER))
 
-    def test_the_address_limit_ends_when_the_sentence_said(self, alice, clock):
+    def test_the_address_limit_ends_when_the_sentence_said(self, alice, ratelimit_clock):
         for number in range(40):
             log_in(f"someone{number}", "guess", STRANGER)
         refused = log_in("alice", PASSWORD, STRANGER)
         wait = minutes_to_wait(refused)
         assert wait <= 15
-        clock.advance(wait * 60 - 61)
+        ratelimit_clock.advance(wait * 60 - 61)
         assert log_in("alice", PASSWORD, STRANGER).status_code == 429
-        clock.advance(61)
+        ratelimit_clock.advance(61)
         assert signed_in(log_in("alice", PASSWORD, STRANGER))
 
 
@@ -129,7 +130,9 @@ def ask_reset(email: str, address: str = STRANGER):
 
 
 class TestPasswordReset:
-    def test_three_mails_an_hour_to_one_email_and_the_same_sentence_each_time(self, alice, clock):
+    def test_three_mails_an_hour_to_one_email_and_the_same_sentence_each_time(
+        self, alice, ratelimit_clock
+    ):
         answers = [ask_reset("alice@example.com") for _ in range(15)]
         assert len(mail.outbox) == 3
         assert {m.to[0] for m in mail.outbox} == {"alice@example.com"}
@@ -139,7 +142,9 @@ class TestPasswordReset:
         ask_reset("ALICE@example.com ", address="10.0.0.99")
         assert len(mail.outbox) == 3
 
-    def test_pages_read_the_same_for_a_known_an_unknown_and_an_over_limit_email(self, alice, clock):
+    def test_pages_read_the_same_for_a_known_an_unknown_and_an_over_limit_email(
+        self, alice, ratelimit_clock
+    ):
         first = main_of(ask_reset("alice@example.com"))
         unknown = main_of(ask_reset("nobody@example.com"))
         for _ in range(3):
@@ -147,7 +152,7 @@ class TestPasswordReset:
         assert SAME_SENTENCE in first and first == unknown == over
         assert len(mail.outbox) == 3  # only alice's first three asks sent anything
 
-    def test_ten_requests_an_hour_from_one_address(self, alice, clock):
+    def test_ten_requests_an_hour_from_one_address(self, alice, ratelimit_clock):
         for number in range(10):
             ask_reset(f"nobody{number}@example.com")
         refused = ask_reset("alice@example.com")
@@ -157,10 +162,10 @@ class TestPasswordReset:
         ask_reset("alice@example.com", address=ALICE_AT_HOME)
         assert len(mail.outbox) == 1
 
-    def test_the_email_limit_ends_after_an_hour(self, alice, clock):
+    def test_the_email_limit_ends_after_an_hour(self, alice, ratelimit_clock):
         for _ in range(4):
             ask_reset("alice@example.com")
         assert len(mail.outbox) == 3
-        clock.advance(3600)
+        ratelimit_clock.advance(3600)
         ask_reset("alice@example.com")
         assert len(mail.outbox) == 4
