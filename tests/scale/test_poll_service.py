@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from django_q.brokers import get_broker
 from django_q.models import Schedule
 
 from studio.generation.models import Generation, Lease, Status
@@ -42,12 +43,17 @@ def finished(generation) -> bool:
     return generation.status == Status.DONE
 
 
-def queued_for_the_test(user, key, prompt):
-    """A queued Flux job whose submit the test makes: a service's housekeeping retries a
-    queued job only once its next_poll_at has come, an hour from now."""
-    job = flux(user, key, prompt)
-    Generation.objects.filter(pk=job.pk).update(next_poll_at=timezone.now() + timedelta(hours=1))
-    return job
+def queued_for_the_test(user, key, prompts):
+    """Queued Flux jobs whose submits the test makes, saved before any cluster runs: their
+    submit tasks are taken off the queue (a cluster would run them first, and each would
+    queue a poll), and a service's housekeeping retries a queued job only once its
+    next_poll_at has come, an hour from now."""
+    jobs = [flux(user, key, prompt) for prompt in prompts]
+    get_broker().purge_queue()
+    Generation.objects.filter(pk__in=[job.pk for job in jobs]).update(
+        next_poll_at=timezone.now() + timedelta(hours=1)
+    )
+    return jobs
 
 
 def test_a_cluster_polls_on_its_own_and_hands_over_when_it_stops(
@@ -61,6 +67,7 @@ def test_a_cluster_polls_on_its_own_and_hands_over_when_it_stops(
         WEBHOOKS="False",
         POLL_LEASE_SECONDS=str(LEASE_SECONDS),
     )
+    job, later = queued_for_the_test(alice, alice_key, ["a lighthouse at dusk", "a harbour in fog"])
     first = Cluster(env, tmp_path / "qcluster-1.log")
     second = None
     try:
@@ -69,7 +76,6 @@ def test_a_cluster_polls_on_its_own_and_hands_over_when_it_stops(
         second = Cluster(env, tmp_path / "qcluster-2.log")
         second.wait_running()
 
-        job = queued_for_the_test(alice, alice_key, "a lighthouse at dusk")
         assert generation_submit(job.pk) == Status.SUBMITTED  # no poll task is queued
         wait_for(lambda: finished(job))
         assert Generation.objects.get(pk=job.pk).finished_by == "poll"
@@ -78,7 +84,6 @@ def test_a_cluster_polls_on_its_own_and_hands_over_when_it_stops(
         wait_for(lambda: holder() not in ("", owner), seconds=20)
         assert holder().startswith("service-")
 
-        later = queued_for_the_test(alice, alice_key, "a harbour in fog")
         assert generation_submit(later.pk) == Status.SUBMITTED
         wait_for(lambda: finished(later))
     finally:
