@@ -2,6 +2,7 @@
 # Throw-away PostgreSQL, Redis and an S3 API on loopback, for the test pass that runs on them.
 #
 #   bash scripts/ci-services.sh run COMMAND [ARG...]
+#   bash scripts/ci-services.sh install     (only the Debian packages, then exit)
 #
 # installs Debian's `postgresql` and `redis-server` when missing (as root, or with
 # password-less sudo, like scripts/install-chromium.sh), starts a fresh PostgreSQL cluster
@@ -23,7 +24,9 @@ die() {
     exit 1
 }
 
-[ "${1:-}" = "run" ] && [ $# -ge 2 ] || die "usage: $0 run COMMAND [ARG...]"
+mode="${1:-}"
+{ [ "$mode" = "run" ] && [ $# -ge 2 ]; } || [ "$mode" = "install" ] ||
+    die "usage: $0 run COMMAND [ARG...] | $0 install"
 shift
 
 if [ "$(id -u)" -eq 0 ]; then
@@ -86,6 +89,7 @@ EOF
 }
 
 install_missing
+[ "$mode" = "install" ] && exit 0
 bindir="$(pg_bindir)" || die "no PostgreSQL server programs found"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/studio-ci-services.XXXXXX")"
