@@ -35,9 +35,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import get_resolver, reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -1057,12 +1058,14 @@ class World:
             return getattr(found, "pk", found)
         return value
 
-    def client(self, person: str) -> Client:
-        """A browser of its own for `person`, in their working workspace: members in the
-        team, the outsider in their own team, the others in their personal one."""
-        client = Client()
-        if person != "anonymous":
-            client.force_login(self.people[person])
+    def sign_in_everyone(self) -> None:
+        """A session for each person, in their working workspace: members in the team, the
+        outsider in their own team, the others in their personal one. Made with the world,
+        so a request that changes or ends a session is rolled back with the rest."""
+        self.sessions = {}
+        for person, user in self.people.items():
+            client = Client()
+            client.force_login(user)
             team = {"outsider": self.other_team}.get(
                 person, self.team if person in MEMBERS else None
             )
@@ -1070,6 +1073,14 @@ class World:
                 session = client.session
                 session["workspace"] = str(team.pk)
                 session.save()
+            self.sessions[person] = client.cookies[settings.SESSION_COOKIE_NAME].value
+
+    def client(self, person: str) -> Client:
+        """A browser of its own for `person`, signed in with their session (none for the
+        anonymous person)."""
+        client = Client()
+        if person != "anonymous":
+            client.cookies[settings.SESSION_COOKIE_NAME] = self.sessions[person]
         return client
 
     def state(self) -> tuple:
@@ -1179,10 +1190,30 @@ def cases():
             yield pytest.param(name, case, id=f"{name}#{number}")
 
 
+@pytest.fixture(scope="module")
+def built_world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """One World for the module's tests in each test process, in a transaction rolled back
+    after them: each test (and each person's request in it) runs in a savepoint inside it,
+    rolled back too, so every test still meets the same world, built once rather than per
+    test. Its files stay in one folder (deleting files waits for a commit that never comes)."""
+    media = tmp_path_factory.mktemp("matrix-media")
+    with (
+        django_db_blocker.unblock(),
+        override_settings(SANDBOX_BASE_URL=UNREACHABLE, MEDIA_ROOT=media),
+        transaction.atomic(),
+    ):
+        world = World()
+        world.sign_in_everyone()
+        world.media = media
+        yield world
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def world(db, settings):
+def world(built_world, db, settings):
     settings.SANDBOX_BASE_URL = UNREACHABLE
-    return World()
+    settings.MEDIA_ROOT = built_world.media
+    return built_world
 
 
 def ask(world: World, person: str, url: str, case: Case):
@@ -1197,11 +1228,12 @@ def test_each_person_gets_what_the_role_allows(world, name, case):
     if case.query:
         url += "?" + "&".join(f"{k}={world.arg(v)}" for k, v in case.query.items())
     wrong = []
+    # Each person's request is rolled back: every one of them starts from this state.
+    before = world.state()
+    known = set(Generation.objects.values_list("pk", flat=True))
     for person in PEOPLE:
         wanted = case.expect[person] if case.expect else expected(case.level, person)
         with transaction.atomic():
-            before = world.state()
-            known = set(Generation.objects.values_list("pk", flat=True))
             try:
                 response = ask(world, person, url, case)
             except Exception as exc:  # a 500: name it with the person it happened to
