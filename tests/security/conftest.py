@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.cache import caches
 
-from tests.security.test_access_matrix import world  # noqa: F401  (a fixture, used by name)
+from tests.security.test_access_matrix import built_world, world  # noqa: F401  (fixtures, used by name)
 
 
 @pytest.fixture(autouse=True)
