@@ -22,7 +22,7 @@ def cancel(api, message_id: str, path: str = "nova/button"):
 
 
 @pytest.mark.parametrize("path", ["nova/button", "midjourney/button", "nova/boost/button"])
-def test_cancel_job_fails_a_running_imagine(api, path):
+def test_cancel_job_fails_a_running_imagine(api, path, sandbox_clock):
     target_id = api.submit("nova/imagine", {"prompt": "a slow harbour"})
     assert api.fetch(target_id)["buttons"] == ["Cancel Job"]
     response = cancel(api, target_id, path)
@@ -45,8 +45,9 @@ def test_cancel_job_fails_a_running_imagine(api, path):
     assert again.json()["message"] == NOT_AVAILABLE
 
 
-def test_cancel_a_running_button_job_and_not_a_finished_one(api):
+def test_cancel_a_running_button_job_and_not_a_finished_one(api, sandbox_clock):
     grid_id = api.submit("nova/imagine", {"prompt": "a lamp"})
+    sandbox_clock.advance(60)  # at any scale a grid is DONE by now
     api.wait(grid_id)
     assert cancel(api, grid_id).json()["message"] == NOT_AVAILABLE
     variation_id = api.submit("nova/button", {"messageId": grid_id, "button": "V1"})
@@ -56,13 +57,14 @@ def test_cancel_a_running_button_job_and_not_a_finished_one(api):
     assert api.info()["credits"] == 1000 - 10  # the cancelled V1 refunded, the grid not
 
 
-def test_only_midjourney_jobs_can_be_cancelled(api):
+def test_only_midjourney_jobs_can_be_cancelled(api, sandbox_clock):
     flux_id = api.submit("flux/imagine", {"prompt": "a lamp"})
-    running = api.fetch(flux_id)
+    running = api.fetch(flux_id)  # the clock is held: still running, however slow the machine
     assert running["status"] != "DONE" and running["buttons"] == []
     response = cancel(api, flux_id)
     assert response.status_code == 400
     assert response.json()["message"] == NOT_AVAILABLE
+    sandbox_clock.advance(60)
     assert api.wait(flux_id)["status"] == "DONE"
 
 
