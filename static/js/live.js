@@ -8,12 +8,14 @@
   "use strict";
   let meta = null;
   let source = null;
-  // Cards to fetch: one request at a time for all of them (a page of 96 running cards
-  // would otherwise take every connection the browser allows).
-  const pending = new Set();
+  // Cards to fetch, in two lanes of one request at a time each (a page of 96 running cards
+  // would otherwise take every connection the browser allows): cards whose job ended go
+  // in their own lane, so a finished image never waits behind a batch of progress updates.
+  function lane() {
+    return { pending: new Set(), inFlight: false, timer: null };
+  }
+  const lanes = { finished: lane(), moved: lane() };
   const wantedNew = new Set();
-  let inFlight = false;
-  let timer = null;
 
   function wanted() {
     return document.getElementById("gallery-grid") || document.querySelector("article.card[data-running]");
@@ -25,9 +27,17 @@
     return window.location.pathname === meta.dataset.gallery && [...params.keys()].length === 0;
   }
 
-  function schedule(id) {
-    pending.add(id);
-    if (!timer && !inFlight) timer = window.setTimeout(flush, 30);
+  function schedule(id, ended) {
+    const chosen = ended ? lanes.finished : lanes.moved;
+    if (ended) lanes.moved.pending.delete(id);
+    chosen.pending.add(id);
+    if (!chosen.timer && !chosen.inFlight) chosen.timer = window.setTimeout(() => flush(chosen), 30);
+  }
+
+  // A card's version (data-updated: microseconds, all of one length for centuries): the two
+  // lanes may answer out of order, and a card never goes back to an older version.
+  function newer(a, b) {
+    return a.length !== b.length ? a.length > b.length : a > b;
   }
 
   function place(html) {
@@ -38,7 +48,7 @@
       const id = card.id.slice(5);
       const shown = document.getElementById(card.id);
       if (shown) {
-        if (shown.dataset.updated !== card.dataset.updated) {
+        if (newer(card.dataset.updated || "", shown.dataset.updated || "")) {
           window.htmx.swap(shown, card.outerHTML, { swapStyle: "outerHTML" });
         }
       } else if (wantedNew.has(id)) {
@@ -65,12 +75,12 @@
     for (const [name, detail] of Object.entries(events)) window.htmx.trigger(document.body, name, detail);
   }
 
-  function flush() {
-    timer = null;
-    if (inFlight || !pending.size || !window.htmx) return;
-    const ids = [...pending].slice(0, 100);
-    ids.forEach((id) => pending.delete(id));
-    inFlight = true;
+  function flush(lane) {
+    lane.timer = null;
+    if (lane.inFlight || !lane.pending.size || !window.htmx) return;
+    const ids = [...lane.pending].slice(0, 100);
+    ids.forEach((id) => lane.pending.delete(id));
+    lane.inFlight = true;
     const query = ids.map((id) => "id=" + encodeURIComponent(id)).join("&");
     fetch(meta.dataset.cards + "?" + query, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
       .then((response) => (response.ok ? Promise.all([response.text(), response.headers.get("HX-Trigger")]) : ["", null]))
@@ -81,13 +91,13 @@
       .then(
         () => 0,
         () => {
-          ids.forEach((id) => pending.add(id)); // retried, after a pause: the server may be down
+          ids.forEach((id) => lane.pending.add(id)); // retried, after a pause: the server may be down
           return 2000;
         },
       )
       .then((pause) => {
-        inFlight = false;
-        if (pending.size && !timer) timer = window.setTimeout(flush, pause);
+        lane.inFlight = false;
+        if (lane.pending.size && !lane.timer) lane.timer = window.setTimeout(() => flush(lane), pause);
       });
   }
 
@@ -99,11 +109,12 @@
       return;
     }
     const fresh = new Set(data.new || []);
+    const ended = new Set(data.finished || []);
     for (const [id, stamp] of Object.entries(data.changed || {})) {
       const card = document.getElementById("card-" + id);
       if (card ? card.dataset.updated !== stamp : fresh.has(id)) {
         if (!card) wantedNew.add(id);
-        schedule(id);
+        schedule(id, ended.has(id));
       }
     }
   }

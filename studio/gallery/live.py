@@ -8,11 +8,14 @@ studio.generation.querysets) and sends
 
     id: <cursor, an ISO time>
     event: changed
-    data: {"changed": {"<uuid>": "<stamp>", …}, "new": ["<uuid>", …]}
+    data: {"changed": {"<uuid>": "<stamp>", …}, "new": ["<uuid>", …], "finished": ["<uuid>", …]}
 
 `changed`: generations the person may see whose row moved, with the row's version (`stamp`;
 the page refetches a card it shows whose `data-updated` differs); `new`: those made in the page's workspace since the page was drawn (a teammate's job, or
-one's own from another tab or device, put at the top of the wall). A stream lasts `LIVE_STREAM_SECONDS`
+one's own from another tab or device, put at the top of the wall); `finished`: those of
+`changed` that ended (done or failed), which the page fetches ahead of cards that only
+moved on (with 100 jobs running, their progress would otherwise hold a finished image
+back). A stream lasts `LIVE_STREAM_SECONDS`
 (default 25 s) so a gunicorn thread is never held for long; the browser reconnects by itself
 and sends the last `id` as `Last-Event-ID`, so nothing is missed in between. Each open stream
 holds one server thread while it lasts (docs/architecture.md "Live updates").
@@ -68,6 +71,7 @@ def parse_time(value: str | None, default: datetime) -> datetime:
 # `updated_at` and the next poll time, is not announced (a page would refetch for nothing).
 SHOWN = ("status", "progress", "status_note", "error", "news_at", "cancel_requested_at")
 POLLED = ("submitted", "processing")
+ENDED = ("done", "failed")
 
 
 @dataclass
@@ -85,7 +89,8 @@ class Watch:
     shown: dict = field(default_factory=dict)
 
     def check(self) -> dict | None:
-        """One look at the database: `{"changed": {id: stamp}, "new": [id, …]}`, or None
+        """One look at the database: `{"changed": {id: stamp}, "new": [id, …], "finished":
+        [id, …]}`, or None
         when nothing changed. Two index ranges on `updated_at`: the rows after the cursor,
         oldest first (so a burst of more than ROWS_PER_CHECK moves the cursor on at every
         check), and those within OVERLAP before it (a late commit; mostly already sent)."""
@@ -99,7 +104,7 @@ class Watch:
             *late.values_list(*fields)[:ROWS_PER_CHECK],
             *fresh.values_list(*fields)[:ROWS_PER_CHECK],
         ]
-        changed, new = {}, []
+        changed, new, finished = {}, [], []
         team_id = self.workspace.team.pk if self.workspace.team else None
         for pk, updated_at, created_at, row_team, *showing in rows:
             self.cursor = max(self.cursor, updated_at)
@@ -110,13 +115,15 @@ class Watch:
                 continue  # polled, nothing new to show
             self.shown[pk] = showing
             changed[str(pk)] = stamp(updated_at)
+            if showing[0] in ENDED:
+                finished.append(str(pk))
             if created_at > self.opened and row_team == team_id:
                 new.append(str(pk))
         horizon = self.cursor - OVERLAP
         self.sent = {pk: at for pk, at in self.sent.items() if at > horizon}
         if not changed:
             return None
-        return {"changed": changed, "new": new}
+        return {"changed": changed, "new": new, "finished": finished}
 
 
 def stamp(moment: datetime) -> str:

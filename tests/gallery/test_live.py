@@ -63,6 +63,21 @@ def test_a_card_that_moved_is_announced_to_its_owner_only(alice, charlie):
     ]
 
 
+def test_cards_whose_job_ended_are_named_so_the_page_fetches_them_first(alice):
+    ended = GenerationFactory(user=alice, running=True)
+    failed = GenerationFactory(user=alice, running=True)
+    moving = GenerationFactory(user=alice, running=True)
+    page_drawn = timezone.now()
+    touch(ended, status=Status.DONE, progress=100)
+    touch(failed, status=Status.FAILED, error="Banned prompt")
+    touch(moving, status=Status.PROCESSING, progress=40)
+
+    [event] = events(client_for(alice).get(opened(page_drawn)))
+
+    assert set(event["changed"]) == {str(ended.pk), str(failed.pk), str(moving.pk)}
+    assert sorted(event["finished"]) == sorted([str(ended.pk), str(failed.pk)])
+
+
 def test_nothing_changed_sends_no_event_and_a_resumed_stream_starts_at_its_cursor(alice):
     generation = GenerationFactory(user=alice, running=True, minutes_ago=1)
     touch(generation, updated_at=generation.created_at)
