@@ -11,10 +11,10 @@
   // Cards to fetch, in two lanes of one request at a time each (a page of 96 running cards
   // would otherwise take every connection the browser allows): cards whose job ended go
   // in their own lane, so a finished image never waits behind a batch of progress updates.
-  function lane() {
+  function newLane() {
     return { pending: new Set(), inFlight: false, timer: null };
   }
-  const lanes = { finished: lane(), moved: lane() };
+  const lanes = { finished: newLane(), moved: newLane() };
   const wantedNew = new Set();
 
   function wanted() {
