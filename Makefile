@@ -13,7 +13,7 @@ RUN_STAMP := $(VENV)/.installed-run-$(REQ_HASH)
 DEV_STAMP := $(VENV)/.installed-dev-$(REQ_HASH)
 PIP := $(PY) -m pip install --disable-pip-version-check --no-input --progress-bar off
 # uv (a pinned wheel from PyPI) installs the pinned requirements for a small part of pip's
-# time and CPU (README "Tests"); pip does it when uv cannot be had. $(call INSTALL,file)
+# time and CPU (README "Start"); pip does it when uv cannot be had. $(call INSTALL,file)
 UV_VERSION := 0.13.9
 INSTALL = { $(PIP) -q uv==$(UV_VERSION) && $(VENV)/bin/uv pip install -q --python $(PY) -r $(1); } \
 	|| $(PIP) -r $(1)
