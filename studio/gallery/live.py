@@ -35,6 +35,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from studio.generation import selectors
+from studio.generation.models import FINAL
 from studio.teams.access import Workspace
 
 logger = logging.getLogger(__name__)
@@ -71,7 +72,6 @@ def parse_time(value: str | None, default: datetime) -> datetime:
 # `updated_at` and the next poll time, is not announced (a page would refetch for nothing).
 SHOWN = ("status", "progress", "status_note", "error", "news_at", "cancel_requested_at")
 POLLED = ("submitted", "processing")
-ENDED = ("done", "failed")
 
 
 @dataclass
@@ -115,7 +115,7 @@ class Watch:
                 continue  # polled, nothing new to show
             self.shown[pk] = showing
             changed[str(pk)] = stamp(updated_at)
-            if showing[0] in ENDED:
+            if showing[0] in FINAL:
                 finished.append(str(pk))
             if created_at > self.opened and row_team == team_id:
                 new.append(str(pk))
