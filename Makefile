@@ -14,9 +14,12 @@ DEV_STAMP := $(VENV)/.installed-dev-$(REQ_HASH)
 PIP := $(PY) -m pip install --disable-pip-version-check --no-input --progress-bar off
 # uv (a pinned wheel from PyPI) installs the pinned requirements for a small part of pip's
 # time and CPU (README "Start"); pip does it when uv cannot be had. $(call INSTALL,file)
+# --compile-bytecode: pip writes .pyc files at install, uv only when asked; without them, and
+# with PYTHONDONTWRITEBYTECODE set (as on CI machines), every process the tests start (servers,
+# clusters, manage.py) compiles Django and the rest from source again: ~0.7 CPU-s each.
 UV_VERSION := 0.13.9
-INSTALL = { $(PIP) -q uv==$(UV_VERSION) && $(VENV)/bin/uv pip install -q --python $(PY) -r $(1); } \
-	|| $(PIP) -r $(1)
+INSTALL = { $(PIP) -q uv==$(UV_VERSION) && \
+	$(VENV)/bin/uv pip install -q --compile-bytecode --python $(PY) -r $(1); } || $(PIP) -r $(1)
 
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -96,7 +99,10 @@ check-migrations: dev-deps
 	$(PY) manage.py makemigrations --check --dry-run
 
 # Prerequisites run left to right (CI runs make without -j).
+# compileall: the studio's own .pyc files, for the same reason as --compile-bytecode above
+# (a stale one is ignored: Python checks the source's size and time).
 test: dev-deps chromium lint check-migrations check-static
+	$(PY) -m compileall -q -j 0 studio tests bench > /dev/null
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # The same suite on PostgreSQL and Redis (DATABASE_URL, REDIS_URL), both installed from Debian
@@ -106,6 +112,7 @@ test: dev-deps chromium lint check-migrations check-static
 # SQLite files of its own (bench/harness.py). PYTEST_ARGS adds arguments, e.g.
 # PYTEST_ARGS="tests/scale -x".
 test-pg: dev-deps
+	$(PY) -m compileall -q -j 0 studio tests bench > /dev/null
 	bash scripts/ci-services.sh run $(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal -m "not browser" \
 		--ignore=tests/bench $(PYTEST_ARGS)
 

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.web.studio_process import (
+    STARTUP,
     free_port,
     http_answer,
     manage,
@@ -40,7 +41,7 @@ def test_a_studio_on_another_port_takes_a_flux_job_to_done(page: Page, tmp_path)
     launcher = start_runstudio(env, port, log_path)
     base = f"http://127.0.0.1:{port}"
     try:
-        assert wait_for(lambda: http_answer(f"{base}/"), timeout=20), log_path.read_text()
+        assert wait_for(lambda: http_answer(f"{base}/"), timeout=STARTUP), log_path.read_text()
         page.goto(f"{base}/accounts/login/")
         page.get_by_label("Username").fill("newcomer")
         page.get_by_label("Password").fill("correct-horse-42")

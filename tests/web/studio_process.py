@@ -16,6 +16,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 MANAGE = str(ROOT / "manage.py")
+# Ceiling, in seconds, for a launched studio's first answer: its web server and cluster import
+# Django and the studio from scratch, which took over 15 s on a CI machine with both cores busy.
+# wait_for returns as soon as the answer comes, so a quiet machine never waits this long.
+STARTUP = 60
 
 
 def free_port() -> int:

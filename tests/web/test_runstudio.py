@@ -16,6 +16,7 @@ import pytest
 
 from studio.web.management.commands.runstudio import site_url
 from tests.web.studio_process import (
+    STARTUP,
     alive,
     descendants,
     free_port,
@@ -55,7 +56,7 @@ def test_runstudio_serves_and_stops_everything_on_ctrl_c(tmp_path):
     try:
         status = wait_for(
             lambda: launcher.poll() is not None or http_answer(f"http://127.0.0.1:{port}/"),
-            timeout=15,
+            timeout=STARTUP,
         )
         assert launcher.poll() is None, f"runstudio exited early:\n{log_path.read_text()}"
         assert status, f"no HTTP answer on port {port}:\n{log_path.read_text()}"
@@ -92,9 +93,9 @@ def test_a_killed_cluster_is_started_again_and_the_web_server_keeps_serving(tmp_
     log_path = tmp_path / "runstudio.log"
     launcher = start_runstudio(env, port, log_path)
     try:
-        first = wait_for(lambda: cluster_pid(launcher.pid), timeout=15)
+        first = wait_for(lambda: cluster_pid(launcher.pid), timeout=STARTUP)
         assert first, log_path.read_text()
-        assert wait_for(lambda: http_answer(f"http://127.0.0.1:{port}/"), timeout=15)
+        assert wait_for(lambda: http_answer(f"http://127.0.0.1:{port}/"), timeout=STARTUP)
 
         os.kill(first, signal.SIGKILL)
 
