@@ -436,7 +436,8 @@ def run(*, rebuild: bool = False) -> list[Row]:
             f"{counts['96']} / {counts['deep']}",
             f"= 24 cards ({counts['24']})",
             counts["24"] == counts["96"] == counts["deep"],
-            f"search: {counts['search']} (+1: the prompt index); as cached (running cards"
+            f"search: {counts['search']} (the prompt index: +1, +2 past its window's"
+            f" matches); as cached (running cards"
             f" drawn): {cached['24']} / {cached['96']} / {cached['deep']}",
         )
     )

@@ -88,8 +88,21 @@ class GalleryFilter(django_filters.FilterSet):
         form = GalleryForm
         fields: list[str] = []
 
-    def __init__(self, data=None, queryset=None, *, request, workspace: Workspace, ratios=()):
+    def __init__(
+        self,
+        data=None,
+        queryset=None,
+        *,
+        request,
+        workspace: Workspace,
+        ratios=(),
+        rows: int | None = None,
+        before: tuple | None = None,
+    ):
+        """`rows`, `before`: the one page of the result that will be read (rows needed, and
+        the (created_at, id) it comes after), which the prompt search reads alone."""
         super().__init__(data, queryset, request=request)
+        self.rows, self.before = rows, before
         self.filters["aspect_ratio"].extra["choices"] = [(r, r) for r in ratios]
         self.filters["collection"].queryset = services.workspace_collections(
             workspace, request.user
@@ -104,9 +117,19 @@ class GalleryFilter(django_filters.FilterSet):
                 .only("pk", "username")
             )
 
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        """The filters in turn, the prompt search last: it reads only the matches the page
+        needs of what the other filters leave."""
+        data = self.form.cleaned_data
+        for name in sorted(data, key=lambda name: name == "q"):
+            queryset = self.filters[name].filter(queryset, data[name])
+        return queryset
+
     def filter_prompt(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         """Prompts containing the text, any case, by the prompt index (studio.generation.search)."""
-        return search.prompt_contains(queryset, value) if value else queryset
+        if not value:
+            return queryset
+        return search.prompt_contains(queryset, value, rows=self.rows, before=self.before)
 
     def filter_kind(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(_is_video()) if value == "video" else queryset.exclude(_is_video())

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 
 from studio.credits.models import Kind, LedgerEntry
 from studio.gallery.models import Favourite
@@ -90,12 +90,9 @@ def cursor_from(value) -> Cursor | None:
 
 
 def after(queryset: QuerySet, cursor: Cursor) -> QuerySet:
-    """The rows of `queryset` after `cursor` in the wall's order (-created_at, -id). The
-    first condition alone is a range on the wall's index; the second drops the cursor's
-    own second and the cards before it within that microsecond."""
-    return queryset.filter(created_at__lte=cursor.created_at).filter(
-        Q(created_at__lt=cursor.created_at) | Q(id__lt=cursor.id)
-    )
+    """The rows of `queryset` (generations) after `cursor` in the wall's order
+    (-created_at, -id): `GenerationQuerySet.older_than`."""
+    return queryset.older_than(cursor.created_at, cursor.id)
 
 
 def per_page_of(value) -> int:

@@ -27,6 +27,14 @@ class GenerationQuerySet(models.QuerySet):
         fields.setdefault("updated_at", timezone.now())
         return super().update(**fields)
 
+    def older_than(self, created_at, pk) -> GenerationQuerySet:
+        """The rows after (created_at, pk) in the wall's order (-created_at, -id). The first
+        condition alone is a range on the wall's index; the second drops the place's own
+        microsecond and the rows before it within that microsecond."""
+        return self.filter(created_at__lte=created_at).filter(
+            models.Q(created_at__lt=created_at) | models.Q(id__lt=pk)
+        )
+
 
 class AssetQuerySet(models.QuerySet):
     """Changes to files move their generations' `updated_at` (the card shows the files)."""

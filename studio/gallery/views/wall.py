@@ -22,14 +22,25 @@ from studio.teams import access
 FILTER_FORM = "gallery-filters"  # the id of the filter <form> in gallery/gallery.html
 
 
-def _gallery_filter(request) -> GalleryFilter:
+def _gallery_filter(
+    request, per_page: int | None = None, cursor: pages.Cursor | None = None
+) -> GalleryFilter:
+    """The wall's filters; with `per_page`, for the page of that size after `cursor` (from
+    the top without one), unless the request asks for an old `?page=` link."""
     workspace = request.workspace
+    rows = before = None
+    first = pages.page_number_of(request.GET.get("page")) == 1
+    if per_page is not None and (cursor is not None or first):
+        rows = per_page + 1  # gallery_page reads one more to know whether more follow
+        before = (cursor.created_at, cursor.id) if cursor is not None else None
     return GalleryFilter(
         request.GET,
         selectors.workspace_generations(workspace, request.user),
         request=request,
         workspace=workspace,
         ratios=pages.workspace_ratios(workspace, request.user),
+        rows=rows,
+        before=before,
     )
 
 
@@ -81,13 +92,15 @@ def gallery(request):
     scroll, and swaps the grid when a filter changes. A constant number of queries per page,
     whatever its size and depth: "more" asks for the cards after the last one shown
     (`?after=`, studio.gallery.pages); a cursor that is not one shows the first page."""
-    filters = _gallery_filter(request)
+    per_page = pages.per_page_of(request.GET.get("per_page"))
+    cursor = pages.cursor_from(request.GET.get("after"))
+    filters = _gallery_filter(request, per_page, cursor)
     page = pages.gallery_page(
         filters.qs,
         request.user,
         number=pages.page_number_of(request.GET.get("page")),
-        per_page=pages.per_page_of(request.GET.get("per_page")),
-        cursor=pages.cursor_from(request.GET.get("after")),
+        per_page=per_page,
+        cursor=cursor,
         light=True,  # the cards not in the card cache are read in full (wall_cards)
     )
     context = {
