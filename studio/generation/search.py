@@ -53,7 +53,7 @@ _has_index: dict[str, bool] = {}  # database name → answer, asked once per pro
 
 
 def has_index() -> bool:
-    """Whether this database has the prompt index of migration 0013 (SQLite needs FTS5's
+    """Whether this database has the prompt index of migration 0014 (SQLite needs FTS5's
     trigram tokenizer, SQLite ≥ 3.34; PostgreSQL always has one)."""
     if connection.vendor != "sqlite":
         return True
