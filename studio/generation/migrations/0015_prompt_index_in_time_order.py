@@ -49,23 +49,41 @@ FORWARD = [
 ]
 
 
+# Back to migration 0014's triggers (the rows keep their new numbers: its searches read any).
+BACKWARD = [
+    "DROP TRIGGER IF EXISTS generation_prompt_moved",
+    "DROP TRIGGER IF EXISTS generation_prompt_insert",
+    "DROP TRIGGER IF EXISTS generation_prompt_delete",
+    """CREATE TRIGGER generation_prompt_insert AFTER INSERT ON generation_generation BEGIN
+        INSERT INTO generation_prompt_row (generation_id) VALUES (new.id);
+        INSERT INTO generation_prompt_fts (rowid, prompt) VALUES (
+            (SELECT rowid FROM generation_prompt_row WHERE generation_id = new.id), new.prompt);
+    END""",
+    f"""CREATE TRIGGER generation_prompt_delete AFTER DELETE ON generation_generation BEGIN
+        {OLD_ROW}
+    END""",
+]
+
+
 def _has_index(cursor) -> bool:
     cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'generation_prompt_fts'")
     return cursor.fetchone() is not None
 
 
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor != "sqlite":
-        return
-    with schema_editor.connection.cursor() as cursor:
-        if not _has_index(cursor):  # SQLite without FTS5's trigram tokenizer (migration 0014)
+def _run(statements: list[str]):
+    def run(apps, schema_editor):
+        if schema_editor.connection.vendor != "sqlite":
             return
-        for sql in FORWARD:
-            cursor.execute(sql)
+        with schema_editor.connection.cursor() as cursor:
+            if not _has_index(cursor):  # SQLite without FTS5's trigram tokenizer (0014)
+                return
+            for sql in statements:
+                cursor.execute(sql)
+
+    return run
 
 
 class Migration(migrations.Migration):
     dependencies = [("generation", "0014_gallery_wall_search")]
 
-    # Backward: the rows keep their new numbers, which the old triggers' searches read as well.
-    operations = [migrations.RunPython(forward, migrations.RunPython.noop, elidable=False)]
+    operations = [migrations.RunPython(_run(FORWARD), _run(BACKWARD), elidable=False)]
