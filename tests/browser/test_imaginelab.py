@@ -3,15 +3,11 @@ from its form, and the gallery's audio player playing it."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import Page, expect
 
 from studio.generation.models import Asset, Generation, Model, Status
-
-# The header's "New" menu (the account menu's summary may contain "new" too).
-NEW_MENU = re.compile(r"^\s*New\s*$")
+from tests.browser.menus import follow_new_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -31,8 +27,7 @@ def test_music_from_the_form_plays_in_the_gallery(page: Page, live_server, clust
     page.get_by_role("button", name="Use the ImagineLab sandbox").click()
     expect(page.get_by_text("ImagineLab sandbox ready")).to_be_visible()
 
-    page.locator("nav summary", has_text=NEW_MENU).click()
-    page.get_by_role("link", name="ImagineLab", exact=True).click()
+    follow_new_menu(page, "ImagineLab")
     page.get_by_role("link", name="Music", exact=True).click()
     expect(page.locator(".cost")).to_contain_text("8 credits")
     page.get_by_label("Describe the music").fill("a calm harbour tune with soft bells")

@@ -8,9 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from studio.generation.models import Generation
-
-# The header's "New" menu (the account menu's summary may contain "new" too).
-NEW_MENU = re.compile(r"^\s*New\s*$")
+from tests.browser.menus import follow_new_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,8 +32,7 @@ def test_sign_up_sandbox_flux_midjourney_upscale(page: Page, live_server, cluste
     expect(page.get_by_text("Sandbox ready")).to_be_visible()
 
     # Flux: one image, shown in the gallery once the worker has stored it.
-    page.locator("nav summary", has_text=NEW_MENU).click()
-    page.get_by_role("link", name="Flux", exact=True).click()
+    follow_new_menu(page, "Flux")
     page.get_by_label("Prompt", exact=True).fill("a red fox in fresh snow")
     expect(page.locator("#cost")).to_contain_text("6 credits")
     page.get_by_role("button", name="Generate").click()
@@ -46,8 +43,7 @@ def test_sign_up_sandbox_flux_midjourney_upscale(page: Page, live_server, cluste
     expect(flux_card.locator(".badge.sandbox")).to_be_visible()
 
     # Midjourney: the preview shows the prompt as it will be sent, and its price.
-    page.locator("nav summary", has_text=NEW_MENU).click()
-    page.get_by_role("link", name="Midjourney", exact=True).click()
+    follow_new_menu(page, "Midjourney")
     page.get_by_label("Prompt", exact=True).fill("a lighthouse at dusk --chaos 10")
     page.get_by_label("Relax · 5 credits").check()
     expect(page.locator("#composed-prompt")).to_have_text("a lighthouse at dusk --chaos 10 --relax")

@@ -11,9 +11,7 @@ from django.contrib.auth.models import User
 from playwright.sync_api import Browser, Page, expect
 
 from studio.teams.models import Membership, Role
-
-# The header's "New" menu (the account menu's summary may contain "new" too).
-NEW_MENU = re.compile(r"^\s*New\s*$")
+from tests.browser.menus import follow_new_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -74,8 +72,7 @@ def test_invite_accept_and_the_teammate_sees_the_new_image(
         assert Membership.objects.get(user__username="bob").role == Role.CREATOR
 
         # The owner generates in the team; the worker finishes it.
-        owner.locator("nav summary", has_text=NEW_MENU).click()
-        owner.get_by_role("link", name="Flux", exact=True).click()
+        follow_new_menu(owner, "Flux")
         owner.get_by_label("Prompt", exact=True).fill("a team lantern over the harbour")
         owner.get_by_role("button", name="Generate").click()
         owner_card = owner.locator("#gallery-grid article").first
