@@ -135,6 +135,9 @@ def _newest_matches(
 # An index row's rowid is its generation's created_at in microseconds since 1970 (UTC, as
 # Django writes it: "YYYY-MM-DD HH:MM:SS[.ffffff]"), times 1000, plus the rows before it in
 # the same microsecond: the index's order is the wall's. Good until the year 2262.
+PER_MICROSECOND = 1000
+
+
 def _key(column: str) -> str:
     return (
         f"((CAST(strftime('%s', substr({column}, 1, 19)) AS INTEGER) * 1000000"
@@ -142,7 +145,6 @@ def _key(column: str) -> str:
     )
 
 
-PER_MICROSECOND = 1000
 _NEW_ROW = f"""INSERT INTO generation_prompt_row (rowid, generation_id) VALUES (
             (SELECT coalesce(max(rowid) + 1, {_key("new.created_at")}) FROM generation_prompt_row
              WHERE rowid >= {_key("new.created_at")}
