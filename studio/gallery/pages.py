@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
@@ -28,6 +28,7 @@ from studio.credits.models import Kind, LedgerEntry
 from studio.gallery.models import Favourite
 from studio.generation import selectors
 from studio.generation.models import Asset, Generation
+from studio.generation.querysets import from_micros, micros
 from studio.teams.access import Workspace
 
 PAGE_SIZES = (24, 96)
@@ -61,9 +62,6 @@ class GalleryPage:
 
 # --- keyset cursors ------------------------------------------------------------------------
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
-
 
 @dataclass(frozen=True)
 class Cursor:
@@ -75,16 +73,15 @@ class Cursor:
 
 def cursor_of(generation) -> str:
     """`generation`'s place as `?after=` carries it: "<µs since 1970>.<id hex>" (URL-safe)."""
-    micros = (generation.created_at - _EPOCH) // _MICROSECOND
-    return f"{micros}.{generation.pk.hex}"
+    return f"{micros(generation.created_at)}.{generation.pk.hex}"
 
 
 def cursor_from(value) -> Cursor | None:
     """The place `value` (from `cursor_of`) names; None when it is missing or not one
     (a hand-edited link): the caller shows the first page."""
     try:
-        micros, _, hex_id = str(value or "").partition(".")
-        return Cursor(_EPOCH + int(micros) * _MICROSECOND, uuid.UUID(hex=hex_id))
+        place, _, hex_id = str(value or "").partition(".")
+        return Cursor(from_micros(int(place)), uuid.UUID(hex=hex_id))
     except (ValueError, OverflowError):
         return None
 

@@ -3,6 +3,8 @@ a row (the gallery card's HTML) can be keyed by `(pk, updated_at)`."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from django.db import models
 from django.utils import timezone
 
@@ -16,6 +18,23 @@ WALL_INDEXES = [
         condition=models.Q(team__isnull=True),
     ),
 ]
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def micros(moment: datetime) -> int:
+    """`moment` (aware) in whole microseconds since 1970-01-01 UTC: how the wall's keyset
+    cursor (`?after=`) and the SQLite prompt index's row numbers (studio.generation.search)
+    name a place in time."""
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+def from_micros(value: int) -> datetime:
+    """The aware UTC datetime `micros` gave `value` for. Raises OverflowError past year
+    9999."""
+    return _EPOCH + value * _MICROSECOND
 
 
 class GenerationQuerySet(models.QuerySet):

@@ -12,10 +12,11 @@ On SQLite the index's rows are numbered by their generation's time (created_at),
 of the wall (`rows` of them, after a cursor or from the top) first reads only the newest
 matches from the cursor's time down, twice as many as the page needs: they answer it when
 they are all the matches there are or when the page's last row is newer than the oldest
-match read (one query more: that row's time). A text in every other prompt costs a few
-milliseconds this way where a rare one used to cost a walk of every match (about 20 ms at
-1,000,000 generations). Otherwise, and for an old `?page=` link, the matching rows are read
-in full, at most RARE of them: a rarer text is then fetched by id; a more common one is
+match read (one query more: that row's time); when they do not (other people's matches took
+the window), GROWTH times as many again from where that read stopped. A text in every other
+prompt costs a few milliseconds this way where a rare one used to cost a walk of every match
+(about 20 ms at 1,000,000 generations). When RARE matches do not hold the page, and for an
+old `?page=` link, the matching rows are read in full, at most RARE of them: a rarer text is then fetched by id; a more common one is
 searched along the wall's own index newest first, where a page of matches comes after a few
 thousand rows at most.
 """
@@ -23,25 +24,26 @@ thousand rows at most.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
+from studio.generation.querysets import micros
+
 TRIGRAM = 3  # shorter texts have no trigram to look up: they are searched row by row
 RARE = 2000  # matches up to this many are fetched by id
 WINDOW = 2  # the newest matches read for a page: this many per row it needs
+GROWTH = 4  # when they do not hold it (others' matches), this many times more next
 
 _MATCHES = "SELECT rowid FROM generation_prompt_fts WHERE generation_prompt_fts MATCH %s LIMIT %s"
 # The newest matches older than a place, newest first: FTS5 walks its lists from the end and
-# stops at the LIMIT (CROSS JOIN keeps it the outer loop).
+# stops at the LIMIT.
 _NEWEST = (
-    "SELECT f.rowid, r.generation_id FROM generation_prompt_fts AS f"
-    " CROSS JOIN generation_prompt_row AS r ON r.rowid = f.rowid"
-    " WHERE generation_prompt_fts MATCH %s AND f.rowid < %s ORDER BY f.rowid DESC LIMIT %s"
+    "SELECT rowid FROM generation_prompt_fts"
+    " WHERE generation_prompt_fts MATCH %s AND rowid < %s ORDER BY rowid DESC LIMIT %s"
 )
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _phrase(text: str) -> str:
@@ -95,7 +97,13 @@ def prompt_contains(
         return queryset.filter(prompt__icontains=text)
     if not rowids:
         return queryset.none()
-    # SQLite looks each one up by id (the planner drives the page from this list).
+    return _with_rowids(queryset, rowids)
+
+
+def _with_rowids(queryset: QuerySet, rowids: list[int]) -> QuerySet:
+    """`queryset`'s rows among the index rows `rowids`. SQLite looks each one up by id (the
+    planner drives the page from this list); integers cost nothing to pass where a list of
+    ids would be converted one by one each time the query is compiled."""
     marks = ", ".join(["%s"] * len(rowids))
     ids = RawSQL(
         f"SELECT generation_id FROM generation_prompt_row WHERE rowid IN ({marks})", rowids
@@ -103,30 +111,44 @@ def prompt_contains(
     return queryset.filter(pk__in=ids)
 
 
-def _micros(moment: datetime) -> int:
-    return (moment - _EPOCH) // timedelta(microseconds=1)
-
-
 def _newest_matches(
     queryset: QuerySet, text: str, rows: int, before: tuple[datetime, uuid.UUID] | None
 ) -> QuerySet | None:
-    """`queryset`'s matches among the newest WINDOW × `rows` matches of the index up to
-    `before`'s time, when they hold the page's `rows` exactly; None when they may not."""
-    limit = WINDOW * rows
-    start = 2**63 - 1 if before is None else (_micros(before[0]) + 1) * PER_MICROSECOND
-    with connection.cursor() as cursor:
-        cursor.execute(_NEWEST, [_phrase(text), start, limit])
-        found = cursor.fetchall()
-    narrowed = queryset.filter(pk__in=[uuid.UUID(hex=row[1]) for row in found])
-    if len(found) < limit:  # every match up to `before`'s time is here
-        return narrowed
+    """`queryset`'s matches among the newest matches of the index up to `before`'s time,
+    when they hold the page's `rows` exactly; None when RARE matches do not.
+
+    Reads WINDOW × `rows` matches, then, while the page is not complete (the others' matches
+    took the window), GROWTH times more from where the last read stopped."""
+    limit = int(WINDOW * rows)
+    start = 2**63 - 1 if before is None else (micros(before[0]) + 1) * PER_MICROSECOND
+    found: list[int] = []
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(_NEWEST, [_phrase(text), start, limit])
+            read = [row[0] for row in cursor.fetchall()]
+        found += read
+        if not found:
+            return queryset.none()
+        narrowed = _with_rowids(queryset, found)
+        if len(read) < limit:  # every match up to `before`'s time is here
+            return narrowed
+        if _page_is_held(narrowed, rows, before, found[-1]):
+            return narrowed
+        if len(found) >= RARE:
+            return None
+        start, limit = found[-1], min(limit * GROWTH, RARE - len(found))
+
+
+def _page_is_held(
+    narrowed: QuerySet, rows: int, before: tuple[datetime, uuid.UUID] | None, oldest_read: int
+) -> bool:
+    """Whether the page's `rows` rows are all among `narrowed`: its rows-th row is newer
+    than the oldest match read (the matches not read are no newer: the index's order is
+    time's). One query."""
     page = narrowed if before is None else narrowed.older_than(*before)
     last = page.order_by("-created_at", "-id").values_list("created_at", flat=True)
     last = list(last[rows - 1 : rows])
-    # The matches not read are no newer than the oldest read (the index's order is time's).
-    if last and _micros(last[0]) > found[-1][0] // PER_MICROSECOND:
-        return narrowed
-    return None
+    return bool(last) and micros(last[0]) > oldest_read // PER_MICROSECOND
 
 
 # --- keeping the SQLite index in step ------------------------------------------------------

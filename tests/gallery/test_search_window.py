@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from studio.generation import search
 from studio.generation.models import Generation, Model
 from tests.factories import GenerationFactory, UserFactory
 from tests.gallery.test_filters import shown
@@ -30,7 +31,16 @@ def newest_first(generations) -> list[str]:
 
 def full_index_reads(sql: list[str]) -> list[str]:
     """The queries that read every match of the index (the slow path)."""
-    return [q for q in sql if q.startswith("SELECT rowid FROM generation_prompt_fts")]
+    return [
+        q
+        for q in sql
+        if q.startswith("SELECT rowid FROM generation_prompt_fts") and "ORDER BY" not in q
+    ]
+
+
+def window_reads(sql: list[str]) -> list[str]:
+    """The queries that read the newest matches from a place down."""
+    return [q for q in sql if "ORDER BY rowid DESC" in q]
 
 
 def test_searched_pages_read_only_the_newest_matches_and_show_what_a_scan_shows(
@@ -60,14 +70,14 @@ def test_searched_pages_read_only_the_newest_matches_and_show_what_a_scan_shows(
     assert [len(page) for page in pages] == [24, 24, 24, 8]
     assert [card for page in both for card in page] == newest_first(flux)
     first = queries_for(alice_client, "/?q=red+fox")
-    assert any("ORDER BY f.rowid DESC" in q for q in first)
+    assert len(window_reads(first)) == 1
     assert full_index_reads(first) == []
 
 
 def test_a_page_whose_matches_are_mostly_someone_elses_is_still_full(alice, alice_client):
     bob = UserFactory(username="bob")
     now = timezone.now()
-    for n in range(100):  # bob's newest matches fill the index's window
+    for n in range(100):  # bob's newest matches fill the index's first window
         GenerationFactory(user=bob, prompt=f"a red fox {n}", created_at=now - timedelta(seconds=n))
     mine = [
         GenerationFactory(
@@ -77,6 +87,27 @@ def test_a_page_whose_matches_are_mostly_someone_elses_is_still_full(alice, alic
     ]
 
     assert shown(alice_client, "q=red+fox") == newest_first(mine)[:24]
+    # The window grows from where it stopped instead of reading every match again.
+    sql = queries_for(alice_client, "/?q=red+fox")
+    assert len(window_reads(sql)) == 2
+    assert full_index_reads(sql) == []
+
+
+def test_a_page_that_rare_matches_cannot_hold_reads_every_match(alice, alice_client, monkeypatch):
+    bob = UserFactory(username="bob")
+    now = timezone.now()
+    for n in range(70):  # more of bob's matches than the windows may read (RARE is 60 here)
+        GenerationFactory(user=bob, prompt=f"a red fox {n}", created_at=now - timedelta(seconds=n))
+    mine = [
+        GenerationFactory(user=alice, prompt=f"a red fox {n}", minutes_ago=10 + n) for n in range(5)
+    ]
+    monkeypatch.setattr(search, "RARE", 60)
+
+    sql = queries_for(alice_client, "/?q=red+fox")
+
+    assert shown(alice_client, "q=red+fox") == newest_first(mine)
+    assert len(window_reads(sql)) == 2  # 50, then the 10 left under RARE
+    assert len(full_index_reads(sql)) == 1
 
 
 def test_a_generation_whose_time_changes_moves_in_the_search_too(alice, alice_client):
