@@ -23,14 +23,13 @@ FILTER_FORM = "gallery-filters"  # the id of the filter <form> in gallery/galler
 
 
 def _gallery_filter(
-    request, per_page: int | None = None, cursor: pages.Cursor | None = None
+    request, per_page: int, cursor: pages.Cursor | None, number: int
 ) -> GalleryFilter:
-    """The wall's filters; with `per_page`, for the page of that size after `cursor` (from
-    the top without one), unless the request asks for an old `?page=` link."""
+    """The wall's filters for the page of `per_page` cards after `cursor` (from the top
+    without one); page `number` of an old `?page=` link (number > 1) reads all matches."""
     workspace = request.workspace
     rows = before = None
-    first = pages.page_number_of(request.GET.get("page")) == 1
-    if per_page is not None and (cursor is not None or first):
+    if cursor is not None or number == 1:
         rows = per_page + 1  # gallery_page reads one more to know whether more follow
         before = (cursor.created_at, cursor.id) if cursor is not None else None
     return GalleryFilter(
@@ -94,11 +93,12 @@ def gallery(request):
     (`?after=`, studio.gallery.pages); a cursor that is not one shows the first page."""
     per_page = pages.per_page_of(request.GET.get("per_page"))
     cursor = pages.cursor_from(request.GET.get("after"))
-    filters = _gallery_filter(request, per_page, cursor)
+    number = pages.page_number_of(request.GET.get("page"))
+    filters = _gallery_filter(request, per_page, cursor, number)
     page = pages.gallery_page(
         filters.qs,
         request.user,
-        number=pages.page_number_of(request.GET.get("page")),
+        number=number,
         per_page=per_page,
         cursor=cursor,
         light=True,  # the cards not in the card cache are read in full (wall_cards)
