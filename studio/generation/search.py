@@ -16,9 +16,9 @@ match read (one query more: that row's time); when they do not (other people's m
 the window), GROWTH times as many again from where that read stopped. A text in every other
 prompt costs a few milliseconds this way where a rare one used to cost a walk of every match
 (about 20 ms at 1,000,000 generations). When RARE matches do not hold the page, and for an
-old `?page=` link, the matching rows are read in full, at most RARE of them: a rarer text is then fetched by id; a more common one is
-searched along the wall's own index newest first, where a page of matches comes after a few
-thousand rows at most.
+old `?page=` link, the matching rows are read in full, at most RARE of them: a rarer text is
+then fetched by id; a more common one is searched along the wall's own index newest first,
+where a page of matches comes after a few thousand rows at most.
 """
 
 from __future__ import annotations
@@ -102,8 +102,8 @@ def prompt_contains(
 
 def _with_rowids(queryset: QuerySet, rowids: list[int]) -> QuerySet:
     """`queryset`'s rows among the index rows `rowids`. SQLite looks each one up by id (the
-    planner drives the page from this list); integers cost nothing to pass where a list of
-    ids would be converted one by one each time the query is compiled."""
+    planner drives the page from this list); integers pass as they are, where ids would be
+    converted one by one each time the query is compiled."""
     marks = ", ".join(["%s"] * len(rowids))
     ids = RawSQL(
         f"SELECT generation_id FROM generation_prompt_row WHERE rowid IN ({marks})", rowids
