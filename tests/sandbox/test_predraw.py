@@ -10,7 +10,7 @@ import pytest
 import requests
 from django.core.files.storage import default_storage
 
-from studio.sandbox.imaginepro.outputs import render
+from studio.sandbox.imaginepro.outputs import _rendering, render
 from studio.sandbox.models import SandboxJob
 from studio.sandbox.render.files import file_names, storage_name
 
@@ -51,3 +51,14 @@ def test_a_job_that_will_fail_is_not_drawn(api, sandbox_clock):
     failing = SandboxJob.objects.get(pk=failing_id)
     assert not failing.files_ready
     assert not any(default_storage.exists(storage_name(failing, n)) for n in file_names(failing))
+
+
+def test_a_done_job_is_answered_while_another_job_is_being_drawn(api, live_server, sandbox_clock):
+    drawing_id = api.submit("flux/imagine", {"prompt": "a teapot", "width": 256, "height": 256})
+    drawing = _wait_drawn(drawing_id)
+    with _rendering(drawing):  # as if the drawing thread were busy with that job
+        message_id = api.submit("flux/imagine", {"prompt": "a mug", "width": 256, "height": 256})
+        sandbox_clock.advance(60)
+        message = api.fetch(message_id)  # its files are drawn now or were just before
+        assert message["status"] == "DONE"
+        assert requests.get(message["uri"], timeout=10).status_code == 200

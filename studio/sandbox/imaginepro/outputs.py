@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -30,9 +32,32 @@ from . import buttons as btn
 
 Kind = SandboxJob.Kind
 
-# One renderer at a time per process: rendering takes well under a second and this keeps
-# two requests from writing the same file at once.
-_render_lock = threading.RLock()  # re-entrant: a child renders its parent first
+# One renderer per job at a time in a process, so two requests do not write the same file at
+# once. Per job, not one for all: the drawing thread (predraw.py) takes job after job, and a
+# fetch of another job's DONE must not queue behind it (it did, for seconds, in a burst).
+_guard = threading.Lock()
+_job_locks: dict[str, tuple[threading.RLock, int]] = {}  # job id → (its lock, holders + waiters)
+
+
+@contextmanager
+def _rendering(job: SandboxJob) -> Iterator[None]:
+    """Hold `job`'s render lock (a child job takes its parent's inside its own: no cycle)."""
+    key = str(job.pk)
+    with _guard:
+        lock, users = _job_locks.get(key, (None, 0))
+        lock = lock or threading.RLock()
+        _job_locks[key] = (lock, users + 1)
+    try:
+        with lock:
+            yield
+    finally:
+        with _guard:
+            users = _job_locks[key][1] - 1
+            if users:
+                _job_locks[key] = (lock, users)
+            else:
+                del _job_locks[key]
+
 
 # How strongly an image prompt pulls each tile of an image-to-image grid towards itself.
 REFERENCE_STRENGTHS = (0.6, 0.55, 0.65, 0.5)
@@ -43,7 +68,7 @@ def ensure_files(job: SandboxJob) -> None:
     """Render and store the job's files unless already done. Call only for DONE jobs."""
     if job.files_ready:
         return
-    with _render_lock:
+    with _rendering(job):
         if SandboxJob.objects.filter(pk=job.pk, files_ready=True).exists():
             job.files_ready = True
             return
