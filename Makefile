@@ -109,12 +109,14 @@ test: dev-deps chromium lint check-migrations check-static
 # when missing and started on loopback for this run only by scripts/ci-services.sh. The browser
 # tests run on SQLite only (`make test`): they test pages, not the database (README
 # "Scale-out"); nor do the benches' smoke tests (tests/bench): `make bench` runs its studios on
-# SQLite files of its own (bench/harness.py). PYTEST_ARGS adds arguments, e.g.
-# PYTEST_ARGS="tests/scale -x".
+# SQLite files of its own (bench/harness.py); nor do the simulator's own tests (tests/sandbox):
+# they check the answers of the simulated provider, and every other test drives the sandbox
+# over HTTP on this pass's database anyway (~120 CPU-s of a pass that shares two cores).
+# PYTEST_ARGS adds arguments, e.g. PYTEST_ARGS="tests/scale -x".
 test-pg: dev-deps
 	$(PY) -m compileall -q -j 0 studio tests bench > /dev/null
 	bash scripts/ci-services.sh run $(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal -m "not browser" \
-		--ignore=tests/bench $(PYTEST_ARGS)
+		--ignore=tests/bench --ignore=tests/sandbox $(PYTEST_ARGS)
 
 # --- measuring ------------------------------------------------------------------------------
 
