@@ -30,12 +30,13 @@ PORT ?= 8000
 # late in the run do not keep the others waiting.
 PYTEST_WORKERS ?= 4
 
-.PHONY: help run test test-pg lint fmt clean distclean venv deps dev-deps chromium check-migrations check-static bench load
+.PHONY: help run test test-pg test-bench lint fmt clean distclean venv deps dev-deps chromium check-migrations check-static bench load
 
 help:
 	@echo "make run     start the studio (web + task cluster) on http://$(HOST):$(PORT)"
 	@echo "make test    lint, migration and static checks, then all tests (what CI runs)"
 	@echo "make test-pg the tests again on a throw-away PostgreSQL + Redis (CI runs it too)"
+	@echo "make test-bench the benches' smoke tests alone (tests/bench)"
 	@echo "make lint    ruff, the import contracts (lint-imports) and the module size check"
 	@echo "make bench   measured figures on a throw-away 100,000-generation database (var/bench/)"
 	@echo "make fmt     ruff format + ruff check --fix"
@@ -117,6 +118,12 @@ test-pg: dev-deps
 	$(PY) -m compileall -q -j 0 studio tests bench > /dev/null
 	bash scripts/ci-services.sh run $(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal -m "not browser" \
 		--ignore=tests/bench --ignore=tests/sandbox $(PYTEST_ARGS)
+
+# The benches' smoke tests alone (tests/bench: five real studios, ~70 CPU-s). `.ci/run` runs
+# them as a third job beside the two passes, and leaves them out of `make test` there
+# (PYTEST_ARGS=--ignore=tests/bench), so the SQLite pass, the longer one, does not carry them.
+test-bench: dev-deps
+	$(PY) -m pytest -n 2 tests/bench $(PYTEST_ARGS)
 
 # --- measuring ------------------------------------------------------------------------------
 
