@@ -15,6 +15,25 @@ RED = (255, 0, 0)
 BLUE = (0, 0, 255)
 
 
+# JavaScript: the [r, g, b] of pixel (x, y) of video `v`'s current frame. 'seeked' can come
+# before the frame is decoded on a busy machine (drawn as nothing, or black: these videos have
+# no black frame), so it draws again until a frame is there, for at most 20 s (the test then
+# fails on the colour).
+FRAME_PIXEL = """async (v, x, y) => {
+    const canvas = document.createElement('canvas');
+    canvas.width = v.videoWidth; canvas.height = v.videoHeight;
+    const context = canvas.getContext('2d');
+    const drawn = p => p[3] === 255 && p[0] + p[1] + p[2] > 0;
+    let pixel = [0, 0, 0, 0];
+    for (const end = Date.now() + 20000; !drawn(pixel) && Date.now() < end;) {
+        context.drawImage(v, 0, 0);
+        pixel = Array.from(context.getImageData(x, y, 1, 1).data);
+        if (!drawn(pixel)) await new Promise(resolve => setTimeout(resolve, 50));
+    }
+    return pixel.slice(0, 3);
+}"""
+
+
 def red_to_blue(count: int = 48, size: tuple[int, int] = (160, 120)) -> list[Image.Image]:
     """`count` flat frames fading from pure red (first) to pure blue (last)."""
     frames = []

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page
 
 from studio.media.video import encode_mp4
-from tests.media.conftest import CHROMIUM, red_to_blue
+from tests.media.conftest import CHROMIUM, FRAME_PIXEL, red_to_blue
 
 pytestmark = [
     pytest.mark.browser,
@@ -61,10 +61,8 @@ def test_chromium_plays_the_mp4_inline(page: Page):
         v.pause();
         v.currentTime = 0;
         await new Promise(resolve => v.addEventListener('seeked', resolve, {once: true}));
-        const canvas = document.createElement('canvas');
-        canvas.width = v.videoWidth; canvas.height = v.videoHeight;
-        const context = canvas.getContext('2d');
-        context.drawImage(v, 0, 0);
-        return Array.from(context.getImageData(160, 90, 1, 1).data.slice(0, 3)); }"""
+        return await ("""
+        + FRAME_PIXEL
+        + """)(v, 160, 90); }"""
     )
     assert red > 200 and green < 40 and blue < 40, (red, green, blue)

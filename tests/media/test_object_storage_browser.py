@@ -15,7 +15,7 @@ from playwright.sync_api import Page
 from studio.generation.models import Asset, Status
 from studio.media.video import encode_mp4
 from tests.factories import AssetFactory
-from tests.media.conftest import CHROMIUM, red_to_blue
+from tests.media.conftest import CHROMIUM, FRAME_PIXEL, red_to_blue
 
 pytestmark = [
     pytest.mark.browser,
@@ -66,11 +66,10 @@ def test_chromium_seeks_a_video_kept_in_the_bucket(page: Page, alice, live_serve
         }
         v.currentTime = 3.8;
         await new Promise(resolve => v.addEventListener('seeked', resolve, {once: true}));
-        const canvas = document.createElement('canvas');
-        canvas.width = v.videoWidth; canvas.height = v.videoHeight;
-        canvas.getContext('2d').drawImage(v, 0, 0);
-        return {time: v.currentTime, error: v.error && v.error.message,
-                rgb: Array.from(canvas.getContext('2d').getImageData(160, 90, 1, 1).data.slice(0, 3))}; }"""
+        const rgb = await ("""
+        + FRAME_PIXEL
+        + """)(v, 160, 90);
+        return {time: v.currentTime, error: v.error && v.error.message, rgb}; }"""
     )
     assert colour["error"] is None
     assert colour["time"] == pytest.approx(3.8, abs=0.1)
