@@ -122,6 +122,7 @@ test-pg: dev-deps
 # The benches' smoke tests alone (tests/bench: five real studios, ~70 CPU-s). `.ci/run` runs
 # them as a third job beside the two passes, and leaves them out of `make test` there
 # (PYTEST_ARGS=--ignore=tests/bench), so the SQLite pass, the longer one, does not carry them.
+# Two processes: its five long tests each start their own servers and cluster.
 test-bench: dev-deps
 	$(PY) -m pytest -n 2 tests/bench $(PYTEST_ARGS)
 

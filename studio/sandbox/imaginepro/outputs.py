@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -36,27 +37,19 @@ Kind = SandboxJob.Kind
 # once. Per job, not one for all: the drawing thread (predraw.py) takes job after job, and a
 # fetch of another job's DONE must not queue behind it (it did, for seconds, in a burst).
 _guard = threading.Lock()
-_job_locks: dict[str, tuple[threading.RLock, int]] = {}  # job id → (its lock, holders + waiters)
+# job id → its lock, kept while someone holds or waits for it (a weak reference drops it after)
+_job_locks: weakref.WeakValueDictionary[str, threading.RLock] = weakref.WeakValueDictionary()
 
 
 @contextmanager
 def _rendering(job: SandboxJob) -> Iterator[None]:
     """Hold `job`'s render lock (a child job takes its parent's inside its own: no cycle)."""
-    key = str(job.pk)
     with _guard:
-        lock, users = _job_locks.get(key, (None, 0))
-        lock = lock or threading.RLock()
-        _job_locks[key] = (lock, users + 1)
-    try:
-        with lock:
-            yield
-    finally:
-        with _guard:
-            users = _job_locks[key][1] - 1
-            if users:
-                _job_locks[key] = (lock, users)
-            else:
-                del _job_locks[key]
+        lock = _job_locks.get(str(job.pk))
+        if lock is None:
+            lock = _job_locks[str(job.pk)] = threading.RLock()
+    with lock:
+        yield
 
 
 # How strongly an image prompt pulls each tile of an image-to-image grid towards itself.
