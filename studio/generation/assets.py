@@ -56,7 +56,9 @@ def make_thumbnail(image: Image.Image) -> bytes:
     thumb = thumb.convert("RGBA" if "A" in thumb.getbands() else "RGB")
     thumb.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.LANCZOS)
     out = io.BytesIO()
-    thumb.save(out, "WEBP", quality=80, method=4)
+    # Effort 2 of 6: a 1024 px result's thumbnail in 6.5 ms against 15 ms at Pillow's default 4,
+    # for 16.6 KB against 16.0 KB; finished jobs wait in line for their downloads.
+    thumb.save(out, "WEBP", quality=80, method=2)
     return out.getvalue()
 
 
