@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection, connections, transaction
 from django.db.utils import ConnectionHandler
 
-from studio.web.sqlite.base import WriteGate
+from studio.web.sqlite.base import WriteGate, gate_path
 
 pytestmark = [
     pytest.mark.skipif(
@@ -26,7 +26,7 @@ pytestmark = [
 
 
 def _gate_path() -> str:
-    return f"{connection.settings_dict['NAME']}-writer"
+    return gate_path(connection.settings_dict["NAME"])
 
 
 @contextmanager
@@ -160,3 +160,17 @@ def test_an_in_memory_database_has_no_gate():
         assert cursor.fetchone() == (1,)
     assert memory.gate is None
     memory.close()
+
+
+def test_a_test_database_takes_its_gate_file_with_it(tmp_path):
+    name = str(tmp_path / "test-gone.sqlite3")
+    on_file = {"ENGINE": settings.SQLITE_ENGINE, "NAME": name, "OPTIONS": {}}
+    wrapper = ConnectionHandler({"default": on_file})["default"]
+    with wrapper.cursor() as cursor:
+        cursor.execute("CREATE TABLE probe (x)")
+        cursor.execute("INSERT INTO probe VALUES (1)")
+    wrapper.close()
+    assert os.path.exists(gate_path(name))
+    wrapper.creation._destroy_test_db(name, verbosity=0)
+    assert not os.path.exists(name)
+    assert not os.path.exists(gate_path(name))

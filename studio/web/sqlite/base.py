@@ -26,7 +26,7 @@ import fcntl
 import os
 import time
 
-from django.db.backends.sqlite3 import base
+from django.db.backends.sqlite3 import base, creation
 
 # A write on its own: the first six letters of the statement ("REPLAC" for REPLACE).
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
@@ -72,16 +72,34 @@ class WriteGate:
         os.close(self.fd)
 
 
+def gate_path(database_name: str) -> str:
+    """The gate's file for the database file `database_name`."""
+    return f"{database_name}-writer"
+
+
+class DatabaseCreation(creation.DatabaseCreation):
+    """Django's, and a test database's gate file goes with it."""
+
+    def _destroy_test_db(self, test_database_name, verbosity):
+        super()._destroy_test_db(test_database_name, verbosity)
+        if test_database_name and not self.is_in_memory_db(test_database_name):
+            try:
+                os.remove(gate_path(test_database_name))
+            except FileNotFoundError:
+                pass
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     """`django.db.backends.sqlite3` whose writers pass the connection's WriteGate first."""
 
+    creation_class = DatabaseCreation
     gate: WriteGate | None = None
     _cursor_class: type | None = None
 
     def get_new_connection(self, conn_params):
         connection = super().get_new_connection(conn_params)
         if self.gate is None and not self.is_in_memory_db():
-            self.gate = WriteGate(f"{self.settings_dict['NAME']}-writer")
+            self.gate = WriteGate(gate_path(self.settings_dict["NAME"]))
         return connection
 
     def create_cursor(self, name=None):
