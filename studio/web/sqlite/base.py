@@ -22,6 +22,7 @@ backend's `vendor` is still "sqlite". README "Benchmarks" has the figures.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import time
@@ -83,10 +84,8 @@ class DatabaseCreation(creation.DatabaseCreation):
     def _destroy_test_db(self, test_database_name, verbosity):
         super()._destroy_test_db(test_database_name, verbosity)
         if test_database_name and not self.is_in_memory_db(test_database_name):
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 os.remove(gate_path(test_database_name))
-            except FileNotFoundError:
-                pass
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
