@@ -174,3 +174,31 @@ def test_a_test_database_takes_its_gate_file_with_it(tmp_path):
     wrapper.creation._destroy_test_db(name, verbosity=0)
     assert not os.path.exists(name)
     assert not os.path.exists(gate_path(name))
+
+
+def test_a_forked_child_does_not_keep_its_parents_gate(tmp_path):
+    """The child runs on after its parent, which held the gate, is gone: the gate is free."""
+    path = str(tmp_path / "db.sqlite3-writer")
+    ready_read, ready_write = os.pipe()
+    done_read, done_write = os.pipe()
+    parent = os.fork()
+    if parent == 0:  # the child's parent: holds the gate, forks, exits without leaving it
+        try:
+            held = WriteGate(path)
+            held.acquire(1)
+            if os.fork() == 0:  # the child, running on until the test is done
+                os.close(done_write)
+                os.write(ready_write, b"x")
+                os.read(done_read, 1)
+                os._exit(0)
+            os.read(ready_read, 1)  # the child is past its fork
+        finally:
+            os._exit(0)
+    os.close(done_read)
+    try:
+        os.waitpid(parent, 0)
+        gate = WriteGate(path)
+        assert gate.acquire(0) is True
+        gate.close()
+    finally:
+        os.close(done_write)  # the child ends

@@ -26,6 +26,7 @@ import contextlib
 import fcntl
 import os
 import time
+import weakref
 
 from django.db.backends.sqlite3 import base, creation
 
@@ -38,17 +39,36 @@ LONGEST_PAUSE = 0.002  # … up to this
 class WriteGate:
     """An exclusive `flock` on the file at `path`. Each connection opens the file itself, and
     flock excludes every other open file, so the gate works between the threads of one
-    process as between processes. The kernel drops it if the process dies."""
+    process as between processes. The kernel drops it if the process dies.
+
+    A forked child (gunicorn's and the cluster's workers) gets its own open file for every
+    gate it inherits (`_after_fork`): the copy it was given is its parent's, with whatever
+    lock the parent holds, which would outlive a killed parent as long as the child runs."""
 
     def __init__(self, path: str) -> None:
+        self.path = path
         self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         self.held = False
+        _gates.add(self)
+
+    def reopen(self) -> None:
+        """A file of its own, unlocked, in place of the inherited one (closing a copy leaves
+        the parent's lock alone)."""
+        inherited, self.held = self.fd, False
+        try:
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:  # the database's folder is gone: no gate in this process
+            self.fd = -1
+            _gates.discard(self)
+        os.close(inherited)
 
     def acquire(self, timeout: float) -> bool:
         """Take the gate, waiting up to `timeout` seconds. Returns False when it could not
         (the caller goes on without it)."""
         if self.held:
             return True
+        if self.fd < 0:
+            return False
         deadline = time.monotonic() + timeout
         pause = FIRST_PAUSE
         while True:
@@ -69,8 +89,28 @@ class WriteGate:
             fcntl.flock(self.fd, fcntl.LOCK_UN)
 
     def close(self) -> None:
+        if self.fd < 0:
+            return
         self.release()
+        _gates.discard(self)
         os.close(self.fd)
+        self.fd = -1
+
+    def __del__(self) -> None:  # a connection dropped without closing (its thread ended)
+        if self.fd >= 0:
+            with contextlib.suppress(Exception):
+                os.close(self.fd)
+
+
+_gates: weakref.WeakSet[WriteGate] = weakref.WeakSet()  # the open ones, in this process
+
+
+def _after_fork() -> None:
+    for gate in list(_gates):
+        gate.reopen()
+
+
+os.register_at_fork(after_in_child=_after_fork)
 
 
 def gate_path(database_name: str) -> str:
