@@ -126,8 +126,8 @@ TEMPLATES = [
     },
 ]
 
-# SQLite by default (docs/architecture.md "Pitfalls" §1): IMMEDIATE, WAL, a write gate.
-SQLITE_ENGINE = "studio.web.sqlite"
+# SQLite by default, tuned as docs/architecture.md "Pitfalls" §1 measured: IMMEDIATE makes the busy timeout work,
+# WAL lets readers run beside the writer. DATABASE_URL switches to PostgreSQL.
 SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
     "timeout": 20,
@@ -150,11 +150,11 @@ if os.getenv("DATABASE_URL"):
         )
     }
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-        DATABASES["default"].update(ENGINE=SQLITE_ENGINE, OPTIONS=SQLITE_OPTIONS)
+        DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
 else:
     DATABASES = {
         "default": {
-            "ENGINE": SQLITE_ENGINE,
+            "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.getenv("SQLITE_PATH", str(VAR_DIR / "db.sqlite3")),
             "OPTIONS": SQLITE_OPTIONS,
             # Kept per thread: a new one per request pays its PRAGMAs and a cold page cache.

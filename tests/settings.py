@@ -38,7 +38,7 @@ if os.getenv("STUDIO_TEST_WORKER") != _WORKER:
 
 # One test database file per run, so parallel runs (several developers' shells, xdist
 # workers) never share one. A file, not memory: browser tests share it with a real qcluster.
-if DATABASES["default"]["ENGINE"] == SQLITE_ENGINE:
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # as the tests were written: one per request
     _FILE = VAR_DIR / f"{os.environ['STUDIO_TEST_RUN']}.sqlite3"
     DATABASES["default"]["TEST"] = {"NAME": str(_FILE)}

@@ -36,7 +36,7 @@ def qcluster_env(*, site_url: str, media_root: Path, **extra: str) -> dict[str, 
         "MEDIA_ROOT": str(media_root),
         "PYTHONUNBUFFERED": "1",
     }
-    if settings.DATABASES["default"]["ENGINE"] == settings.SQLITE_ENGINE:
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         env["SQLITE_PATH"] = str(settings.DATABASES["default"]["NAME"])
     env.update(extra)
     return env
