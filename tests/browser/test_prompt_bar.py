@@ -30,6 +30,8 @@ def test_the_creator_path_on_the_gallery_page_alone(
     sandbox_key_create(user=alice)
     log_in(page, live_server, alice)
     page.goto(f"{live_server.url}/")
+    empty = page.get_by_text("Nothing here yet.")
+    expect(empty).to_be_visible()
     path = page.evaluate("location.pathname")
     page.evaluate("window.__notReloaded = true")  # gone after any reload
 
@@ -42,6 +44,7 @@ def test_the_creator_path_on_the_gallery_page_alone(
     tile = page.locator("#gallery-grid article").first
     expect(tile).to_contain_text("a lighthouse at dusk")
     expect(bar.locator("#prompt-bar-status")).to_have_text("Sent.")
+    expect(empty).to_be_hidden()  # the wall is no longer empty
     expect(prompt).to_have_value("a lighthouse at dusk")  # the bar keeps the prompt
     card = f"#{tile.get_attribute('id')}"
     # The live channel also hears of the new job: still one tile for it.

@@ -44,10 +44,11 @@ _job_locks: weakref.WeakValueDictionary[str, threading.RLock] = weakref.WeakValu
 @contextmanager
 def _rendering(job: SandboxJob) -> Iterator[None]:
     """Hold `job`'s render lock (a child job takes its parent's inside its own: no cycle)."""
+    key = str(job.pk)
     with _guard:
-        lock = _job_locks.get(str(job.pk))
+        lock = _job_locks.get(key)
         if lock is None:
-            lock = _job_locks[str(job.pk)] = threading.RLock()
+            lock = _job_locks[key] = threading.RLock()
     with lock:
         yield
 
