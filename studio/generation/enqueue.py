@@ -7,7 +7,8 @@ modules that do it. Every helper takes ids, never keys.
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django_q.conf import Conf
 from django_q.tasks import async_task
 
 SUBMIT = "studio.generation.tasks.submit"
@@ -19,9 +20,21 @@ IMPORT = "studio.generation.tasks.import_history"
 POLL_OPTIONS = {"timeout": 90}  # seconds; a poll loop runs POLL_LOOP_SECONDS at most
 
 
+def with_the_row(queue) -> None:
+    """Run `queue` (a call that queues a task for a row this transaction writes) so the
+    cluster never sees the task before the row. With django-q2's ORM broker on the studio's
+    own database, at once: the task's row joins the caller's transaction, so the job and
+    its task commit together (or neither does) in one write instead of two. With another
+    broker (Redis), once the transaction commits."""
+    if Conf.ORM == DEFAULT_DB_ALIAS:
+        queue()
+    else:
+        transaction.on_commit(queue)
+
+
 def enqueue_submit(generation_id) -> None:
-    """Queue the submit once the current transaction commits (the row must exist first)."""
-    transaction.on_commit(
+    """Queue the submit with the row that the current transaction creates (`with_the_row`)."""
+    with_the_row(
         lambda: async_task(SUBMIT, str(generation_id), task_name=f"submit-{generation_id}")
     )
 
@@ -38,8 +51,9 @@ def enqueue_download(generation_id) -> None:
 
 
 def enqueue_cancel(generation_id) -> None:
-    """Queue the Cancel Job press after commit (provider calls never run in a request)."""
-    transaction.on_commit(
+    """Queue the Cancel Job press with the change that asks for it (`with_the_row`; provider
+    calls never run in a request)."""
+    with_the_row(
         lambda: async_task(CANCEL, str(generation_id), task_name=f"cancel-{generation_id}")
     )
 

@@ -163,13 +163,13 @@ class TestMidjourneyNew:
         assert f'<option value="{alice_key.pk}" selected>' in response.content.decode()
 
     def test_submit_queues_a_generation_and_shows_it_on_top_of_the_gallery(
-        self, alice_client, alice, alice_key, django_capture_on_commit_callbacks
+        self, alice_client, alice, alice_key, task_queue, django_capture_on_commit_callbacks
     ):
         older = GenerationFactory(
             user=alice, provider_key=alice_key, minutes_ago=5, status=Status.DONE
         )
 
-        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        with django_capture_on_commit_callbacks(execute=True):
             response = alice_client.post(
                 "/new/midjourney/",
                 {
@@ -183,8 +183,11 @@ class TestMidjourneyNew:
 
         assert response.status_code == 302
         assert response["Location"] == "/"
-        assert len(callbacks) == 1  # the submit task is queued once the row is committed
         generation = Generation.objects.exclude(pk=older.pk).get()
+        # The submit task is queued with the row (once it commits, on a Redis broker).
+        assert [(t["func"], t["args"]) for t in task_queue.tasks()] == [
+            ("studio.generation.tasks.submit", (str(generation.pk),))
+        ]
         composed = "a fox in the snow --ar 16:9 --s 250 --chaos 10 --relax"
         assert generation.status == Status.QUEUED
         assert generation.model == Model.MIDJOURNEY
@@ -211,7 +214,7 @@ class TestMidjourneyNew:
         assert "data-running" in card
 
     def test_invalid_submit_shows_the_error_and_creates_nothing(
-        self, alice_client, alice_key, django_capture_on_commit_callbacks
+        self, alice_client, alice_key, task_queue, django_capture_on_commit_callbacks
     ):
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             response = alice_client.post(
@@ -222,7 +225,7 @@ class TestMidjourneyNew:
         assert response.status_code == 400
         assert "--ar must be two whole numbers like 16:9" in response.content.decode()
         assert not Generation.objects.exists()
-        assert callbacks == []
+        assert callbacks == [] and task_queue.tasks() == []
 
     def test_retry_of_a_strangers_generation_is_404(self, alice_client, alice_key, charlie):
         theirs = GenerationFactory(user=charlie, status=Status.FAILED, params={"prompt": "x"})
@@ -243,9 +246,9 @@ class TestMidjourneyNew:
 @pytest.mark.django_db
 class TestFluxNew:
     def test_submit_with_an_aspect_ratio_queues_a_generation(
-        self, alice_client, alice_key, django_capture_on_commit_callbacks
+        self, alice_client, alice_key, task_queue, django_capture_on_commit_callbacks
     ):
-        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        with django_capture_on_commit_callbacks(execute=True):
             response = alice_client.post(
                 "/new/flux/",
                 {
@@ -259,7 +262,7 @@ class TestFluxNew:
 
         assert response.status_code == 302
         assert response["Location"] == "/"
-        assert len(callbacks) == 1
+        assert [t["func"] for t in task_queue.tasks()] == ["studio.generation.tasks.submit"]
         generation = Generation.objects.get()
         assert generation.status == Status.QUEUED
         assert generation.model == Model.FLUX
