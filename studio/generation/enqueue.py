@@ -18,6 +18,11 @@ CANCEL = "studio.generation.tasks.cancel"
 IMPORT = "studio.generation.tasks.import_history"
 
 POLL_OPTIONS = {"timeout": 90}  # seconds; a poll loop runs POLL_LOOP_SECONDS at most
+# Routine tasks leave no record when they succeed (failures are kept, as for every task):
+# django-q2 records a success with a pruning transaction and an insert (save_limit) before
+# it deletes the queue row, three writes per task where the delete is enough, and a burst of
+# downloads waits on each of them for SQLite's one write lock.
+ROUTINE = {"save": False}
 
 
 def with_the_row(queue) -> None:
@@ -35,19 +40,21 @@ def with_the_row(queue) -> None:
 def enqueue_submit(generation_id) -> None:
     """Queue the submit with the row that the current transaction creates (`with_the_row`)."""
     with_the_row(
-        lambda: async_task(SUBMIT, str(generation_id), task_name=f"submit-{generation_id}")
+        lambda: async_task(
+            SUBMIT, str(generation_id), task_name=f"submit-{generation_id}", **ROUTINE
+        )
     )
 
 
 def enqueue_poll(task_name: str = "poll-now") -> None:
     """Start the poller now (after a submit, an import, a cancel, or a new ImagineLab sign-in
-    that let waiting work go on); `task_name` says why in the cluster's records."""
-    async_task(POLL, task_name=task_name, q_options=dict(POLL_OPTIONS))
+    that let waiting work go on); `task_name` says why in the cluster's log."""
+    async_task(POLL, task_name=task_name, q_options={**POLL_OPTIONS, **ROUTINE})
 
 
 def enqueue_download(generation_id) -> None:
     """Queue the download of a generation's results (it is DOWNLOADING)."""
-    async_task(DOWNLOAD, str(generation_id), task_name=f"download-{generation_id}")
+    async_task(DOWNLOAD, str(generation_id), task_name=f"download-{generation_id}", **ROUTINE)
 
 
 def enqueue_cancel(generation_id) -> None:
