@@ -123,3 +123,24 @@ def test_paths_are_those_reverse_gives(name, args, prefix):
         assert path_of(name, *args).startswith(prefix)
     finally:
         set_script_prefix("/")
+
+
+def test_a_running_card_keeps_its_star_and_a_failed_one_its_refund(alice, alice_key, alice_client):
+    """Cards drawn afresh on the wall read their rows again (pages.full_cards): the star
+    comes from the page's own read, the refund from the ledger."""
+    from studio.credits import ledger
+
+    running = GenerationFactory(user=alice, provider_key=alice_key, status=Status.PROCESSING)
+    failed = GenerationFactory(
+        user=alice, provider_key=alice_key, status=Status.FAILED, cost=10, minutes_ago=2
+    )
+    ledger.charge(failed)
+    ledger.refund(failed.pk, "failed")
+    alice_client.post(reverse("library:favourite", args=[running.pk]))
+
+    html = alice_client.get("/").content.decode()
+
+    assert 'aria-pressed="true"' in card_of(html, running)
+    assert "data-running" in card_of(html, running)
+    assert "10 credits, refunded" in card_of(html, failed)
+    assert 'aria-pressed="false"' in card_of(html, failed)
