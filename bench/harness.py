@@ -229,14 +229,19 @@ class Studio:
 
     def start(self, *, cluster: bool = True, **overrides: str) -> Studio:
         """Start both processes with `overrides` on top of `env`; return when the web server
-        answers and the cluster has run a task."""
+        answers and the cluster has run a task. When either does not, both are stopped
+        before the error goes up (no process of a failed start outlives the bench)."""
         env = {**os.environ, **self.env, **{k: str(v) for k, v in overrides.items()}}
         self.web.start(env)
-        if cluster:
-            self.cluster.start(env)
-        self._wait_for_web()
-        if cluster:
-            self._wait_for_cluster()
+        try:
+            if cluster:
+                self.cluster.start(env)
+            self._wait_for_web()
+            if cluster:
+                self._wait_for_cluster()
+        except BaseException:
+            self.stop()
+            raise
         return self
 
     def start_cluster(self, **overrides: str) -> None:
