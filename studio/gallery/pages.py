@@ -130,13 +130,17 @@ def with_card_data(queryset: QuerySet, user: AbstractBaseUser) -> QuerySet:
     whole page), the person's favourite mark (`is_favourite`, a subquery) and the credits
     given back for a failed or cancelled job (`refunded_credits`, a positive int or None,
     a subquery on the ledger's one refund entry per generation)."""
-    files = Asset.objects.order_by("role", "index")
     # raw_message: the provider's whole message, never on a card.
     return (
         queryset.defer("raw_message")
         .annotate(is_favourite=_favourite(user), refunded_credits=_refund())
-        .prefetch_related(Prefetch("assets", queryset=files))
+        .prefetch_related(_files())
     )
+
+
+def _files() -> Prefetch:
+    """A card's files, in the order it shows them (one query for the whole page)."""
+    return Prefetch("assets", queryset=Asset.objects.order_by("role", "index"))
 
 
 def _refund():
@@ -146,28 +150,24 @@ def _refund():
     return -Subquery(refund.values("credits")[:1])
 
 
-def full_cards(generations: list, user: AbstractBaseUser) -> list:
-    """`generations` (read with `light=True`) read again with everything their cards show
-    (`with_card_data`), in the same order; one that was deleted meanwhile is left out. Two
-    queries (the rows, their files), whatever their number. The favourite mark comes from
-    the light rows, and the refund's subquery is asked only when a light row had failed:
-    compiling those subqueries cost twice the read itself (a job that failed since the light
-    read asks the ledger when its card is drawn, `Card.refunded`)."""
-    files = Asset.objects.order_by("role", "index")
+def full_cards(generations: list) -> list:
+    """`generations` (read with `light=True`: they carry `is_favourite`) read again with
+    everything their cards show (`with_card_data`), in the same order; one that was deleted
+    meanwhile is left out. Two queries (the rows, their files), whatever their number. The
+    favourite mark comes from the light rows, and the refund's subquery is asked only when a
+    light row had failed: compiling those subqueries cost twice the read itself (a job that
+    failed since the light read asks the ledger when its card is drawn, `Card.refunded`)."""
     rows = (
         Generation.objects.filter(pk__in=[g.pk for g in generations])
         .defer("raw_message")
-        .prefetch_related(Prefetch("assets", queryset=files))
+        .prefetch_related(_files())
     )
     if any(g.status == Status.FAILED for g in generations):
         rows = rows.annotate(refunded_credits=_refund())
-    marks = {g.pk: getattr(g, "is_favourite", None) for g in generations}
-    if None in marks.values():
-        rows = rows.annotate(is_favourite=_favourite(user))
+    marks = {g.pk: g.is_favourite for g in generations}
     by_id = {}
     for g in rows:
-        if not hasattr(g, "is_favourite"):
-            g.is_favourite = marks[g.pk]
+        g.is_favourite = marks[g.pk]
         by_id[g.pk] = g
     return [by_id[g.pk] for g in generations if g.pk in by_id]
 

@@ -48,7 +48,7 @@ def wall_cards(context, generations) -> SafeString:
     missing = [card.generation for card in cards if keys.get(card.pk) not in found]
     full, partial = {}, None
     if missing:
-        full = {g.pk: g for g in pages.full_cards(missing, context["request"].user)}
+        full = {g.pk: g for g in pages.full_cards(missing)}
         partial = context.template.engine.get_template(CARD_PARTIAL)
     out = []
     for card in cards:
