@@ -11,7 +11,8 @@ Seven parts, each on throw-away files under var/bench/, never the development da
   requests: longest stretch without a fetch, fetches per second, 429s, the light key's
   DONE → known, DONE → stored (`BENCH_POLL_SECONDS` shortens its 5-minute run);
 - visible (bench/visible.py, a child process on var/bench/visible/): DONE → the image's load
-  event on the gallery in chromium, for one job and 100 in flight;
+  event on the gallery in chromium, for one job, 100 in flight (25 a key) and a stress row of
+  100 ending together;
 - anchor (bench/anchor.py, a child process on var/bench/anchor/): the provider's own SDK
   (PyPI `imaginepro` 0.1.0) as its README shows, one job at a time and one thread per job,
   beside the studio on one sandbox key and the same Midjourney jobs: jobs finished, 429s,

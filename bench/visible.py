@@ -2,11 +2,14 @@
 of its image on the gallery page open in chromium (Playwright, /usr/bin/chromium), with
 webhooks on. The page learns of the change through its live channel (studio/gallery/live.py).
 
-Two runs: one job in flight at a time (BENCH_VISIBLE_SINGLES jobs one after another, 20 by
-default) and BENCH_VISIBLE_BATCH jobs in flight at once (100; the page shows 96 cards in a
-window tall enough for all, so at most 96 samples). Goal: p95 ≤ 0.6 s for each. Each row
-also gives stored → visible, the page's own share, and DONE → stored (the sandbox serving
-the file, the studio's download and thumbnail).
+Three runs, all at the shipped SUBMIT_SPACING (the cluster sends one submit per key every
+3 s): one job in flight at a time (BENCH_VISIBLE_SINGLES jobs one after another, 20 by
+default); BENCH_VISIBLE_BATCH jobs in flight at once (100, 25 on each of 4 keys, as
+bench/live.py: they go out at the provider's pace and end at it); and a stress row without a
+goal: the same number on as many keys, one each, all sent at once and ending within ~2 s of
+each other. The page shows 96 cards in a window tall enough for all, so at most 96 samples.
+Goal: p95 ≤ 0.6 s for the first two. Each row also gives stored → visible, the page's own
+share, and DONE → stored (the sandbox serving the file, the studio's download and thumbnail).
 
 `python bench/visible.py [--json FILE]` prints the rows (or writes them for run.py). The
 studio runs as real processes (gunicorn, qcluster; bench/harness.py) on var/bench/visible/.
@@ -31,6 +34,9 @@ CHROMIUM = "/usr/bin/chromium"
 GOAL = 0.6  # seconds, DONE → visible p95
 SINGLES = int(os.getenv("BENCH_VISIBLE_SINGLES", "20"))
 BATCH = int(os.getenv("BENCH_VISIBLE_BATCH", "100"))
+# The batch's jobs a key, as bench/live.py (its polls stay under the provider's 10 a second).
+PER_KEY = 25
+SHORT_SECONDS = 12.0  # a Flux job of the singles and of the stress row
 FLUX_SECONDS = 8.0  # the sandbox's Flux job at time scale 1
 
 # Each image's first `load` on a card, in the browser's clock (the machine's own).
@@ -91,6 +97,34 @@ def _delays(page, ids: list, bound: float) -> list[tuple[float, float, float]]:
     ]
 
 
+def _batch(page, url: str, user, keys: list, tag: str, duration: float) -> list:
+    """BATCH Flux jobs round-robin over `keys` with the gallery's first 96 cards open;
+    the delays (`_delays`) of the cards on that page."""
+    ids = make_flux(user, keys, BATCH, tag)
+    page.goto(f"{url}/?per_page=96")
+    wait_final(ids, duration + 120, f"{BATCH} in flight")
+    on_page = ids[-96:]  # newest first: the last made are on the first page
+    samples = _delays(page, on_page, 15)
+    if not samples:
+        print(
+            f"    cards on the page: {page.locator('article.card').count()},"
+            f" images loaded: {len(page.evaluate('window.__visible'))}",
+            flush=True,
+        )
+    return samples
+
+
+def _start(studio: harness.Studio, seconds: float) -> float:
+    """Start the studio, webhooks on, with the sandbox's Flux jobs lasting `seconds`."""
+    studio.start(
+        WEBHOOKS="True",
+        WEBHOOK_BASE_URL=studio.url,
+        SANDBOX_TIME_SCALE=f"{seconds / FLUX_SECONDS:.3f}",
+    )
+    studio.warm_up()
+    return seconds
+
+
 def run() -> tuple[list[Row], list[str]]:
     from playwright.sync_api import sync_playwright
 
@@ -104,15 +138,13 @@ def run() -> tuple[list[Row], list[str]]:
     call_command("collectstatic", interactive=False, verbosity=0)  # a browser needs them
     studio = harness.Studio(DIRECTORY, port, env)
     rows: list[Row] = []
-    duration = 4.0 + BATCH * 0.08  # every job of the batch is in flight before the first ends
-    studio.start(
-        WEBHOOKS="True",
-        WEBHOOK_BASE_URL=studio.url,
-        SANDBOX_TIME_SCALE=f"{duration / FLUX_SECONDS:.3f}",
-        SUBMIT_SPACING="0",
-    )
+    from django.conf import settings
+
+    # Every job of the batch is in flight before the first ends: its keys' last submits go
+    # out (PER_KEY - 1) × SUBMIT_SPACING s after their first (6 s of margin).
+    batch_seconds = 6.0 + (PER_KEY - 1) * settings.SUBMIT_SPACING
+    short = _start(studio, SHORT_SECONDS)
     try:
-        studio.warm_up()
         user, key = harness.make_person("bench-visible")
         session = harness.signed_in(studio.url, "bench-visible")
         with sync_playwright() as playwright:
@@ -130,14 +162,6 @@ def run() -> tuple[list[Row], list[str]]:
             if os.getenv("BENCH_VISIBLE_DEBUG"):
                 page.on("console", lambda m: print("    console:", m.text, flush=True))
                 page.on(
-                    "requestfinished",
-                    lambda r: (
-                        print("    request:", r.url, flush=True)
-                        if "/live/" in r.url or "/card/" in r.url
-                        else None
-                    ),
-                )
-                page.on(
                     "requestfailed", lambda r: print("    failed:", r.url, r.failure, flush=True)
                 )
             singles: list[tuple[float, float, float]] = []
@@ -145,27 +169,27 @@ def run() -> tuple[list[Row], list[str]]:
             for n in range(SINGLES):
                 [pk] = make_flux(user, [key], 1, f"visible-one-{n}")
                 page.goto(f"{studio.url}/")  # the running card is on the page
-                wait_final([pk], duration + 60, "one job")
+                wait_final([pk], short + 60, "one job")
                 singles.extend(_delays(page, [pk], 10))
-            print(f"  visible: {BATCH} jobs in flight …", flush=True)
-            # 25 jobs a key, as bench/live.py: polling stays under the provider's limit.
-            keys = [key, *new_keys(user, BATCH // 25)]
-            batch_ids = make_flux(user, keys, BATCH, "visible-batch")
-            page.goto(f"{studio.url}/?per_page=96")
-            wait_final(batch_ids, duration + 120, f"{BATCH} in flight")
-            on_page = batch_ids[-96:]  # newest first: the last made are on the first page
-            batch = _delays(page, on_page, 15)
-            if not batch:
-                print(
-                    f"    cards on the page: {page.locator('article.card').count()},"
-                    f" images loaded: {len(page.evaluate('window.__visible'))}",
-                    flush=True,
-                )
+            many = [key, *new_keys(user, BATCH - 1)]
+            print(f"  visible: {BATCH} jobs, one on each of {len(many)} keys …", flush=True)
+            burst = _batch(page, studio.url, user, many, "visible-burst", short)
+            # Jobs long enough for the batch: the sandbox's time scale is read at start.
+            studio.stop()
+            _start(studio, batch_seconds)
+            keys = many[: BATCH // PER_KEY]
+            print(f"  visible: {BATCH} jobs in flight, {PER_KEY} on each of {len(keys)} keys …")
+            batch = _batch(page, studio.url, user, keys, "visible-batch", batch_seconds)
             browser.close()
     finally:
         studio.stop()
     close_active()
-    for label, samples in (("one in flight", singles), (f"{BATCH} in flight", batch)):
+    runs = (
+        ("one in flight", singles, True),
+        (f"{BATCH} in flight ({PER_KEY} a key)", batch, True),
+        (f"stress: {BATCH} ending within ~2 s ({BATCH} keys, one each)", burst, False),
+    )
+    for label, samples, judged in runs:
         if len(samples) < 20:
             rows.append(
                 Row(f"DONE → visible in chromium, {label}", f"{len(samples)} samples", "", False)
@@ -179,8 +203,8 @@ def run() -> tuple[list[Row], list[str]]:
             Row(
                 f"DONE → visible in chromium, {label}, webhooks on: p50 / p95 (n={len(values)})",
                 f"{percentile(values, 0.5):.2f} / {p95:.2f} s",
-                f"p95 ≤ {GOAL} s",
-                p95 <= GOAL,
+                f"p95 ≤ {GOAL} s" if judged else "(no goal)",
+                p95 <= GOAL if judged else None,
             )
         )
         rows.append(
@@ -197,11 +221,14 @@ def run() -> tuple[list[Row], list[str]]:
         )
     notes = [
         "Visible: the sandbox's ends_at of each job to its image's load event on the gallery"
-        " in chromium (one page open, its live channel), webhooks on; Flux 256×256."
-        f" Settings changed: SUBMIT_SPACING=0 (the batch's {BATCH} jobs go out at once over"
-        f" {BATCH // 25 + 1} keys and end within a few seconds of each other, a harder case"
-        " than the provider's pace of one submit per 3 s per key) and SANDBOX_TIME_SCALE"
-        " (every job of the batch is in flight before the first ends)."
+        " in chromium (one page open, its live channel), webhooks on; Flux 256×256; the"
+        f" shipped SUBMIT_SPACING. The batch: {BATCH} jobs, {PER_KEY} on each of"
+        f" {BATCH // PER_KEY} keys, go out at the provider's pace (one a key every"
+        f" {settings.SUBMIT_SPACING:g} s) and end at it. The stress row: one job on each of"
+        f" {BATCH} keys, all sent at once and ending within ~2 s of each other, while the"
+        " sandbox, the studio and chromium share the machine's cores; no goal. Setting"
+        f" changed: SANDBOX_TIME_SCALE (a Flux job lasts {SHORT_SECONDS:g} s, and"
+        f" {batch_seconds:g} s in the batch so that all its jobs are in flight at once)."
     ]
     return rows, notes
 

@@ -2,6 +2,11 @@
 
 Provider links expire (the API keeps history 24 hours), so DONE is only DONE for us once
 every file is ours. Downloads are idempotent: an asset already stored is skipped.
+
+A download fetches and stores every file first, then writes their rows and DONE in one
+transaction (on SQLite each write transaction waits its turn for the one write lock, and
+100 jobs may end together); when a file fails, the rows of those stored before it are
+written, so the next try skips them.
 """
 
 from __future__ import annotations
@@ -10,12 +15,10 @@ import hashlib
 import io
 import logging
 import re
-import wave
 from datetime import timedelta
-from math import gcd
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from PIL import Image, ImageOps
 
@@ -29,6 +32,8 @@ from studio.generation.fetch import (
 )
 from studio.generation.models import Action, Asset, Generation, Status
 from studio.generation.providers import capabilities_of
+from studio.generation.ratios import aspect_ratio_of
+from studio.media.audio import AudioError, audio_info
 from studio.media.video import VideoError, encode_mp4, poster_frame, probe_video
 from studio.provider.messages import Message, parse_message
 
@@ -47,7 +52,6 @@ _FORMATS = {
 
 _VIDEO_EXTENSIONS = {"video/mp4": "mp4", "video/webm": "webm", "video/quicktime": "mov"}
 _AUDIO_EXTENSIONS = {"audio/wav": "wav", "audio/mpeg": "mp3", "audio/ogg": "ogg"}
-MAX_AUDIO_SECONDS = 60 * 60.0  # longer is refused: no voice or music result is an hour
 
 
 def make_thumbnail(image: Image.Image) -> bytes:
@@ -62,11 +66,50 @@ def make_thumbnail(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
-def store_asset(generation: Generation, *, role: str, index: int, url: str) -> Asset | None:
-    """Download `url` and store it as the generation's asset (role, index). Returns None if
-    it was already stored. Raises DownloadError for a failed fetch or a file that is not an
+class Outputs:
+    """What one download has stored so far: `assets`, Asset rows whose files are in
+    storage but which are not saved yet (`keep` writes them), the (role, index) pairs
+    already stored by an earlier try (`stored`, skipped), and `fields` for the
+    generation's row (`text_outputs`)."""
+
+    def __init__(self, generation: Generation) -> None:
+        self.generation = generation
+        self.assets: list[Asset] = []
+        self.fields: dict = {}
+        self.stored = set(Asset.objects.filter(generation=generation).values_list("role", "index"))
+
+    def has(self, role: str, index: int) -> bool:
+        return (role, index) in self.stored
+
+    def add(self, asset: Asset) -> None:
+        self.assets.append(asset)
+        self.stored.add((asset.role, asset.index))
+
+    def keep(self) -> None:
+        """Save the rows of the stored files (in the caller's transaction, if any). A row
+        that a concurrent download saved first is dropped with its files."""
+        assets, self.assets = self.assets, []
+        if not assets:
+            return
+        try:
+            with transaction.atomic():
+                Asset.objects.bulk_create(assets)
+        except IntegrityError:  # another download of this generation got there first
+            for asset in assets:
+                try:
+                    with transaction.atomic():
+                        asset.save()
+                except IntegrityError:
+                    asset.file.delete(save=False)
+                    asset.thumbnail.delete(save=False)
+
+
+def store_asset(outputs: Outputs, *, role: str, index: int, url: str) -> Asset | None:
+    """Download `url` and store its file and thumbnail as the generation's asset (role,
+    index), added to `outputs` (its row is saved by `Outputs.keep`). Returns None if it
+    was already stored. Raises DownloadError for a failed fetch or a file that is not an
     image Pillow can read."""
-    if Asset.objects.filter(generation=generation, role=role, index=index).exists():
+    if outputs.has(role, index):
         return None
     data = fetch_bytes(url)
     try:
@@ -76,21 +119,27 @@ def store_asset(generation: Generation, *, role: str, index: int, url: str) -> A
         raise DownloadError("a result file is not a readable image") from exc
     ext, content_type = _FORMATS.get(image.format or "", ("bin", "application/octet-stream"))
     asset = Asset(
-        generation=generation,
+        generation=outputs.generation,
         role=role,
         index=index,
         content_type=content_type,
         width=image.width,
         height=image.height,
     )
-    return _save(asset, data, url, ext=ext, thumbnail=image, thumb_suffix="thumb")
+    return _store(outputs, asset, data, url, ext=ext, thumbnail=image, thumb_suffix="thumb")
 
 
-def _save(
-    asset: Asset, data: bytes, url: str, *, ext: str, thumbnail: Image.Image, thumb_suffix: str
-) -> Asset | None:
-    """Store the file and its WebP thumbnail with the asset row; None (and nothing left on
-    disk) when a concurrent download stored the same (generation, role, index) first."""
+def _store(
+    outputs: Outputs,
+    asset: Asset,
+    data: bytes,
+    url: str,
+    *,
+    ext: str,
+    thumbnail: Image.Image,
+    thumb_suffix: str,
+) -> Asset:
+    """Store the file and its WebP thumbnail; the asset goes into `outputs`, unsaved."""
     name = f"{asset.role}-{asset.index}"
     asset.bytes = len(data)
     asset.sha256 = hashlib.sha256(data).hexdigest()
@@ -100,21 +149,17 @@ def _save(
         asset.thumbnail.save(
             f"{name}-{thumb_suffix}.webp", ContentFile(make_thumbnail(thumbnail)), save=False
         )
-    try:
-        asset.save()
-    except IntegrityError:
-        asset.file.delete(save=False)
-        asset.thumbnail.delete(save=False)
-        return None
+    outputs.add(asset)
     return asset
 
 
-def store_video(generation: Generation, *, index: int, url: str) -> Asset | None:
-    """Download a video result and store it with a poster thumbnail (its first frame).
-    `index` is 1-based (the provider's `results[].index` + 1). Returns None if already
-    stored. Raises DownloadError for a failed fetch or a file that is not a video."""
+def store_video(outputs: Outputs, *, index: int, url: str) -> Asset | None:
+    """Download a video result and store it with a poster thumbnail (its first frame),
+    added to `outputs`. `index` is 1-based (the provider's `results[].index` + 1). Returns
+    None if already stored. Raises DownloadError for a failed fetch or a file that is not a
+    video."""
     role = Asset.Role.VIDEO
-    if Asset.objects.filter(generation=generation, role=role, index=index).exists():
+    if outputs.has(role, index):
         return None
     data = fetch_bytes(url)
     try:
@@ -131,7 +176,7 @@ def store_video(generation: Generation, *, index: int, url: str) -> Asset | None
         except VideoError as again:
             raise DownloadError(f"a result file could not be made playable ({again})") from again
     asset = Asset(
-        generation=generation,
+        generation=outputs.generation,
         role=role,
         index=index,
         content_type=info.content_type,
@@ -140,7 +185,7 @@ def store_video(generation: Generation, *, index: int, url: str) -> Asset | None
         duration=info.duration,
     )
     ext = _VIDEO_EXTENSIONS.get(info.content_type, "mp4")
-    return _save(asset, data, url, ext=ext, thumbnail=poster, thumb_suffix="poster")
+    return _store(outputs, asset, data, url, ext=ext, thumbnail=poster, thumb_suffix="poster")
 
 
 MAX_ANIMATION_FRAMES = 1800  # an animated image longer than this is not converted
@@ -176,66 +221,21 @@ def animation_to_mp4(data: bytes) -> bytes | None:
         raise DownloadError(f"an animated result file could not be converted ({exc})") from exc
 
 
-def audio_info(data: bytes) -> tuple[str, float]:
-    """(content type, duration in seconds) of a WAV, MP3 or Ogg file. WAV is read with the
-    `wave` module; MP3 and Ogg with PyAV. Raises DownloadError for anything else, an
-    unreadable file, or one longer than MAX_AUDIO_SECONDS."""
-    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
-        content_type, duration = "audio/wav", _wav_duration(data)
-    elif data[:4] == b"OggS":
-        content_type, duration = "audio/ogg", _probe_duration(data)
-    elif data[:3] == b"ID3" or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0):
-        content_type, duration = "audio/mpeg", _probe_duration(data)
-    else:
-        raise DownloadError("a result file is not WAV, MP3 or Ogg audio")
-    if not 0 < duration <= MAX_AUDIO_SECONDS:
-        raise DownloadError(f"a result file's audio lasts {duration:.1f} s")
-    return content_type, duration
-
-
-def _wav_duration(data: bytes) -> float:
-    try:
-        with wave.open(io.BytesIO(data)) as reader:
-            rate = reader.getframerate()
-            return reader.getnframes() / rate if rate else 0.0
-    except (wave.Error, EOFError) as exc:
-        raise DownloadError(f"a result file is not readable WAV audio ({exc})") from exc
-
-
-def _probe_duration(data: bytes) -> float:
-    """Seconds of the first audio stream, by PyAV: the container's duration, else the
-    stream's, else the sum of its packets' durations."""
-    import av  # here, not at the top: ~8 MB in every process that imports it
-
-    try:
-        with av.open(io.BytesIO(data), mode="r") as container:
-            streams = container.streams.audio
-            if not streams:
-                raise DownloadError("a result file has no audio")
-            stream = streams[0]
-            if container.duration:
-                return container.duration / av.time_base
-            if stream.duration and stream.time_base:
-                return float(stream.duration * stream.time_base)
-            ticks = sum(packet.duration or 0 for packet in container.demux(stream))
-            return float(ticks * stream.time_base) if stream.time_base else 0.0
-    except DownloadError:
-        raise
-    except Exception as exc:  # PyAV raises FFmpeg's many error types
-        raise DownloadError("a result file is not readable audio") from exc
-
-
-def store_audio(generation: Generation, *, index: int, url: str) -> Asset | None:
+def store_audio(outputs: Outputs, *, index: int, url: str) -> Asset | None:
     """Download a voice or music result (WAV, MP3 or Ogg) and store it as an AUDIO asset
-    with its duration (1-based `index`). It has no thumbnail. Returns None if already
-    stored. Raises DownloadError (failed fetch, over ASSET_MAX_BYTES, not such audio)."""
+    with its duration (1-based `index`), added to `outputs`. It has no thumbnail. Returns
+    None if already stored. Raises DownloadError (failed fetch, over ASSET_MAX_BYTES, not
+    such audio: studio.media.audio)."""
     role = Asset.Role.AUDIO
-    if Asset.objects.filter(generation=generation, role=role, index=index).exists():
+    if outputs.has(role, index):
         return None
     data = fetch_bytes(url)
-    content_type, duration = audio_info(data)
+    try:
+        content_type, duration = audio_info(data)
+    except AudioError as exc:
+        raise DownloadError(str(exc)) from exc
     asset = Asset(
-        generation=generation,
+        generation=outputs.generation,
         role=role,
         index=index,
         content_type=content_type,
@@ -248,18 +248,15 @@ def store_audio(generation: Generation, *, index: int, url: str) -> Asset | None
         asset.file.save(
             f"{role}-{index}.{_AUDIO_EXTENSIONS[content_type]}", ContentFile(data), save=False
         )
-    try:
-        asset.save()
-    except IntegrityError:
-        asset.file.delete(save=False)
-        return None
+    outputs.add(asset)
     return asset
 
 
-def _store_lab_outputs(generation: Generation, message: Message) -> None:
+def _store_lab_outputs(outputs: Outputs, message: Message) -> None:
     """Every output of an ImagineLab generation: images (image, infographic), videos
     (MP4, or an animated image converted to MP4), audio (voice, music) and text results
     (into `text_outputs`). Raises DownloadError when there is none."""
+    generation = outputs.generation
     audio, texts = list(message.audio_urls), list(message.texts)
     videos = [url for _, url in message.video_urls]
     images = message.output_urls
@@ -268,13 +265,13 @@ def _store_lab_outputs(generation: Generation, message: Message) -> None:
     if not (audio or texts or videos or images):
         raise DownloadError("the provider reported success but sent no result")
     if texts:
-        Generation.objects.filter(pk=generation.pk).update(text_outputs=texts)
+        outputs.fields["text_outputs"] = texts
     for index, url in enumerate(videos, start=1):
-        store_video(generation, index=index, url=url)
+        store_video(outputs, index=index, url=url)
     for index, url in enumerate(audio, start=1):
-        store_audio(generation, index=index, url=url)
+        store_audio(outputs, index=index, url=url)
     for index, url in enumerate(images, start=1):
-        store_asset(generation, role=Asset.Role.IMAGE, index=index, url=url)
+        store_asset(outputs, role=Asset.Role.IMAGE, index=index, url=url)
 
 
 _NUMBERED = re.compile(r"^\s*(?:[1-9]\ufe0f?\u20e3|[1-9][.)])\s*", re.MULTILINE)
@@ -290,65 +287,40 @@ def described_prompts(text: str) -> list[str]:
     return [" ".join(part.split()) for part in parts if part.strip()]
 
 
-def _store_outputs(generation: Generation, message) -> None:
-    """Store every output of a finished message; raises DownloadError if there is none."""
+def _store_outputs(outputs: Outputs, message) -> None:
+    """Store every output of a finished message into `outputs`; raises DownloadError if
+    there is none."""
+    generation = outputs.generation
     if capabilities_of(generation.model).mixed_outputs:
-        _store_lab_outputs(generation, message)
+        _store_lab_outputs(outputs, message)
         return
     if generation.action == Action.DESCRIBE:
         prompts = described_prompts(message.prompt)
         if not prompts:
             raise DownloadError("the provider reported success but sent no prompts")
-        Generation.objects.filter(pk=generation.pk).update(text_outputs=prompts)
+        outputs.fields["text_outputs"] = prompts
     videos = message.video_urls
     urls = message.output_urls
     if not urls and not videos and generation.action != Action.DESCRIBE:
         raise DownloadError("the provider reported success but sent no result file")
     for index, url in videos:
-        store_video(generation, index=index + 1, url=url)
+        store_video(outputs, index=index + 1, url=url)
     for index, url in enumerate(urls, start=1):
-        store_asset(generation, role=Asset.Role.IMAGE, index=index, url=url)
+        store_asset(outputs, role=Asset.Role.IMAGE, index=index, url=url)
     if message.grid_url:
-        store_asset(generation, role=Asset.Role.GRID, index=1, url=message.grid_url)
+        store_asset(outputs, role=Asset.Role.GRID, index=1, url=message.grid_url)
 
 
-# Ratios people ask for by name; a delivered size within SNAP_TOLERANCE of one is called by it
-# (providers round sizes to multiples of 8 or 64, e.g. 1456×816 is "16:9").
-COMMON_RATIOS = ("1:1", "4:3", "3:4", "3:2", "2:3", "16:9", "9:16", "21:9")
-SNAP_TOLERANCE = 0.02
-
-
-def aspect_ratio_of(width: int, height: int) -> str:
-    """A pixel size as "W:H": the nearest of COMMON_RATIOS when within ~2 %, else the size
-    reduced by its greatest common divisor (e.g. 1000×700 → "10:7"); "" for a zero size."""
-    if width <= 0 or height <= 0:
-        return ""
-    actual = width / height
-    nearest = min(COMMON_RATIOS, key=lambda name: abs(actual / _ratio(name) - 1))
-    if abs(actual / _ratio(nearest) - 1) <= SNAP_TOLERANCE:
-        return nearest
-    divisor = gcd(width, height)
-    return f"{width // divisor}:{height // divisor}"
-
-
-def _ratio(name: str) -> float:
-    w, h = name.split(":")
-    return int(w) / int(h)
-
-
-def aspect_ratio_record(generation: Generation) -> str:
-    """Store the delivered aspect ratio on the generation (the gallery filters by it): its
-    first image's, else its first video's. Returns it ("" when nothing has a size)."""
+def delivered_aspect_ratio(generation: Generation) -> str:
+    """The delivered aspect ratio of the generation's saved assets (the gallery filters by
+    it): its first image's, else its first video's; "" when nothing has a size."""
     first = (
         Asset.objects.filter(generation=generation, role__in=(Asset.Role.IMAGE, Asset.Role.VIDEO))
         .order_by("role", "index")  # "image" sorts before "video"
         .values_list("width", "height")
         .first()
     )
-    ratio = aspect_ratio_of(*first) if first else ""
-    if ratio:
-        Generation.objects.filter(pk=generation.pk).update(aspect_ratio=ratio)
-    return ratio
+    return aspect_ratio_of(*first) if first else ""
 
 
 def generation_download(generation_id) -> bool:
@@ -367,34 +339,46 @@ def generation_download(generation_id) -> bool:
     if generation is None:
         return False
     message = parse_message(generation.raw_message or {})
+    outputs = Outputs(generation)
     try:
-        _store_outputs(generation, message)
-    except DownloadRefused as exc:  # a private address stays private: no retry
+        _store_outputs(outputs, message)
+    except DownloadError as exc:
+        outputs.keep()  # the files stored before this one are not fetched again
+        return _download_failed(generation, exc)
+    with transaction.atomic():
+        outputs.keep()
+        ratio = delivered_aspect_ratio(generation)
+        return transitions.advance(
+            generation.pk,
+            (Status.DOWNLOADING,),
+            status=Status.DONE,
+            status_note="",
+            finished_at=timezone.now(),
+            next_poll_at=None,
+            **outputs.fields,
+            **({"aspect_ratio": ratio} if ratio else {}),
+        )
+
+
+def _download_failed(generation: Generation, exc: DownloadError) -> bool:
+    """A download that raised: closed as failed (a private link; too many failures) or
+    tried again later. Returns False."""
+    if isinstance(exc, DownloadRefused):  # a private address stays private: no retry
         transitions.fail(generation.pk, str(exc))
         log.warning("download of generation %s refused: %s", generation.pk, exc)
         return False
-    except DownloadError as exc:
-        stored = isinstance(exc, StoreFailed)  # the provider's files are fine: ask again
-        failures = generation.poll_failures + (0 if stored else 1)
-        if failures >= MAX_DOWNLOAD_FAILURES and not stored:
-            transitions.fail(generation.pk, f"Could not save the results: {exc}.")
-        else:
-            delay = STORE_RETRY_SECONDS if stored else 5 * 2**failures
-            transitions.advance(
-                generation.pk,
-                (Status.DOWNLOADING,),
-                poll_failures=failures,
-                status_note=f"saving the files failed ({exc}); next try in {delay} s",
-                next_poll_at=timezone.now() + timedelta(seconds=delay),
-            )
-        log.warning("download of generation %s failed: %s", generation.pk, exc)
-        return False
-    aspect_ratio_record(generation)
-    return transitions.advance(
-        generation.pk,
-        (Status.DOWNLOADING,),
-        status=Status.DONE,
-        status_note="",
-        finished_at=timezone.now(),
-        next_poll_at=None,
-    )
+    stored = isinstance(exc, StoreFailed)  # the provider's files are fine: ask again
+    failures = generation.poll_failures + (0 if stored else 1)
+    if failures >= MAX_DOWNLOAD_FAILURES and not stored:
+        transitions.fail(generation.pk, f"Could not save the results: {exc}.")
+    else:
+        delay = STORE_RETRY_SECONDS if stored else 5 * 2**failures
+        transitions.advance(
+            generation.pk,
+            (Status.DOWNLOADING,),
+            poll_failures=failures,
+            status_note=f"saving the files failed ({exc}); next try in {delay} s",
+            next_poll_at=timezone.now() + timedelta(seconds=delay),
+        )
+    log.warning("download of generation %s failed: %s", generation.pk, exc)
+    return False

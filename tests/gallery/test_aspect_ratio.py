@@ -9,8 +9,8 @@ import pytest
 from django.apps import apps
 
 from studio.generation import services
-from studio.generation.assets import aspect_ratio_of
 from studio.generation.models import Asset, Status
+from studio.generation.ratios import aspect_ratio_of
 from tests.factories import AssetFactory, GenerationFactory
 from tests.support import run_to_final
 

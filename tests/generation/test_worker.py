@@ -227,3 +227,38 @@ def test_job_stuck_while_sending_is_closed_with_an_honest_reason(alice, alice_ke
     poller.poll_once(start_download=assets.generation_download)
     generation.refresh_from_db()
     assert generation.status == Status.FAILED and "not sent again" in generation.error
+
+
+def test_a_file_that_fails_keeps_those_before_it_for_the_next_try(alice, alice_key, sandbox_url):
+    generation = run_to_final(
+        services.flux_create(
+            user=alice,
+            provider_key=alice_key,
+            prompt="a cabin",
+            n=2,
+            output_format="png",
+            width=256,
+            height=256,
+            params={},
+        )
+    )
+    message = generation.raw_message
+    good, second = message["images"]
+    generation.assets.all().delete()  # as if the provider had only just said DONE
+    Generation.objects.filter(pk=generation.pk).update(
+        status=Status.DOWNLOADING, raw_message={**message, "images": [good, second + "-gone"]}
+    )
+
+    assert assets.generation_download(generation.pk) is False
+    generation.refresh_from_db()
+    assert generation.status == Status.DOWNLOADING
+    assert "saving the files failed" in generation.status_note
+    [first] = generation.assets.all()  # the file stored before the failure is kept
+    assert first.index == 1 and first.file.size == first.bytes
+
+    Generation.objects.filter(pk=generation.pk).update(raw_message=message)
+    assert assets.generation_download(generation.pk) is True
+    generation.refresh_from_db()
+    assert generation.status == Status.DONE and generation.aspect_ratio == "1:1"
+    assert [image.index for image in generation.images] == [1, 2]
+    assert generation.images[0].pk == first.pk  # not fetched again

@@ -3,7 +3,7 @@ filters by it): the first image's width:height, else the first video's."""
 
 from django.db import migrations
 
-from studio.generation.assets import aspect_ratio_of
+from studio.generation.ratios import aspect_ratio_of
 
 
 def aspect_ratios_backfill(apps, schema_editor):

@@ -4,9 +4,12 @@ docs/provider-contract.md §1.6: the payload is the Message object; signing, ret
 events are undocumented, so the sandbox sends the terminal Message (DONE or FAIL) once and
 records, but otherwise ignores, a failed delivery.
 
-A daemon timer started at submit fires when the job ends; every API request also sweeps as a
-backstop (a timer dies with its process). A conditional UPDATE on `webhook_sent_at IS NULL`
-claims each job, so concurrent sweeps in several processes send it once.
+A daemon timer started at submit fires when the job ends and sends that job's webhook; every
+API request also sweeps as a backstop (a timer dies with its process), for jobs left late,
+from one thread per process at a time. A conditional UPDATE on `webhook_sent_at IS NULL` claims
+each job, so concurrent timers and sweeps in several processes send it once. (A timer that
+swept every due job made 100 jobs ending together claim each job three times over, every
+claim a write in the database the studio shares here.)
 """
 
 from __future__ import annotations
@@ -49,10 +52,11 @@ def schedule_delivery(job: SandboxJob) -> None:
     due_at = max(job.ends_at, job.webhook_hold_until or job.ends_at)
     if due_at - clock.now() > TIMER_HORIZON:
         return
+    pk = job.pk
 
     def start() -> None:
         delay = max(0.0, (due_at - clock.now()).total_seconds()) + 0.05
-        timer = threading.Timer(delay, _sweep_in_thread)
+        timer = threading.Timer(delay, _sweep_in_thread, kwargs={"only": pk})
         timer.daemon = True
         timer.start()
 
@@ -67,11 +71,13 @@ def _due(now, *, grace: timedelta = timedelta(0)):
     )
 
 
-def deliver_due_webhooks() -> int:
-    """Send every due, unsent webhook; return how many this call claimed and sent."""
+def deliver_due_webhooks(*, only=None) -> int:
+    """Send every due, unsent webhook (or only job `only`'s, if due and unsent: its
+    timer); return how many this call claimed and sent."""
     now = clock.now()
     sent = 0
-    for pk in list(_due(now).order_by("ends_at").values_list("pk", flat=True)[:BATCH]):
+    due = _due(now) if only is None else _due(now).filter(pk=only)
+    for pk in list(due.order_by("ends_at").values_list("pk", flat=True)[:BATCH]):
         claimed = SandboxJob.objects.filter(pk=pk, webhook_sent_at__isnull=True).update(
             webhook_sent_at=now
         )
@@ -136,18 +142,26 @@ def _stale_payload(job: SandboxJob, final: dict) -> dict:
     return stale
 
 
+_sweeping = threading.Lock()  # held by this process's one backstop sweep
+
+
 def sweep_backstop() -> None:
     """Cheap check on every API request; sends late webhooks in a daemon thread so the
-    request does not wait for somebody else's receiver."""
-    if _due(clock.now(), grace=BACKSTOP_GRACE).exists():
-        threading.Thread(target=_sweep_in_thread, daemon=True).start()
+    request does not wait for somebody else's receiver. While that thread runs, later
+    requests start no other (it sends every late one)."""
+    if _sweeping.locked() or not _due(clock.now(), grace=BACKSTOP_GRACE).exists():
+        return
+    if _sweeping.acquire(blocking=False):
+        threading.Thread(target=_sweep_in_thread, kwargs={"lock": _sweeping}, daemon=True).start()
 
 
-def _sweep_in_thread() -> None:
+def _sweep_in_thread(*, only=None, lock: threading.Lock | None = None) -> None:
     try:
         close_old_connections()
-        deliver_due_webhooks()
+        deliver_due_webhooks(only=only)
     except Exception:  # a timer thread has nobody to report to
         log.exception("sandbox webhook sweep failed")
     finally:
         connections.close_all()
+        if lock is not None:
+            lock.release()
