@@ -194,3 +194,22 @@ def test_by_default_only_the_studios_own_receiver_is_trusted(settings):
     assert trusted_webhook_origins() == ["http://127.0.0.1:8000/", "http://web:8000/"]
     settings.OUTBOUND_TRUSTED_ORIGINS = ["http://hooks.internal:9000"]
     assert trusted_webhook_origins() == ["http://hooks.internal:9000/"]
+
+
+def test_a_timer_sends_its_own_job_and_leaves_the_others_to_theirs(
+    api, receiver, monkeypatch, sandbox_clock
+):
+    # No timers: this test plays them by calling what each would run.
+    monkeypatch.setattr("studio.sandbox.imaginepro.services.schedule_delivery", lambda job: None)
+    first, second = (
+        api.submit("nova/imagine", {"prompt": name, "webhookOverride": f"{receiver.url}/{name}"})
+        for name in ("first", "second")
+    )
+    sandbox_clock.advance_to(max(SandboxJob.objects.values_list("ends_at", flat=True)))
+
+    assert deliver_due_webhooks(only=first) == 1  # the first job's timer
+    assert [path for path, _ in receiver.received] == ["/first"]
+    assert SandboxJob.objects.get(pk=second).webhook_sent_at is None
+    assert deliver_due_webhooks(only=first) == 0  # fired twice: sent once
+    assert deliver_due_webhooks(only=second) == 1
+    assert [path for path, _ in receiver.received] == ["/first", "/second"]
