@@ -15,6 +15,7 @@ ROUTINE_NOTES = (
     "the provider says ",
     "queued at the provider",
     "Sending to the provider",
+    "sent: waiting for the provider",
 )
 
 

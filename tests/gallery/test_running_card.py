@@ -87,3 +87,17 @@ def test_final_card_has_no_state_line(alice_client, alice):
     html = alice_client.get(f"/g/{generation.pk}/card/", headers=HTMX).content.decode()
 
     assert '<p class="state"' not in html and "<progress" not in html
+
+
+def test_a_sent_job_says_so_once(alice_client, alice):
+    # The badge, the state line and the worker's routine note all said the same thing.
+    generation = GenerationFactory(
+        user=alice, status=Status.SUBMITTED, status_note="sent: waiting for the provider to start it"
+    )
+
+    html = running_card(alice_client, generation)
+
+    assert state_line(html) == "waiting in the queue"
+    assert "sent: waiting for the provider" not in html
+    (badge,) = re.findall(r'<span class="badge status([^"]*)"[^>]*>([^<]*)</span>', html)
+    assert badge == (" visually-hidden", "submitted")  # for screen readers only
