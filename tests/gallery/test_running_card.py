@@ -92,7 +92,9 @@ def test_final_card_has_no_state_line(alice_client, alice):
 def test_a_sent_job_says_so_once(alice_client, alice):
     # The badge, the state line and the worker's routine note all said the same thing.
     generation = GenerationFactory(
-        user=alice, status=Status.SUBMITTED, status_note="sent: waiting for the provider to start it"
+        user=alice,
+        status=Status.SUBMITTED,
+        status_note="sent: waiting for the provider to start it",
     )
 
     html = running_card(alice_client, generation)
