@@ -152,7 +152,13 @@ def sweep_backstop() -> None:
     if _sweeping.locked() or not _due(clock.now(), grace=BACKSTOP_GRACE).exists():
         return
     if _sweeping.acquire(blocking=False):
-        threading.Thread(target=_sweep_in_thread, kwargs={"lock": _sweeping}, daemon=True).start()
+        try:
+            sweep = threading.Thread(target=_sweep_in_thread, kwargs={"lock": _sweeping})
+            sweep.daemon = True
+            sweep.start()
+        except BaseException:  # no thread (out of them): the next request tries again
+            _sweeping.release()
+            raise
 
 
 def _sweep_in_thread(*, only=None, lock: threading.Lock | None = None) -> None:
