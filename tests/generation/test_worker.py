@@ -14,7 +14,7 @@ from studio.generation import assets, leases, poller, presses, services
 from studio.generation.models import Asset, Generation, Status
 from studio.generation.submit import generation_submit
 from studio.sandbox.imaginepro.services import sandbox_account_credits
-from tests.factories import MidjourneyJobFactory
+from tests.factories import FluxJobFactory, MidjourneyJobFactory
 from tests.support import run_to_final
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -230,18 +230,7 @@ def test_job_stuck_while_sending_is_closed_with_an_honest_reason(alice, alice_ke
 
 
 def test_a_file_that_fails_keeps_those_before_it_for_the_next_try(alice, alice_key, sandbox_url):
-    generation = run_to_final(
-        services.flux_create(
-            user=alice,
-            provider_key=alice_key,
-            prompt="a cabin",
-            n=2,
-            output_format="png",
-            width=256,
-            height=256,
-            params={},
-        )
-    )
+    generation = run_to_final(FluxJobFactory(user=alice, provider_key=alice_key, n=2))
     message = generation.raw_message
     good, second = message["images"]
     generation.assets.all().delete()  # as if the provider had only just said DONE
